@@ -1,0 +1,9 @@
+import type { CommandModule } from '../src/discord/command.js';
+import help from './help.js';
+import settings from './settings.js';
+
+/**
+ * The explicit registry: the router, the command sync and /help all read this list. A test checks that
+ * every file in commands/ is registered here and that names are unique.
+ */
+export const commands: readonly CommandModule[] = [help, settings];

@@ -1,0 +1,86 @@
+import { ChannelType } from 'discord.js';
+import type { ChatInputCommand } from '../src/discord/command.js';
+import { moderatorCommand } from '../src/discord/builders.js';
+import { styledEmbed } from '../src/discord/render.js';
+import type { GuildSettings } from '../src/db/guild-settings.js';
+import { UserFacingError } from '../src/errors.js';
+
+export const SUPPORT_NOTE_MAX = 500;
+
+function describeSettings(settings: GuildSettings): string {
+  return [
+    `**Moderator role:** ${settings.moderatorRoleId ? `<@&${settings.moderatorRoleId}>` : 'none (Manage Server only)'}`,
+    `**Mod-log channel:** ${settings.modLogChannelId ? `<#${settings.modLogChannelId}>` : 'none'}`,
+    `**Support note:** ${settings.supportNote ?? 'none yet. Members see it in /privacy, the reflection form and /ask.'}`,
+  ].join('\n');
+}
+
+const settings: ChatInputCommand = {
+  kind: 'chat-input',
+  access: 'manage-server',
+  data: moderatorCommand('settings', 'Server settings for the reading group (Manage Server)')
+    .addSubcommand((sub) =>
+      sub
+        .setName('moderator-role')
+        .setDescription('Set the role whose members may use moderator tools; leave empty to clear')
+        .addRoleOption((option) => option.setName('role').setDescription('The moderator role')),
+    )
+    .addSubcommand((sub) =>
+      sub
+        .setName('mod-log-channel')
+        .setDescription('Where the bot tells moderators about problems and reports; leave empty to clear')
+        .addChannelOption((option) =>
+          option.setName('channel').setDescription('A text channel moderators read').addChannelTypes(ChannelType.GuildText),
+        ),
+    )
+    .addSubcommand((sub) =>
+      sub
+        .setName('support-note')
+        .setDescription('A short note on where to find support; leave empty to clear')
+        .addStringOption((option) =>
+          option.setName('text').setDescription('For example: who to reach when the reading stirs up distress').setMaxLength(SUPPORT_NOTE_MAX),
+        ),
+    )
+    .addSubcommand((sub) => sub.setName('show').setDescription('Show the current settings'))
+    .toJSON(),
+  defer: 'ephemeral',
+  async execute(interaction, ctx) {
+    const guildId = interaction.guildId;
+    const now = ctx.clock.now();
+    const sub = interaction.options.getSubcommand(true);
+    let changed: string;
+    switch (sub) {
+      case 'moderator-role': {
+        const role = interaction.options.getRole('role');
+        if (role && role.id === guildId) throw new UserFacingError('@everyone cannot be the moderator role: that would make every member a moderator.');
+        ctx.settings.update(guildId, { moderatorRoleId: role?.id ?? null }, now);
+        changed = role ? `Members with <@&${role.id}> can now use the moderator tools.` : 'The moderator role is cleared: only Manage Server counts now.';
+        break;
+      }
+      case 'mod-log-channel': {
+        const channel = interaction.options.getChannel('channel');
+        ctx.settings.update(guildId, { modLogChannelId: channel?.id ?? null }, now);
+        changed = channel ? `Reports and problems will go to <#${channel.id}>.` : 'The mod-log channel is cleared.';
+        break;
+      }
+      case 'support-note': {
+        const text = interaction.options.getString('text')?.trim() ?? '';
+        ctx.settings.update(guildId, { supportNote: text === '' ? null : text }, now);
+        changed = text === '' ? 'The support note is cleared.' : 'The support note is saved.';
+        break;
+      }
+      case 'show':
+        changed = 'Current settings:';
+        break;
+      default:
+        throw new UserFacingError('That settings option is not known.');
+    }
+    ctx.log.info({ guildId, setting: sub }, 'settings changed');
+    await interaction.editReply({
+      embeds: [styledEmbed({ title: 'Reading-group settings', description: `${changed}\n\n${describeSettings(ctx.settings.get(guildId))}`, footer: 'Only moderators see this.' })],
+      allowedMentions: { parse: [] },
+    });
+  },
+};
+
+export default settings;

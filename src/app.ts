@@ -1,0 +1,95 @@
+import { Events, type Client } from 'discord.js';
+import { commands as registry } from '../commands/index.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { openDatabase, type Db } from './db/connection.js';
+import { createGuildSettingsRepo } from './db/guild-settings.js';
+import { migrate } from './db/migrate.js';
+import { migrations } from './db/migrations/index.js';
+import type { CommandModule } from './discord/command.js';
+import { createDiscordClient } from './discord/client.js';
+import { syncCommands } from './discord/command-sync.js';
+import { describeDiscordError } from './discord/errors.js';
+import { createRouter } from './discord/router.js';
+import type { Logger } from './logger.js';
+import type { Secret } from './secret.js';
+
+export interface StartOptions {
+  config: Config;
+  log: Logger;
+  token: Secret;
+  clock?: Clock;
+  commands?: readonly CommandModule[];
+}
+
+export interface RunningApp {
+  ctx: AppContext;
+  client: Client;
+  /** Resolves once the bot is logged in and its commands are in sync. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Opens the database and builds the context: everything but Discord. Also used by the shell tools. */
+export function buildContext(options: { config: Config; log: Logger; clock?: Clock; commands?: readonly CommandModule[]; db?: Db }): AppContext {
+  const db = options.db ?? openDatabase(options.config.DATABASE_PATH);
+  const result = migrate(db, migrations);
+  if (result.applied.length > 0) options.log.info({ from: result.from, to: result.to }, 'database migrated');
+  return {
+    config: options.config,
+    log: options.log,
+    clock: options.clock ?? systemClock,
+    db,
+    settings: createGuildSettingsRepo(db),
+    commands: options.commands ?? registry,
+  };
+}
+
+/** The composition root's body: context, client, router, login, command sync; and a stop that undoes it. */
+export async function startApp(options: StartOptions): Promise<RunningApp> {
+  const { config, log } = options;
+  const ctx = buildContext(options);
+  const client = createDiscordClient(config);
+  const route = createRouter(ctx);
+
+  client.on(Events.InteractionCreate, (interaction) => {
+    route(interaction).catch((error: unknown) => log.error({ err: error }, 'router failed'));
+  });
+  client.on(Events.Error, (error) => log.error({ err: error, ...describeDiscordError(error) }, 'discord client error'));
+  client.on(Events.Warn, (message) => log.warn({ message }, 'discord client warning'));
+  client.on(Events.ShardError, (error, shardId) => log.warn({ err: error, shardId }, 'gateway connection error'));
+  client.on(Events.ShardResume, (shardId, replayed) => log.info({ shardId, replayed }, 'gateway session resumed'));
+
+  const ready = new Promise<void>((resolve, reject) => {
+    client.once(Events.ClientReady, (readyClient) => {
+      log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size }, 'logged in to Discord');
+      syncCommands(readyClient, ctx.commands, config.DISCORD_GUILD_ID, log).then(
+        () => resolve(),
+        (error: unknown) => {
+          log.error({ err: error, ...describeDiscordError(error) }, 'command registration failed');
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  });
+  // The ready promise is awaited by callers who care; keep an unobserved failure from becoming an unhandled rejection.
+  ready.catch(() => undefined);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    log.info('shutting down');
+    await client.destroy();
+    ctx.db.close();
+  };
+
+  try {
+    await client.login(options.token.reveal());
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { ctx, client, ready, stop };
+}

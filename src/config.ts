@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { Secret } from './secret.js';
+
+/**
+ * The bot's settings, read from the environment once (in main.ts) and passed down.
+ * Every name here is public: it is documented in .env.example and the README.
+ */
+
+const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+const optionalSecret = (what: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string({ error: `expected ${what}` })
+      .regex(/^\S+$/, { error: `expected ${what} without spaces` })
+      .transform((value) => new Secret(value))
+      .optional(),
+  );
+
+const url = (what: string) =>
+  z
+    .string({ error: `expected ${what}` })
+    .url({ error: `expected ${what}, an http(s) URL` })
+    .refine((value) => /^https?:\/\//.test(value), { error: `expected ${what}, an http(s) URL` })
+    .transform((value) => value.replace(/\/+$/, ''));
+
+const snowflake = (what: string) =>
+  z.preprocess(emptyToUndefined, z.string().regex(/^\d{17,20}$/, { error: `expected ${what}, a Discord id (17-20 digits)` }).optional());
+
+const positiveInt = (what: string, fallback: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: `expected ${what}, a whole number` })
+      .int({ error: `expected ${what}, a whole number` })
+      .positive({ error: `expected ${what}, a whole number above 0` })
+      .default(fallback),
+  );
+
+const milliseconds = (what: string, fallback: number) => positiveInt(`${what} in milliseconds`, fallback);
+
+export const EnvSchema = z.object({
+  DISCORD_TOKEN: optionalSecret('the bot token from the Discord developer portal'),
+  DISCORD_API_URL: z.preprocess(emptyToUndefined, url('the Discord REST base URL (without /v10)').default('https://discord.com/api')),
+  DISCORD_GUILD_ID: snowflake('the id of the one server to register commands in'),
+  DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./var/reading-circle.sqlite')),
+  BOOK_PATH: z.preprocess(emptyToUndefined, z.string().default('data/when-hurt-remains.json')),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'expected one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+  ),
+  REFLECTIONS_KEY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, { error: 'expected 32 bytes written as 64 hexadecimal characters' })
+      .transform((value) => new Secret(value.toLowerCase()))
+      .optional(),
+  ),
+  RETENTION_DAYS_AFTER_REMOVAL: positiveInt('days to keep a server’s data after the bot is removed', 30),
+  ANTHROPIC_API_KEY: optionalSecret('an Anthropic API key'),
+  ANTHROPIC_BASE_URL: z.preprocess(emptyToUndefined, url('the Anthropic API base URL').optional()),
+  ANTHROPIC_MODEL: z.preprocess(emptyToUndefined, z.string().default('claude-haiku-4-5')),
+  ASK_PER_MEMBER_PER_HOUR: positiveInt('questions one member may ask per hour', 10),
+  ASK_PER_MEMBER_PER_DAY: positiveInt('questions one member may ask per day', 30),
+  ASK_SERVER_MONTHLY_TOKENS: positiveInt('tokens one server may spend on /ask per month', 2_000_000),
+  ASK_TIMEOUT_MS: milliseconds('the timeout of one Anthropic call', 45_000),
+  ASK_DEADLINE_MS: milliseconds('the overall deadline of one /ask', 240_000),
+  DISCORD_REST_TIMEOUT_MS: milliseconds('the Discord REST request timeout', 15_000),
+  LEASE_TTL_MS: milliseconds('how long the single-instance lease lasts without renewal', 60_000),
+  SCHEDULER_POLL_MS: milliseconds('how often the scheduler re-checks for due posts', 60_000),
+  SHUTDOWN_TIMEOUT_MS: milliseconds('how long a graceful shutdown may take', 10_000),
+});
+
+export type Config = z.output<typeof EnvSchema>;
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Parses the environment. Pure: takes the env as an argument so tests never touch process.env. */
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+  const parsed = EnvSchema.safeParse(env);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  // One line per problem, naming the variable and what is expected. Never the value: it may be a secret.
+  const problems = parsed.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const expected = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    return `${name}: ${expected}`;
+  });
+  return { ok: false, problems: [...new Set(problems)] };
+}
+
+/** The names of every setting, for documentation checks. */
+export const settingNames = Object.keys(EnvSchema.shape) as (keyof typeof EnvSchema.shape)[];

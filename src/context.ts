@@ -1,0 +1,20 @@
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/connection.js';
+import type { GuildSettingsRepo } from './db/guild-settings.js';
+import type { CommandModule } from './discord/command.js';
+import type { Logger } from './logger.js';
+
+/**
+ * Everything a handler or job may use, passed down from main.ts. Nothing else is global, so a test can
+ * build a context with a temp database, a fixed clock and a local AI endpoint.
+ */
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  db: Db;
+  settings: GuildSettingsRepo;
+  /** The command registry, for /help and the router. */
+  commands: readonly CommandModule[];
+}

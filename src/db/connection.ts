@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  readonly?: boolean;
+  /** Milliseconds a statement waits on a lock held by another connection before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens the SQLite database with the settings every connection must have. They are set explicitly on every
+ * open, not only on creation: a WAL database reopened by better-sqlite3 reads `synchronous` as NORMAL
+ * unless told otherwise, which would silently weaken durability after the first restart.
+ */
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+  }
+  // A member's reflection is typed once by hand; it must survive a power loss, not only a crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  // Deleted reflections are overwritten, not left on free pages (see PRIVACY.md, "forget me").
+  db.pragma('secure_delete = ON');
+  return db;
+}
+
+export interface Pragmas {
+  journal_mode: string;
+  synchronous: number;
+  foreign_keys: number;
+  busy_timeout: number;
+  secure_delete: number;
+}
+
+export function readPragmas(db: Db): Pragmas {
+  return {
+    journal_mode: db.pragma('journal_mode', { simple: true }) as string,
+    synchronous: db.pragma('synchronous', { simple: true }) as number,
+    foreign_keys: db.pragma('foreign_keys', { simple: true }) as number,
+    busy_timeout: db.pragma('busy_timeout', { simple: true }) as number,
+    secure_delete: db.pragma('secure_delete', { simple: true }) as number,
+  };
+}

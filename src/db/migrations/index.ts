@@ -1,0 +1,5 @@
+import type { Migration } from '../migrate.js';
+import { guildSettings } from './0001-guild-settings.js';
+
+/** Every migration, in order. A new one goes at the end with the next version number. */
+export const migrations: readonly Migration[] = [guildSettings];

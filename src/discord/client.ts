@@ -1,0 +1,37 @@
+import { Client, GatewayIntentBits, Options, Partials } from 'discord.js';
+import type { Config } from '../config.js';
+import { NO_MENTIONS } from './replies.js';
+
+/**
+ * The discord.js client: the Guilds intent alone (no privileged intents; interactions carry what we need),
+ * mentions off by default for everything the bot sends, nonces enforced so a retried POST is not posted
+ * twice, and caches trimmed to what the bot reads (guilds, channels, roles; no members, messages or
+ * presences).
+ */
+export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL' | 'DISCORD_REST_TIMEOUT_MS'>): Client {
+  return new Client({
+    intents: [GatewayIntentBits.Guilds],
+    partials: [Partials.Channel],
+    allowedMentions: NO_MENTIONS,
+    enforceNonce: true,
+    rest: { api: config.DISCORD_API_URL, timeout: config.DISCORD_REST_TIMEOUT_MS },
+    makeCache: Options.cacheWithLimits({
+      ...Options.DefaultMakeCacheSettings,
+      MessageManager: 0,
+      ReactionManager: 0,
+      ReactionUserManager: 0,
+      PresenceManager: 0,
+      VoiceStateManager: 0,
+      StageInstanceManager: 0,
+      GuildEmojiManager: 0,
+      GuildStickerManager: 0,
+      GuildScheduledEventManager: 0,
+      GuildInviteManager: 0,
+      GuildBanManager: 0,
+      ThreadMemberManager: 0,
+      UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user.id },
+      GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
+    }),
+    sweepers: { ...Options.DefaultSweeperSettings },
+  });
+}

@@ -1,0 +1,88 @@
+import { EmbedBuilder, type APIEmbed } from 'discord.js';
+
+/** Discord's hard limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
+export const LIMITS = {
+  content: 2000,
+  embedTitle: 256,
+  embedDescription: 4096,
+  embedFields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  authorName: 256,
+  embedTotal: 6000,
+  choices: 25,
+  choiceName: 100,
+  choiceValue: 100,
+} as const;
+
+/** The one accent colour of every embed the bot sends: a muted teal, calm rather than alarming. */
+export const BRAND_COLOUR = 0x3a7d7c;
+
+/** Cuts text to fit a limit with a visible "…", so Discord never rejects it and the member sees it was cut. */
+export function truncate(text: string, max: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  return `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/** Characters Discord counts towards an embed's 6000 total. */
+function embedLength(embed: APIEmbed): number {
+  return (
+    (embed.title?.length ?? 0) +
+    (embed.description?.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.author?.name.length ?? 0) +
+    (embed.fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0)
+  );
+}
+
+/**
+ * Makes an embed fit every limit: each piece is cut with "…", extra fields are dropped with a note, and
+ * the description shrinks if the total is still over 6000.
+ */
+export function fitEmbed(input: APIEmbed): APIEmbed {
+  const embed: APIEmbed = { ...input };
+  if (embed.title !== undefined) embed.title = truncate(embed.title, LIMITS.embedTitle);
+  if (embed.description !== undefined) embed.description = truncate(embed.description, LIMITS.embedDescription);
+  if (embed.footer) embed.footer = { ...embed.footer, text: truncate(embed.footer.text, LIMITS.footer) };
+  if (embed.author) embed.author = { ...embed.author, name: truncate(embed.author.name, LIMITS.authorName) };
+  if (embed.fields) {
+    let fields = embed.fields.map((field) => ({
+      ...field,
+      name: truncate(field.name || '\u200b', LIMITS.fieldName),
+      value: truncate(field.value || '\u200b', LIMITS.fieldValue),
+    }));
+    if (fields.length > LIMITS.embedFields) {
+      const dropped = fields.length - (LIMITS.embedFields - 1);
+      fields = [...fields.slice(0, LIMITS.embedFields - 1), { name: '…', value: `${dropped} more not shown`, inline: false }];
+    }
+    embed.fields = fields;
+  }
+  const over = embedLength(embed) - LIMITS.embedTotal;
+  if (over > 0 && embed.description) {
+    embed.description = truncate(embed.description, Math.max(1, embed.description.length - over));
+  }
+  while (embedLength(embed) > LIMITS.embedTotal && embed.fields && embed.fields.length > 0) {
+    embed.fields = embed.fields.slice(0, -1);
+  }
+  return embed;
+}
+
+/** The house style: brand colour and a footer naming where the answer comes from. */
+export function styledEmbed(parts: { title?: string; description?: string; fields?: APIEmbed['fields']; footer: string; url?: string }): APIEmbed {
+  const embed = new EmbedBuilder().setColor(BRAND_COLOUR).toJSON();
+  return fitEmbed({
+    ...embed,
+    ...(parts.title !== undefined ? { title: parts.title } : {}),
+    ...(parts.description !== undefined ? { description: parts.description } : {}),
+    ...(parts.fields !== undefined ? { fields: parts.fields } : {}),
+    ...(parts.url !== undefined ? { url: parts.url } : {}),
+    footer: { text: parts.footer },
+  });
+}
+
+/** Plain message content, cut to Discord's 2000 characters. */
+export function fitContent(text: string): string {
+  return truncate(text, LIMITS.content);
+}

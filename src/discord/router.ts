@@ -1,0 +1,212 @@
+import { MessageFlags, type AnySelectMenuInteraction, type AutocompleteInteraction, type ButtonInteraction, type Interaction, type ModalSubmitInteraction, type RepliableInteraction } from 'discord.js';
+import type { AppContext } from '../context.js';
+import { UserFacingError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Access, ChatInputCommand, CommandModule, ComponentHandler, InGuild, MessageContextCommand, ResponsePolicy } from './command.js';
+import { parseCustomId } from './command.js';
+import { describeDiscordError, isExpiredInteraction } from './errors.js';
+import { hasAccess } from './members.js';
+import { sendPrivately } from './replies.js';
+
+export type InteractionRouter = (interaction: Interaction) => Promise<void>;
+
+const REFUSALS: Record<Exclude<Access, 'everyone'>, string> = {
+  moderator:
+    'This is a moderator tool. It needs the Manage Server permission or the moderator role this server set with `/settings moderator-role`.',
+  'manage-server': 'This needs the Manage Server permission.',
+};
+
+export function apology(interactionId: string): string {
+  return (
+    'Sorry, something went wrong on our side while handling that. Please try again in a moment. ' +
+    `If it keeps happening, a moderator can look it up with this reference: \`${interactionId}\`.`
+  );
+}
+
+interface Registry {
+  chatInput: Map<string, ChatInputCommand>;
+  messageContext: Map<string, MessageContextCommand>;
+  components: Map<string, ComponentHandler>;
+}
+
+/** Indexes the registry once; a duplicate name or component prefix is a programming error caught at start. */
+export function indexCommands(modules: readonly CommandModule[]): Registry {
+  const registry: Registry = { chatInput: new Map(), messageContext: new Map(), components: new Map() };
+  for (const module of modules) {
+    const byName = module.kind === 'chat-input' ? registry.chatInput : registry.messageContext;
+    if (byName.has(module.data.name)) throw new Error(`Two commands are named "${module.data.name}".`);
+    if (module.kind === 'chat-input') registry.chatInput.set(module.data.name, module);
+    else registry.messageContext.set(module.data.name, module);
+    for (const handler of module.components ?? []) {
+      if (registry.components.has(handler.prefix)) throw new Error(`Two component handlers use the prefix "${handler.prefix}".`);
+      registry.components.set(handler.prefix, handler);
+    }
+  }
+  return registry;
+}
+
+/**
+ * The one path every interaction takes: find the handler, check access, acknowledge per the handler's
+ * policy, run it, and send every failure through one funnel. Nothing thrown here reaches discord.js.
+ */
+export function createRouter(ctx: AppContext): InteractionRouter {
+  const registry = indexCommands(ctx.commands);
+
+  return async (interaction) => {
+    const started = performance.now();
+    const log = ctx.log.child({
+      interactionId: interaction.id,
+      type: interaction.type,
+      command: describe(interaction),
+      guildId: interaction.guildId,
+      userId: interaction.user.id,
+    });
+    try {
+      await dispatch(interaction, registry, ctx, log);
+      log.debug({ ms: Math.round(performance.now() - started) }, 'interaction handled');
+    } catch (error) {
+      await funnel(interaction, error, log);
+    }
+  };
+}
+
+function describe(interaction: Interaction): string | undefined {
+  if (interaction.isChatInputCommand()) {
+    const group = interaction.options.getSubcommandGroup(false);
+    const sub = interaction.options.getSubcommand(false);
+    return [interaction.commandName, group, sub].filter(Boolean).join(' ');
+  }
+  if (interaction.isCommand() || interaction.isAutocomplete()) return interaction.commandName;
+  if (interaction.isMessageComponent() || interaction.isModalSubmit()) return parseCustomId(interaction.customId).prefix;
+  return undefined;
+}
+
+async function dispatch(interaction: Interaction, registry: Registry, ctx: AppContext, log: Logger): Promise<void> {
+  if (!interaction.inGuild()) {
+    if (interaction.isAutocomplete()) await interaction.respond([]);
+    else if (interaction.isRepliable()) {
+      await sendPrivately(interaction, { content: 'reading-circle works inside a reading group’s server. Please use it there.' });
+    }
+    return;
+  }
+
+  if (interaction.isAutocomplete()) {
+    await autocomplete(interaction, registry, ctx, log);
+    return;
+  }
+
+  if (interaction.isChatInputCommand()) {
+    const command = registry.chatInput.get(interaction.commandName);
+    if (!command) return unknown(interaction, log);
+    if (!(await allowed(interaction, command.access, ctx, () => command.onDenied?.(interaction, ctx)))) return;
+    const policy = typeof command.defer === 'function' ? command.defer(interaction, ctx) : command.defer;
+    await acknowledge(interaction, policy);
+    await command.execute(interaction, ctx);
+    return;
+  }
+
+  if (interaction.isMessageContextMenuCommand()) {
+    const command = registry.messageContext.get(interaction.commandName);
+    if (!command) return unknown(interaction, log);
+    if (!(await allowed(interaction, command.access, ctx, () => command.onDenied?.(interaction, ctx)))) return;
+    await acknowledge(interaction, command.defer);
+    await command.execute(interaction, ctx);
+    return;
+  }
+
+  if (interaction.isButton() || interaction.isAnySelectMenu() || interaction.isModalSubmit()) {
+    const { prefix, args } = parseCustomId(interaction.customId);
+    const handler = registry.components.get(prefix);
+    if (!handler) return unknown(interaction, log);
+    if (!(await allowed(interaction, handler.access, ctx))) return;
+    await runComponent(interaction, handler, args, ctx, log);
+    return;
+  }
+
+  log.warn('interaction of an unsupported type ignored');
+  if (interaction.isRepliable()) await sendPrivately(interaction, { content: 'That kind of interaction is not supported here.' });
+}
+
+async function runComponent(
+  interaction: ButtonInteraction<InGuild> | AnySelectMenuInteraction<InGuild> | ModalSubmitInteraction<InGuild>,
+  handler: ComponentHandler,
+  args: string[],
+  ctx: AppContext,
+  log: Logger,
+): Promise<void> {
+  const run = async (): Promise<boolean> => {
+    if (interaction.isButton() && handler.button) {
+      await handler.button(interaction, args, ctx);
+      return true;
+    }
+    if (interaction.isAnySelectMenu() && handler.select) {
+      await handler.select(interaction, args, ctx);
+      return true;
+    }
+    if (interaction.isModalSubmit() && handler.modal) {
+      await handler.modal(interaction, args, ctx);
+      return true;
+    }
+    return false;
+  };
+  if (handler.defer === 'update') {
+    if (interaction.isMessageComponent() || interaction.isFromMessage()) await interaction.deferUpdate();
+    else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  } else {
+    await acknowledge(interaction, handler.defer);
+  }
+  if (!(await run())) return unknown(interaction, log);
+}
+
+async function autocomplete(interaction: AutocompleteInteraction<InGuild>, registry: Registry, ctx: AppContext, log: Logger): Promise<void> {
+  const command = registry.chatInput.get(interaction.commandName);
+  try {
+    if (command?.autocomplete) await command.autocomplete(interaction, ctx);
+  } catch (error) {
+    log.error({ err: error, ...describeDiscordError(error) }, 'autocomplete failed');
+  }
+  // An autocomplete left unanswered shows "loading options failed"; an empty list is kinder.
+  if (!interaction.responded) await interaction.respond([]).catch((error: unknown) => log.warn({ err: error }, 'empty autocomplete failed'));
+}
+
+async function allowed(interaction: RepliableInteraction<InGuild>, access: Access | undefined, ctx: AppContext, onDenied?: () => void | Promise<void>): Promise<boolean> {
+  if (access === undefined || access === 'everyone') return true;
+  const settings = ctx.settings.get(interaction.guildId);
+  if (hasAccess(interaction, access, settings)) return true;
+  await onDenied?.();
+  await sendPrivately(interaction, { content: REFUSALS[access] });
+  return false;
+}
+
+async function acknowledge(interaction: RepliableInteraction, policy: ResponsePolicy): Promise<void> {
+  if (policy === 'none') return;
+  await interaction.deferReply(policy === 'ephemeral' ? { flags: MessageFlags.Ephemeral } : {});
+}
+
+async function unknown(interaction: RepliableInteraction, log: Logger): Promise<void> {
+  log.warn('no handler for this interaction');
+  await sendPrivately(interaction, {
+    content: 'Sorry, I don’t know that one. It may be from an older version of the bot; `/help` lists what I can do now.',
+  });
+}
+
+/** The one error funnel. It never throws: a failure to report a failure is logged and dropped. */
+async function funnel(interaction: Interaction, error: unknown, log: Logger): Promise<void> {
+  if (isExpiredInteraction(error)) {
+    const ageMs = Date.now() - interaction.createdTimestamp;
+    log.warn({ ...describeDiscordError(error), ageMs }, 'interaction expired before it could be answered');
+    return;
+  }
+  if (error instanceof UserFacingError) {
+    log.info({ reason: error.message }, 'interaction refused with a message for the member');
+  } else {
+    log.error({ err: error, ...describeDiscordError(error) }, 'interaction handler failed');
+  }
+  if (!interaction.isRepliable()) return;
+  const content = error instanceof UserFacingError ? error.message : apology(interaction.id);
+  try {
+    await sendPrivately(interaction, { content });
+  } catch (replyError) {
+    log.warn({ err: replyError, ...describeDiscordError(replyError) }, 'could not tell the member about the failure');
+  }
+}
