@@ -14,6 +14,7 @@ import { describeDiscordError } from './discord/errors.js';
 import { createRouter } from './discord/router.js';
 import type { Logger } from './logger.js';
 import type { Secret } from './secret.js';
+import { noWeeks } from './weeks.js';
 
 export interface StartOptions {
   config: Config;
@@ -36,13 +37,25 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
   const db = options.db ?? openDatabase(options.config.DATABASE_PATH);
   const result = migrate(db, migrations);
   if (result.applied.length > 0) options.log.info({ from: result.from, to: result.to }, 'database migrated');
+  const settings = createGuildSettingsRepo(db);
   return {
     config: options.config,
     log: options.log,
     clock: options.clock ?? systemClock,
     db,
-    settings: createGuildSettingsRepo(db),
+    settings,
     commands: options.commands ?? registry,
+    weeks: noWeeks,
+    erasers: [
+      {
+        name: 'server settings',
+        forgetMember: () => 0,
+        purgeGuild: (guildId) => {
+          settings.remove(guildId);
+          return 1;
+        },
+      },
+    ],
   };
 }
 

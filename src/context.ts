@@ -3,7 +3,9 @@ import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
 import type { GuildSettingsRepo } from './db/guild-settings.js';
 import type { CommandModule } from './discord/command.js';
+import type { DataEraser } from './erasure.js';
 import type { Logger } from './logger.js';
+import type { WeekDirectory } from './weeks.js';
 
 /**
  * Everything a handler or job may use, passed down from main.ts. Nothing else is global, so a test can
@@ -17,4 +19,8 @@ export interface AppContext {
   settings: GuildSettingsRepo;
   /** The command registry, for /help and the router. */
   commands: readonly CommandModule[];
+  /** The weekly prompts' weeks, as reflections and exports need them. */
+  weeks: WeekDirectory;
+  /** Every store of member or server data, for forget-me and the server purge. */
+  erasers: readonly DataEraser[];
 }
