@@ -13,7 +13,6 @@ export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL' | 'DI
     intents: [GatewayIntentBits.Guilds],
     partials: [Partials.Channel],
     allowedMentions: NO_MENTIONS,
-    enforceNonce: true,
     rest: { api: config.DISCORD_API_URL, timeout: config.DISCORD_REST_TIMEOUT_MS },
     makeCache: Options.cacheWithLimits({
       ...Options.DefaultMakeCacheSettings,
@@ -29,8 +28,9 @@ export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL' | 'DI
       GuildInviteManager: 0,
       GuildBanManager: 0,
       ThreadMemberManager: 0,
-      UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user.id },
-      GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
+      // Before login `client.user` is still null, hence the optional chaining.
+      UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === (user.client.user as { id: string } | null)?.id },
+      GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === (member.client.user as { id: string } | null)?.id },
     }),
     sweepers: { ...Options.DefaultSweeperSettings },
   });
