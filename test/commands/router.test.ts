@@ -38,11 +38,13 @@ const probe: CommandModule = {
     {
       prefix: 'probe-btn',
       defer: 'update',
-      async button(_interaction, args) {
+      button(_interaction, args) {
         seen.push(`button:${args.join(',')}`);
+        return Promise.resolve();
       },
-      async select(_interaction, args) {
+      select(_interaction, args) {
         seen.push(`select:${args.join(',')}`);
+        return Promise.resolve();
       },
     },
     {
