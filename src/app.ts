@@ -77,7 +77,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const ready = new Promise<void>((resolve, reject) => {
     client.once(Events.ClientReady, (readyClient) => {
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size }, 'logged in to Discord');
-      syncCommands(readyClient, ctx.commands, config.DISCORD_GUILD_ID, log).then(
+      syncCommands(readyClient.rest, readyClient.application.id, ctx.commands, config.DISCORD_GUILD_ID, log).then(
         () => resolve(),
         (error: unknown) => {
           log.error({ err: error, ...describeDiscordError(error) }, 'command registration failed');

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ApplicationCommandType as CommandType, Client } from 'discord.js';
+import type { ApplicationCommandType as CommandType, REST } from 'discord.js';
 import type { Logger } from '../logger.js';
 import type { CommandModule } from './command.js';
 
@@ -92,18 +92,18 @@ export interface SyncResult {
  * Compares our definitions with what Discord has and overwrites only when they really differ: Discord caps
  * command creates at 200 a day per server, and a crash loop that re-registered on every start would burn it.
  */
-export async function syncCommands(client: Client<true>, modules: readonly CommandModule[], guildId: string | undefined, log: Logger): Promise<SyncResult> {
+export async function syncCommands(rest: REST, applicationId: string, modules: readonly CommandModule[], guildId: string | undefined, log: Logger): Promise<SyncResult> {
   const definitions = commandDefinitions(modules);
   const route = guildId
-    ? (`/applications/${client.application.id}/guilds/${guildId}/commands` as const)
-    : (`/applications/${client.application.id}/commands` as const);
-  const remote = (await client.rest.get(route)) as Record<string, unknown>[];
+    ? (`/applications/${applicationId}/guilds/${guildId}/commands` as const)
+    : (`/applications/${applicationId}/commands` as const);
+  const remote = (await rest.get(route)) as Record<string, unknown>[];
   const scope = guildId ? 'guild' : 'global';
   if (commandsMatch(definitions, remote)) {
     log.info({ scope, count: definitions.length }, 'commands already up to date');
     return { scope, written: false, count: definitions.length };
   }
-  await client.rest.put(route, { body: definitions });
+  await rest.put(route, { body: definitions });
   log.info({ scope, count: definitions.length }, 'commands registered');
   return { scope, written: true, count: definitions.length };
 }
