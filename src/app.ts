@@ -2,6 +2,7 @@ import { Events, type Client } from 'discord.js';
 import { commands as registry } from '../commands/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { loadBook, loadBookSync, type BookService } from './book/service.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type Db } from './db/connection.js';
 import { createGuildSettingsRepo } from './db/guild-settings.js';
@@ -22,6 +23,8 @@ export interface StartOptions {
   token: Secret;
   clock?: Clock;
   commands?: readonly CommandModule[];
+  /** The book service, when the caller loaded it already (tests); otherwise loaded from BOOK_PATH. */
+  book?: BookService;
 }
 
 export interface RunningApp {
@@ -33,7 +36,9 @@ export interface RunningApp {
 }
 
 /** Opens the database and builds the context: everything but Discord. Also used by the shell tools. */
-export function buildContext(options: { config: Config; log: Logger; clock?: Clock; commands?: readonly CommandModule[]; db?: Db }): AppContext {
+export function buildContext(options: { config: Config; log: Logger; clock?: Clock; commands?: readonly CommandModule[]; db?: Db; book?: BookService }): AppContext {
+  // startApp loads the book first (so an invalid dataset stops the bot before anything opens); tools may omit it.
+  const book = options.book ?? loadBookSync(options.config.BOOK_PATH);
   const db = options.db ?? openDatabase(options.config.DATABASE_PATH);
   const result = migrate(db, migrations);
   if (result.applied.length > 0) options.log.info({ from: result.from, to: result.to }, 'database migrated');
@@ -44,6 +49,7 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     clock: options.clock ?? systemClock,
     db,
     settings,
+    book,
     commands: options.commands ?? registry,
     weeks: noWeeks,
     erasers: [
@@ -62,7 +68,9 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
 /** The composition root's body: context, client, router, login, command sync; and a stop that undoes it. */
 export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { config, log } = options;
-  const ctx = buildContext(options);
+  // An invalid dataset throws a BookDataError listing each problem with its JSON path, as `npm run check-data` prints them.
+  const book = options.book ?? (await loadBook(config.BOOK_PATH));
+  const ctx = buildContext({ ...options, book });
   const client = createDiscordClient(config);
   const route = createRouter(ctx);
 

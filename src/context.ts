@@ -1,3 +1,4 @@
+import type { BookService } from './book/service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/connection.js';
@@ -17,6 +18,8 @@ export interface AppContext {
   clock: Clock;
   db: Db;
   settings: GuildSettingsRepo;
+  /** The book dataset: look-ups, autocomplete and full-text search (loaded and validated at start). */
+  book: BookService;
   /** The command registry, for /help and the router. */
   commands: readonly CommandModule[];
   /** The weekly prompts' weeks, as reflections and exports need them. */

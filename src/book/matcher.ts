@@ -1,0 +1,114 @@
+import { normalise, wordsOf } from './normalise.js';
+
+/** One thing a member can pick: a part, a chapter or a person. */
+export interface MatchEntry<T> {
+  item: T;
+  /** The autocomplete choice's name (cut to 100 characters by the caller's limit). */
+  label: string;
+  /** The choice's value: the record id. */
+  value: string;
+  /** Typed exactly (after normalisation), these pick the entry outright: id, number, full name. */
+  keys: string[];
+  /** Names and numbers: a hit here ranks high. */
+  primary: string[];
+  /** Themes and descriptions: a hit here still matches, ranked lower. */
+  secondary: string[];
+}
+
+export type Resolution<T> = { kind: 'found'; item: T } | { kind: 'ambiguous'; candidates: T[] } | { kind: 'none' };
+
+export interface Choice {
+  name: string;
+  value: string;
+}
+
+interface Indexed<T> {
+  entry: MatchEntry<T>;
+  order: number;
+  keys: Set<string>;
+  primary: string[];
+  secondary: string[];
+}
+
+const CHOICES_MAX = 25;
+const CHOICE_MAX = 100;
+
+function cut(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/**
+ * An in-memory matcher over a small list: every query word must begin some word of the entry (any order),
+ * so "pizer" finds both Pizers and "3" finds chapter 3. Built once at start; answers in microseconds.
+ */
+export class Matcher<T> {
+  private readonly entries: Indexed<T>[];
+
+  constructor(entries: readonly MatchEntry<T>[]) {
+    this.entries = entries.map((entry, order) => ({
+      entry,
+      order,
+      keys: new Set(entry.keys.map(normalise).filter(Boolean)),
+      primary: [...new Set(entry.primary.flatMap(wordsOf))],
+      secondary: [...new Set(entry.secondary.flatMap(wordsOf))],
+    }));
+  }
+
+  /** Entries matching the query, best first. An empty query lists everything in order. */
+  match(query: string): T[] {
+    return this.scored(query).map((s) => s.entry.item);
+  }
+
+  private scored(query: string): Indexed<T>[] {
+    const tokens = normalise(query).split(' ').filter(Boolean);
+    if (tokens.length === 0) return [...this.entries];
+    const whole = normalise(query);
+    const results: { indexed: Indexed<T>; score: number }[] = [];
+    for (const indexed of this.entries) {
+      let score = indexed.keys.has(whole) ? 100 : 0;
+      let all = true;
+      for (const token of tokens) {
+        const best = Math.max(
+          ...indexed.primary.map((w) => (w === token ? 4 : w.startsWith(token) ? 3 : 0)),
+          // Numbers pick by number only ("3" is chapter 3, not a page 35 in a description).
+          ...(/^\d+$/.test(token) ? [] : indexed.secondary.map((w) => (w === token ? 2 : w.startsWith(token) ? 1 : 0))),
+          0,
+        );
+        if (best === 0) {
+          all = false;
+          break;
+        }
+        score += best;
+      }
+      if (all) results.push({ indexed, score });
+    }
+    results.sort((a, b) => b.score - a.score || a.indexed.order - b.indexed.order);
+    return results.map((r) => r.indexed);
+  }
+
+  /** Autocomplete choices: at most 25, each name at most 100 characters. */
+  complete(query: string): Choice[] {
+    return this.scored(query)
+      .slice(0, CHOICES_MAX)
+      .map((s) => ({ name: cut(s.entry.label, CHOICE_MAX), value: cut(s.entry.value, CHOICE_MAX) }));
+  }
+
+  /**
+   * What a typed value means: a picked choice (its id) or an exact name or number picks one entry; otherwise
+   * a single match is taken, several give a "did you mean" list, none gives 'none'.
+   */
+  resolve(input: string): Resolution<T> {
+    const trimmed = input.trim();
+    const byValue = this.entries.find((e) => e.entry.value === trimmed);
+    if (byValue) return { kind: 'found', item: byValue.entry.item };
+    const whole = normalise(trimmed);
+    if (!whole) return { kind: 'none' };
+    const exact = this.entries.filter((e) => e.keys.has(whole));
+    if (exact.length === 1 && exact[0]) return { kind: 'found', item: exact[0].entry.item };
+    const matches = exact.length > 1 ? exact : this.scored(trimmed);
+    if (matches.length === 1 && matches[0]) return { kind: 'found', item: matches[0].entry.item };
+    if (matches.length > 1) return { kind: 'ambiguous', candidates: matches.slice(0, 10).map((m) => m.entry.item) };
+    return { kind: 'none' };
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Text normalisation for look-ups: case-, accent- and punctuation-insensitive. "Ben-Shahar", "ben shahar"
+ * and "BEN–SHAHAR" all become "ben shahar".
+ */
+export function normalise(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** The words of a text, normalised; hyphenated and multi-part words also give their joined form ("appelopper"). */
+export function wordsOf(text: string): string[] {
+  const words = normalise(text).split(' ').filter(Boolean);
+  const joined = text
+    .split(/\s+/)
+    .filter((chunk) => /[-‐–’']/.test(chunk))
+    .map((chunk) => normalise(chunk).replace(/ /g, ''))
+    .filter(Boolean);
+  return [...words, ...joined];
+}
+
+const ROMAN: [number, string][] = [
+  [1000, 'M'],
+  [900, 'CM'],
+  [500, 'D'],
+  [400, 'CD'],
+  [100, 'C'],
+  [90, 'XC'],
+  [50, 'L'],
+  [40, 'XL'],
+  [10, 'X'],
+  [9, 'IX'],
+  [5, 'V'],
+  [4, 'IV'],
+  [1, 'I'],
+];
+
+export function roman(value: number): string {
+  let rest = value;
+  let out = '';
+  for (const [n, letters] of ROMAN) {
+    while (rest >= n) {
+      out += letters;
+      rest -= n;
+    }
+  }
+  return out;
+}
+
+/** Edit distance, for "did you mean" suggestions on short words. */
+export function levenshtein(a: string, b: string): number {
+  if (a === b) return 0;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
