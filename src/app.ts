@@ -15,7 +15,9 @@ import { describeDiscordError } from './discord/errors.js';
 import { createRouter } from './discord/router.js';
 import type { Logger } from './logger.js';
 import type { Secret } from './secret.js';
-import { noWeeks } from './weeks.js';
+import { noWeeks, type WeekDirectory } from './weeks.js';
+import { loadReflectionCipher } from './reflections/keyring.js';
+import { createReflectionService } from './reflections/service.js';
 
 export interface StartOptions {
   config: Config;
@@ -43,7 +45,16 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
   const result = migrate(db, migrations);
   if (result.applied.length > 0) options.log.info({ from: result.from, to: result.to }, 'database migrated');
   const settings = createGuildSettingsRepo(db);
-  return {
+  // Reflections read the weeks through the context, so whichever directory the context ends up with is used.
+  const weeksOfContext: WeekDirectory = { current: (guildId) => context.weeks.current(guildId), get: (guildId, week) => context.weeks.get(guildId, week) };
+  const reflections = createReflectionService({
+    db,
+    cipher: loadReflectionCipher(options.config, db, options.log),
+    clock: options.clock ?? systemClock,
+    weeks: weeksOfContext,
+    log: options.log.child({ feature: 'reflections' }),
+  });
+  const context: AppContext = {
     config: options.config,
     log: options.log,
     clock: options.clock ?? systemClock,
@@ -61,8 +72,11 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
           return 1;
         },
       },
+      reflections.eraser,
     ],
+    reflections,
   };
+  return context;
 }
 
 /** The composition root's body: context, client, router, login, command sync; and a stop that undoes it. */

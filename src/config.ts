@@ -62,6 +62,14 @@ export const EnvSchema = z.object({
       .transform((value) => new Secret(value.toLowerCase()))
       .optional(),
   ),
+  REFLECTIONS_OLD_KEYS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}(\s*,\s*[0-9a-fA-F]{64})*$/, { error: 'expected earlier reflections keys, 64 hexadecimal characters each, separated by commas' })
+      .transform((value) => new Secret(value.toLowerCase()))
+      .optional(),
+  ),
   RETENTION_DAYS_AFTER_REMOVAL: positiveInt('days to keep a server’s data after the bot is removed', 30),
   ANTHROPIC_API_KEY: optionalSecret('an Anthropic API key'),
   ANTHROPIC_BASE_URL: z.preprocess(emptyToUndefined, url('the Anthropic API base URL').optional()),

@@ -6,6 +6,7 @@ import type { GuildSettingsRepo } from './db/guild-settings.js';
 import type { CommandModule } from './discord/command.js';
 import type { DataEraser } from './erasure.js';
 import type { Logger } from './logger.js';
+import type { ReflectionService } from './reflections/service.js';
 import type { WeekDirectory } from './weeks.js';
 
 /**
@@ -26,4 +27,6 @@ export interface AppContext {
   weeks: WeekDirectory;
   /** Every store of member or server data, for forget-me and the server purge. */
   erasers: readonly DataEraser[];
+  /** Members' reflections: encrypted storage, ownership, visibility, posts, erasure. */
+  reflections: ReflectionService;
 }

@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate.js';
 import { guildSettings } from './0001-guild-settings.js';
+import { reflections } from './0002-reflections.js';
 
 /** Every migration, in order. A new one goes at the end with the next version number. */
-export const migrations: readonly Migration[] = [guildSettings];
+export const migrations: readonly Migration[] = [guildSettings, reflections];

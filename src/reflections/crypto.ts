@@ -1,0 +1,95 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+
+/** What a cipher needs to know about a row: who it belongs to, so a ciphertext cannot be moved to another row. */
+export interface RowBinding {
+  purpose: 'body' | 'name' | 'canary';
+  guildId: string;
+  authorId: string;
+  rowId: number | string;
+}
+
+export interface Sealed {
+  keyId: string;
+  iv: Buffer;
+  /** Ciphertext followed by the 16-byte GCM tag. */
+  data: Buffer;
+}
+
+export class ReflectionKeyError extends Error {
+  override readonly name = 'ReflectionKeyError';
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** A key's public name: an HMAC of a fixed label under the key, so it identifies the key without revealing it. */
+export function keyIdOf(key: Buffer): string {
+  return `k1-${createHmac('sha256', key).update('reading-circle reflections key id').digest('hex').slice(0, 16)}`;
+}
+
+export function parseHexKey(hex: string, where: string): Buffer {
+  const trimmed = hex.trim();
+  if (!/^[0-9a-fA-F]{64}$/.test(trimmed)) {
+    throw new ReflectionKeyError(`${where} is not a reflections key: expected 32 bytes written as 64 hexadecimal characters.`);
+  }
+  return Buffer.from(trimmed, 'hex');
+}
+
+function aad(binding: RowBinding): Buffer {
+  // Lengths first so that no two different bindings can produce the same bytes.
+  const parts = [binding.purpose, binding.guildId, binding.authorId, String(binding.rowId)];
+  return Buffer.from(parts.map((part) => `${part.length}:${part}`).join('|'), 'utf8');
+}
+
+/**
+ * AES-256-GCM with a fresh random IV for every value, the row's server, author and id as associated data,
+ * and the key id stored beside each value so old rows stay readable after the key is rotated.
+ */
+export class ReflectionCipher {
+  readonly currentKeyId: string;
+  readonly #keys: Map<string, Buffer>;
+  readonly #current: Buffer;
+
+  /** `current` encrypts; `previous` keys only decrypt rows written before a rotation. */
+  constructor(current: Buffer, previous: readonly Buffer[] = []) {
+    if (current.length !== 32) throw new ReflectionKeyError('A reflections key must be 32 bytes.');
+    this.#current = current;
+    this.currentKeyId = keyIdOf(current);
+    this.#keys = new Map([[this.currentKeyId, current]]);
+    for (const key of previous) {
+      if (key.length !== 32) throw new ReflectionKeyError('A reflections key must be 32 bytes.');
+      if (!this.#keys.has(keyIdOf(key))) this.#keys.set(keyIdOf(key), key);
+    }
+  }
+
+  keyIds(): string[] {
+    return [...this.#keys.keys()];
+  }
+
+  has(keyId: string): boolean {
+    return this.#keys.has(keyId);
+  }
+
+  seal(plaintext: string, binding: RowBinding): Sealed {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#current, iv);
+    cipher.setAAD(aad(binding));
+    const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    return { keyId: this.currentKeyId, iv, data };
+  }
+
+  /** Throws when the key is unknown or the data, IV or binding do not match what was sealed. */
+  open(sealed: Sealed, binding: RowBinding): string {
+    const key = this.#keys.get(sealed.keyId);
+    if (!key) throw new ReflectionKeyError(`No reflections key with id ${sealed.keyId} is configured.`);
+    if (sealed.data.length < TAG_BYTES) throw new ReflectionKeyError('A stored reflection is damaged (too short).');
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.iv);
+    decipher.setAAD(aad(binding));
+    decipher.setAuthTag(sealed.data.subarray(sealed.data.length - TAG_BYTES));
+    try {
+      return Buffer.concat([decipher.update(sealed.data.subarray(0, sealed.data.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+    } catch {
+      throw new ReflectionKeyError(`A stored value could not be decrypted with key ${sealed.keyId}: wrong key or damaged data.`);
+    }
+  }
+}

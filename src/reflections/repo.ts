@@ -1,0 +1,185 @@
+import type { Db } from '../db/connection.js';
+
+export type Visibility = 'private' | 'shared' | 'anonymous';
+export const VISIBILITIES: readonly Visibility[] = ['private', 'shared', 'anonymous'];
+
+/** A reflection as stored: the text and the display name are ciphertext. */
+export interface StoredReflection {
+  id: number;
+  guildId: string;
+  authorId: string;
+  visibility: Visibility;
+  hidden: 0 | 1;
+  hiddenAt: string | null;
+  chapterId: string | null;
+  week: number | null;
+  keyId: string;
+  bodyIv: Buffer;
+  body: Buffer;
+  nameIv: Buffer;
+  name: Buffer;
+  source: 'modal' | 'message';
+  idempotencyKey: string;
+  createdAt: string;
+  updatedAt: string;
+  exportableAt: string | null;
+}
+
+export interface StoredPost {
+  reflectionId: number;
+  guildId: string;
+  channelId: string;
+  messageId: string;
+  postedAt: string;
+}
+
+export type NewStoredReflection = Omit<StoredReflection, 'hidden' | 'hiddenAt' | 'exportableAt' | 'updatedAt'>;
+
+export interface ExportFilter {
+  afterId: number;
+  limit: number;
+  week?: number;
+  from?: string;
+  to?: string;
+  chapterId?: string;
+  authorId?: string;
+  exportableSince?: string;
+}
+
+const COLUMNS = `id, guild_id AS guildId, author_id AS authorId, visibility, hidden, hidden_at AS hiddenAt, chapter_id AS chapterId,
+  week, key_id AS keyId, body_iv AS bodyIv, body, name_iv AS nameIv, name, source, idempotency_key AS idempotencyKey,
+  created_at AS createdAt, updated_at AS updatedAt, exportable_at AS exportableAt`;
+
+const POST_COLUMNS = 'reflection_id AS reflectionId, guild_id AS guildId, channel_id AS channelId, message_id AS messageId, posted_at AS postedAt';
+
+export type ReflectionRepo = ReturnType<typeof createReflectionRepo>;
+
+/**
+ * Every statement prepared once, every value bound. Statements that act for a member carry
+ * `author_id = @authorId` in their WHERE clause: ownership is enforced by SQL, not by the caller.
+ */
+export function createReflectionRepo(db: Db) {
+  const nextId = db.prepare(`SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'reflections'), 0),
+    COALESCE((SELECT MAX(id) FROM reflections), 0)) + 1 AS id`);
+  const insert = db.prepare(`INSERT INTO reflections (id, guild_id, author_id, visibility, chapter_id, week, key_id, body_iv, body,
+      name_iv, name, source, idempotency_key, created_at, updated_at, exportable_at)
+    VALUES (@id, @guildId, @authorId, @visibility, @chapterId, @week, @keyId, @bodyIv, @body, @nameIv, @name, @source,
+      @idempotencyKey, @createdAt, @createdAt, CASE WHEN @visibility = 'private' THEN NULL ELSE @createdAt END)`);
+  const byIdempotency = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE idempotency_key = ?`);
+  const own = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE id = @id AND guild_id = @guildId AND author_id = @authorId`);
+  const byId = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE id = @id AND guild_id = @guildId`);
+  const listOwn = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE guild_id = @guildId AND author_id = @authorId AND id < @beforeId
+    ORDER BY id DESC LIMIT @limit`);
+  const countOwn = db.prepare('SELECT COUNT(*) AS n FROM reflections WHERE guild_id = ? AND author_id = ?');
+  const allOwn = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE guild_id = ? AND author_id = ? ORDER BY id`);
+  const updateBody = db.prepare(`UPDATE reflections SET key_id = @keyId, body_iv = @bodyIv, body = @body, name_iv = @nameIv, name = @name,
+    updated_at = @now WHERE id = @id AND guild_id = @guildId AND author_id = @authorId`);
+  const updateVisibility = db.prepare(`UPDATE reflections SET
+      exportable_at = CASE WHEN @visibility = 'private' THEN NULL WHEN visibility = @visibility THEN exportable_at ELSE @now END,
+      visibility = @visibility, updated_at = @now
+    WHERE id = @id AND guild_id = @guildId AND author_id = @authorId`);
+  const deleteOwn = db.prepare('DELETE FROM reflections WHERE id = @id AND guild_id = @guildId AND author_id = @authorId');
+  const hide = db.prepare(`UPDATE reflections SET hidden = 1, hidden_at = @now, updated_at = @now
+    WHERE id = @id AND guild_id = @guildId AND visibility != 'private' AND hidden = 0`);
+  const getPost = db.prepare(`SELECT ${POST_COLUMNS} FROM reflection_posts WHERE reflection_id = ?`);
+  const postsOfAuthor = db.prepare(`SELECT ${POST_COLUMNS} FROM reflection_posts WHERE reflection_id IN
+    (SELECT id FROM reflections WHERE guild_id = ? AND author_id = ?)`);
+  const postsOfGuild = db.prepare(`SELECT ${POST_COLUMNS} FROM reflection_posts WHERE guild_id = ?`);
+  const upsertPost = db.prepare(`INSERT INTO reflection_posts (reflection_id, guild_id, channel_id, message_id, posted_at)
+    VALUES (@reflectionId, @guildId, @channelId, @messageId, @postedAt)
+    ON CONFLICT (reflection_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id, posted_at = excluded.posted_at`);
+  const deletePost = db.prepare('DELETE FROM reflection_posts WHERE reflection_id = ?');
+  const addReport = db.prepare(`INSERT INTO reflection_reports (reflection_id, guild_id, reporter_id, created_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (reflection_id, reporter_id) DO NOTHING`);
+  const forgetReflections = db.prepare('DELETE FROM reflections WHERE guild_id = ? AND author_id = ?');
+  const forgetReports = db.prepare('DELETE FROM reflection_reports WHERE guild_id = ? AND reporter_id = ?');
+  const purgeReflections = db.prepare('DELETE FROM reflections WHERE guild_id = ?');
+  const purgeReports = db.prepare('DELETE FROM reflection_reports WHERE guild_id = ?');
+  const purgePosts = db.prepare('DELETE FROM reflection_posts WHERE guild_id = ?');
+  const purgePresence = db.prepare('DELETE FROM guild_presence WHERE guild_id = ?');
+  const markRemoved = db.prepare(`INSERT INTO guild_presence (guild_id, removed_at) VALUES (?, ?)
+    ON CONFLICT (guild_id) DO UPDATE SET removed_at = COALESCE(guild_presence.removed_at, excluded.removed_at)`);
+  const markPresent = db.prepare(`INSERT INTO guild_presence (guild_id, removed_at) VALUES (?, NULL)
+    ON CONFLICT (guild_id) DO UPDATE SET removed_at = NULL`);
+  const removedBefore = db.prepare('SELECT guild_id AS guildId, removed_at AS removedAt FROM guild_presence WHERE removed_at IS NOT NULL AND removed_at <= ?');
+  const knownGuilds = db.prepare('SELECT guild_id AS guildId FROM guild_presence UNION SELECT DISTINCT guild_id FROM reflections');
+  const exportable = db.prepare(`SELECT ${COLUMNS} FROM reflections
+    WHERE guild_id = @guildId AND visibility IN ('shared', 'anonymous') AND hidden = 0 AND id > @afterId
+      AND (@week IS NULL OR week = @week)
+      AND (@from IS NULL OR created_at >= @from)
+      AND (@to IS NULL OR created_at < @to)
+      AND (@chapterId IS NULL OR chapter_id = @chapterId)
+      AND (@authorId IS NULL OR (author_id = @authorId AND visibility = 'shared'))
+      AND (@exportableSince IS NULL OR exportable_at >= @exportableSince)
+    ORDER BY id LIMIT @limit`);
+  const keyUsage = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE key_id != ? AND id > ? ORDER BY id LIMIT ?`);
+  const rewrap = db.prepare(`UPDATE reflections SET key_id = @keyId, body_iv = @bodyIv, body = @body, name_iv = @nameIv, name = @name
+    WHERE id = @id AND key_id = @oldKeyId`);
+
+  const row = (value: unknown) => value as StoredReflection | undefined;
+  const rows = (value: unknown[]) => value as StoredReflection[];
+
+  return {
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn).immediate();
+    },
+    nextId: () => (nextId.get() as { id: number }).id,
+    insert(record: NewStoredReflection): void {
+      insert.run(record);
+    },
+    findByIdempotencyKey: (key: string) => row(byIdempotency.get(key)),
+    getOwn: (guildId: string, authorId: string, id: number) => row(own.get({ guildId, authorId, id })),
+    getById: (guildId: string, id: number) => row(byId.get({ guildId, id })),
+    listOwn: (guildId: string, authorId: string, beforeId: number, limit: number) => rows(listOwn.all({ guildId, authorId, beforeId, limit })),
+    countOwn: (guildId: string, authorId: string) => (countOwn.get(guildId, authorId) as { n: number }).n,
+    allOwn: (guildId: string, authorId: string) => rows(allOwn.all(guildId, authorId)),
+    updateBody: (args: { id: number; guildId: string; authorId: string; keyId: string; bodyIv: Buffer; body: Buffer; nameIv: Buffer; name: Buffer; now: string }) =>
+      updateBody.run(args).changes,
+    updateVisibility: (args: { id: number; guildId: string; authorId: string; visibility: Visibility; now: string }) => updateVisibility.run(args).changes,
+    deleteOwn: (guildId: string, authorId: string, id: number) => deleteOwn.run({ guildId, authorId, id }).changes,
+    hide: (guildId: string, id: number, now: string) => hide.run({ guildId, id, now }).changes,
+    getPost: (reflectionId: number) => getPost.get(reflectionId) as StoredPost | undefined,
+    postsOfAuthor: (guildId: string, authorId: string) => postsOfAuthor.all(guildId, authorId) as StoredPost[],
+    postsOfGuild: (guildId: string) => postsOfGuild.all(guildId) as StoredPost[],
+    upsertPost: (post: StoredPost) => upsertPost.run(post),
+    deletePost: (reflectionId: number) => deletePost.run(reflectionId).changes,
+    addReport: (reflectionId: number, guildId: string, reporterId: string, now: string) => addReport.run(reflectionId, guildId, reporterId, now).changes,
+    forgetMember(guildId: string, authorId: string): number {
+      return db.transaction(() => forgetReflections.run(guildId, authorId).changes + forgetReports.run(guildId, authorId).changes).immediate();
+    },
+    purgeGuild(guildId: string): number {
+      return db
+        .transaction(() => {
+          const removed = purgeReflections.run(guildId).changes;
+          purgeReports.run(guildId);
+          purgePosts.run(guildId);
+          purgePresence.run(guildId);
+          return removed;
+        })
+        .immediate();
+    },
+    markRemoved: (guildId: string, at: string) => markRemoved.run(guildId, at),
+    markPresent: (guildId: string) => markPresent.run(guildId),
+    removedBefore: (cutoff: string) => removedBefore.all(cutoff) as { guildId: string; removedAt: string }[],
+    knownGuilds: () => (knownGuilds.all() as { guildId: string }[]).map((r) => r.guildId),
+    exportable: (guildId: string, filter: ExportFilter, to: string | null, from: string | null) =>
+      rows(
+        exportable.all({
+          guildId,
+          afterId: filter.afterId,
+          limit: filter.limit,
+          week: filter.week ?? null,
+          from,
+          to,
+          chapterId: filter.chapterId ?? null,
+          authorId: filter.authorId ?? null,
+          exportableSince: filter.exportableSince ?? null,
+        }),
+      ),
+    notUnderKey: (keyId: string, afterId: number, limit: number) => rows(keyUsage.all(keyId, afterId, limit)),
+    rewrap: (args: { id: number; oldKeyId: string; keyId: string; bodyIv: Buffer; body: Buffer; nameIv: Buffer; name: Buffer }) => rewrap.run(args).changes,
+    checkpoint(): void {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    },
+  };
+}

@@ -1,0 +1,399 @@
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/connection.js';
+import type { DataEraser } from '../erasure.js';
+import { UserFacingError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { WeekDirectory } from '../weeks.js';
+import type { ReflectionCipher, RowBinding } from './crypto.js';
+import { createReflectionRepo, type ExportFilter, type StoredPost, type StoredReflection, type Visibility } from './repo.js';
+import { characterCount, validateReflectionText } from './validation.js';
+
+export type { Visibility } from './repo.js';
+export type { StoredPost } from './repo.js';
+
+/** A reflection as its author sees it: decrypted. */
+export interface Reflection {
+  id: number;
+  guildId: string;
+  authorId: string;
+  authorName: string;
+  visibility: Visibility;
+  hidden: boolean;
+  hiddenAt: string | null;
+  chapterId: string | null;
+  week: number | null;
+  text: string;
+  source: 'modal' | 'message';
+  createdAt: string;
+  updatedAt: string;
+  exportableAt: string | null;
+}
+
+export interface ExportableReflection {
+  id: number;
+  guildId: string;
+  /** Both null for anonymous reflections. */
+  authorId: string | null;
+  authorName: string | null;
+  visibility: 'shared' | 'anonymous';
+  chapterId: string | null;
+  week: number | null;
+  text: string;
+  createdAt: string;
+  /** When it last became shared or anonymous. */
+  exportableAt: string;
+}
+
+export interface NewReflection {
+  guildId: string;
+  authorId: string;
+  authorName: string;
+  text: string;
+  visibility: Visibility;
+  chapterId?: string | null;
+  week?: number | null;
+  /** The interaction id of the submission: a retried submission finds the row it already made. */
+  idempotencyKey: string;
+  source: 'modal' | 'message';
+}
+
+export interface Page {
+  items: Reflection[];
+  total: number;
+  /** Pass as `beforeId` for the next (older) page; null when this is the last. */
+  nextBeforeId: number | null;
+}
+
+export interface ReflectionService {
+  create(input: NewReflection): { reflection: Reflection; duplicate: boolean };
+  /** The member's own reflection; another member's id is "not found", exactly like an id that does not exist. */
+  get(guildId: string, authorId: string, id: number): Reflection;
+  listMine(guildId: string, authorId: string, options?: { beforeId?: number; limit?: number }): Page;
+  /** Autocomplete over the member's own reflections (≤ 25), matching the id or the start of the text. */
+  choices(guildId: string, authorId: string, query: string): { name: string; value: string }[];
+  edit(guildId: string, authorId: string, id: number, text: string): Reflection;
+  setVisibility(guildId: string, authorId: string, id: number, to: Visibility): { reflection: Reflection; changed: boolean };
+  /** Deletes the member's own reflection; returns the post it had, for the caller to remove from Discord. */
+  remove(guildId: string, authorId: string, id: number): { post: StoredPost | null };
+  allMine(guildId: string, authorId: string): Reflection[];
+  download(guildId: string, authorId: string): { markdown: string; json: string; count: number };
+
+  /** Where a shared or anonymous reflection is posted: its week's thread, when the week has one. */
+  postTarget(reflection: Reflection): string | null;
+  /** Whether the reflection should be visible in its thread now. */
+  shouldBePosted(reflection: Reflection): boolean;
+  /** The week and chapter a new reflection belongs to. */
+  belonging(guildId: string, chapterId: string | null, week: number | null): { chapterId: string | null; week: number | null };
+  getPost(reflectionId: number): StoredPost | null;
+  recordPost(post: StoredPost): void;
+  forgetPost(reflectionId: number): void;
+  postsOfMember(guildId: string, authorId: string): StoredPost[];
+  postsOfGuild(guildId: string): StoredPost[];
+
+  /** Moderation: any reflection of the server, read without its author's id when anonymous. */
+  forModeration(guildId: string, id: number): Reflection | null;
+  report(guildId: string, id: number, reporterId: string): { reflection: Reflection; firstReport: boolean };
+  hide(guildId: string, id: number): { reflection: Reflection; changed: boolean };
+
+  listExportable(guildId: string, filter: ExportFilter): ExportableReflection[];
+
+  /** The data eraser registered in ctx.erasers (forget-me and the server purge). */
+  eraser: DataEraser;
+  /** Makes deleted rows unrecoverable from the WAL and the free pages (secure_delete + TRUNCATE checkpoint). */
+  checkpoint(): void;
+
+  guildLeft(guildId: string, at: Date): void;
+  guildJoined(guildId: string): void;
+  knownGuilds(): string[];
+  /** Servers the bot left at least `days` ago, whose data is now due for erasure. */
+  dueForErasure(now: Date, days: number): string[];
+
+  /** Re-encrypts rows written under earlier keys with the current key; returns how many were rewritten. */
+  rewrapOldRows(): number;
+}
+
+export interface ReflectionServiceDeps {
+  db: Db;
+  cipher: ReflectionCipher;
+  clock: Clock;
+  weeks: WeekDirectory;
+  log: Logger;
+}
+
+const NOT_FOUND = 'I could not find that reflection among yours. `/reflections mine` lists your reflections with their numbers.';
+
+const binding = (purpose: 'body' | 'name', row: { guildId: string; authorId: string; id: number }): RowBinding => ({
+  purpose,
+  guildId: row.guildId,
+  authorId: row.authorId,
+  rowId: row.id,
+});
+
+function dayAfter(date: string): string {
+  const start = new Date(`${date.slice(0, 10)}T00:00:00.000Z`);
+  if (Number.isNaN(start.getTime())) throw new UserFacingError('Dates must be written as YYYY-MM-DD.');
+  return new Date(start.getTime() + 86_400_000).toISOString();
+}
+
+function dayStart(date: string): string {
+  const start = new Date(`${date.slice(0, 10)}T00:00:00.000Z`);
+  if (Number.isNaN(start.getTime())) throw new UserFacingError('Dates must be written as YYYY-MM-DD.');
+  return start.toISOString();
+}
+
+export function preview(text: string, max = 80): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const chars = Array.from(flat);
+  return chars.length <= max ? flat : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+export function createReflectionService(deps: ReflectionServiceDeps): ReflectionService {
+  const { db, cipher, clock, weeks, log } = deps;
+  const repo = createReflectionRepo(db);
+
+  const decrypt = (row: StoredReflection): Reflection => ({
+    id: row.id,
+    guildId: row.guildId,
+    authorId: row.authorId,
+    authorName: cipher.open({ keyId: row.keyId, iv: row.nameIv, data: row.name }, binding('name', row)),
+    visibility: row.visibility,
+    hidden: row.hidden === 1,
+    hiddenAt: row.hiddenAt,
+    chapterId: row.chapterId,
+    week: row.week,
+    text: cipher.open({ keyId: row.keyId, iv: row.bodyIv, data: row.body }, binding('body', row)),
+    source: row.source,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    exportableAt: row.exportableAt,
+  });
+
+  const seal = (row: { guildId: string; authorId: string; id: number }, text: string, name: string) => {
+    const body = cipher.seal(text, binding('body', row));
+    const sealedName = cipher.seal(name, binding('name', row));
+    return { keyId: body.keyId, bodyIv: body.iv, body: body.data, nameIv: sealedName.iv, name: sealedName.data };
+  };
+
+  const ownRow = (guildId: string, authorId: string, id: number): StoredReflection => {
+    const row = repo.getOwn(guildId, authorId, id);
+    if (!row) throw new UserFacingError(NOT_FOUND);
+    return row;
+  };
+
+  const service: ReflectionService = {
+    create(input) {
+      const text = validateReflectionText(input.text);
+      const now = clock.now().toISOString();
+      const result = repo.transaction(() => {
+        const existing = repo.findByIdempotencyKey(input.idempotencyKey);
+        if (existing) {
+          if (existing.guildId !== input.guildId || existing.authorId !== input.authorId) {
+            throw new Error('idempotency key reused by another member or server');
+          }
+          return { row: existing, duplicate: true };
+        }
+        const id = repo.nextId();
+        const row = { guildId: input.guildId, authorId: input.authorId, id };
+        repo.insert({
+          id,
+          guildId: input.guildId,
+          authorId: input.authorId,
+          visibility: input.visibility,
+          chapterId: input.chapterId ?? null,
+          week: input.week ?? null,
+          ...seal(row, text, input.authorName),
+          source: input.source,
+          idempotencyKey: input.idempotencyKey,
+          createdAt: now,
+        });
+        return { row: repo.getOwn(input.guildId, input.authorId, id) as StoredReflection, duplicate: false };
+      });
+      log.info({ guildId: input.guildId, reflectionId: result.row.id, visibility: input.visibility, chars: characterCount(text), duplicate: result.duplicate }, 'reflection saved');
+      log.debug({ reflectionId: result.row.id, text }, 'reflection text');
+      return { reflection: decrypt(result.row), duplicate: result.duplicate };
+    },
+
+    get: (guildId, authorId, id) => decrypt(ownRow(guildId, authorId, id)),
+
+    listMine(guildId, authorId, options = {}) {
+      const limit = Math.min(Math.max(options.limit ?? 5, 1), 25);
+      const rows = repo.listOwn(guildId, authorId, options.beforeId ?? Number.MAX_SAFE_INTEGER, limit + 1);
+      const items = rows.slice(0, limit).map(decrypt);
+      const last = items[items.length - 1];
+      return { items, total: repo.countOwn(guildId, authorId), nextBeforeId: rows.length > limit && last ? last.id : null };
+    },
+
+    choices(guildId, authorId, query) {
+      const q = query.trim().replace(/^#/, '').toLowerCase();
+      const rows = repo.listOwn(guildId, authorId, Number.MAX_SAFE_INTEGER, q === '' ? 25 : 200).map(decrypt);
+      const matching = q === '' ? rows : rows.filter((r) => String(r.id).startsWith(q) || r.text.toLowerCase().includes(q));
+      return matching.slice(0, 25).map((r) => ({
+        name: preview(`#${r.id} · ${r.createdAt.slice(0, 10)} · ${r.visibility} · ${preview(r.text, 60)}`, 100),
+        value: String(r.id),
+      }));
+    },
+
+    edit(guildId, authorId, id, rawText) {
+      const text = validateReflectionText(rawText);
+      const now = clock.now().toISOString();
+      const updated = repo.transaction(() => {
+        const current = decrypt(ownRow(guildId, authorId, id));
+        repo.updateBody({ id, guildId, authorId, ...seal({ guildId, authorId, id }, text, current.authorName), now });
+        return ownRow(guildId, authorId, id);
+      });
+      log.info({ guildId, reflectionId: id, chars: characterCount(text) }, 'reflection edited');
+      return decrypt(updated);
+    },
+
+    setVisibility(guildId, authorId, id, to) {
+      const now = clock.now().toISOString();
+      const { before, after } = repo.transaction(() => {
+        const before = ownRow(guildId, authorId, id);
+        repo.updateVisibility({ id, guildId, authorId, visibility: to, now });
+        return { before, after: ownRow(guildId, authorId, id) };
+      });
+      log.info({ guildId, reflectionId: id, from: before.visibility, to }, 'reflection visibility changed');
+      return { reflection: decrypt(after), changed: before.visibility !== to };
+    },
+
+    remove(guildId, authorId, id) {
+      const post = repo.transaction(() => {
+        ownRow(guildId, authorId, id);
+        const post = repo.getPost(id) ?? null;
+        repo.deleteOwn(guildId, authorId, id);
+        return post;
+      });
+      repo.checkpoint();
+      log.info({ guildId, reflectionId: id }, 'reflection deleted by its author');
+      return { post };
+    },
+
+    allMine: (guildId, authorId) => repo.allOwn(guildId, authorId).map(decrypt),
+
+    download(guildId, authorId) {
+      const all = service.allMine(guildId, authorId);
+      const lines = ['# My reflections', '', `Downloaded ${clock.now().toISOString()} · ${all.length} reflection(s) in this server.`, ''];
+      for (const r of all) {
+        const where = [r.week !== null ? `week ${r.week}` : null, r.chapterId !== null ? `chapter ${r.chapterId}` : null].filter(Boolean).join(', ');
+        lines.push(`## #${r.id} · ${r.createdAt.slice(0, 10)} · ${r.visibility}${r.hidden ? ' (hidden by a moderator)' : ''}${where ? ` · ${where}` : ''}`, '', r.text, '');
+      }
+      const json = JSON.stringify(
+        all.map((r) => ({
+          id: r.id,
+          visibility: r.visibility,
+          hiddenByModerator: r.hidden,
+          chapterId: r.chapterId,
+          week: r.week,
+          createdAt: r.createdAt,
+          updatedAt: r.updatedAt,
+          authorName: r.authorName,
+          text: r.text,
+        })),
+        null,
+        2,
+      );
+      return { markdown: lines.join('\n'), json, count: all.length };
+    },
+
+    postTarget(reflection) {
+      if (reflection.week === null) return null;
+      return weeks.get(reflection.guildId, reflection.week)?.threadId ?? null;
+    },
+
+    shouldBePosted: (reflection) => reflection.visibility !== 'private' && !reflection.hidden,
+
+    belonging(guildId, chapterId, week) {
+      if (chapterId !== null) return { chapterId, week };
+      if (week !== null) return { chapterId: null, week };
+      return { chapterId: null, week: weeks.current(guildId)?.week ?? null };
+    },
+
+    getPost: (reflectionId) => repo.getPost(reflectionId) ?? null,
+    recordPost: (post) => {
+      repo.upsertPost(post);
+    },
+    forgetPost: (reflectionId) => {
+      repo.deletePost(reflectionId);
+    },
+    postsOfMember: (guildId, authorId) => repo.postsOfAuthor(guildId, authorId),
+    postsOfGuild: (guildId) => repo.postsOfGuild(guildId),
+
+    forModeration(guildId, id) {
+      const row = repo.getById(guildId, id);
+      return row ? decrypt(row) : null;
+    },
+
+    report(guildId, id, reporterId) {
+      const row = repo.getById(guildId, id);
+      if (!row || row.visibility === 'private') throw new UserFacingError('That reflection is no longer shared, so there is nothing to report. Thank you for looking out for the group.');
+      const firstReport = repo.addReport(id, guildId, reporterId, clock.now().toISOString()) > 0;
+      log.info({ guildId, reflectionId: id, firstReport }, 'reflection reported');
+      return { reflection: decrypt(row), firstReport };
+    },
+
+    hide(guildId, id) {
+      const row = repo.getById(guildId, id);
+      if (!row || row.visibility === 'private') throw new UserFacingError('That reflection is not shared any more (its author may have deleted it or made it private), so there is nothing to hide.');
+      const changed = repo.hide(guildId, id, clock.now().toISOString()) > 0;
+      log.info({ guildId, reflectionId: id, changed }, 'reflection hidden by a moderator');
+      return { reflection: decrypt(repo.getById(guildId, id) as StoredReflection), changed };
+    },
+
+    listExportable(guildId, filter) {
+      const limit = Math.min(Math.max(Math.trunc(filter.limit), 1), 10_000);
+      const rows = repo.exportable(guildId, { ...filter, limit }, filter.to !== undefined ? dayAfter(filter.to) : null, filter.from !== undefined ? dayStart(filter.from) : null);
+      return rows.map((row) => {
+        const r = decrypt(row);
+        const anonymous = r.visibility === 'anonymous';
+        return {
+          id: r.id,
+          guildId: r.guildId,
+          authorId: anonymous ? null : r.authorId,
+          authorName: anonymous ? null : r.authorName,
+          visibility: r.visibility as 'shared' | 'anonymous',
+          chapterId: r.chapterId,
+          week: r.week,
+          text: r.text,
+          createdAt: r.createdAt,
+          exportableAt: r.exportableAt ?? r.createdAt,
+        };
+      });
+    },
+
+    eraser: {
+      name: 'reflections (with their thread posts and your reports)',
+      forgetMember: (guildId, userId) => repo.forgetMember(guildId, userId),
+      purgeGuild: (guildId) => repo.purgeGuild(guildId),
+    },
+
+    checkpoint: () => repo.checkpoint(),
+
+    guildLeft: (guildId, at) => {
+      repo.markRemoved(guildId, at.toISOString());
+    },
+    guildJoined: (guildId) => {
+      repo.markPresent(guildId);
+    },
+    knownGuilds: () => repo.knownGuilds(),
+    dueForErasure: (now, days) => repo.removedBefore(new Date(now.getTime() - days * 86_400_000).toISOString()).map((r) => r.guildId),
+
+    rewrapOldRows() {
+      let count = 0;
+      let afterId = 0;
+      for (;;) {
+        const batch = repo.notUnderKey(cipher.currentKeyId, afterId, 200);
+        if (batch.length === 0) break;
+        repo.transaction(() => {
+          for (const row of batch) {
+            const r = decrypt(row);
+            count += repo.rewrap({ id: row.id, oldKeyId: row.keyId, ...seal(row, r.text, r.authorName) });
+          }
+        });
+        afterId = batch[batch.length - 1]!.id;
+      }
+      if (count > 0) log.info({ count, keyId: cipher.currentKeyId }, 'reflections re-encrypted under the current key');
+      return count;
+    },
+  };
+  return service;
+}
