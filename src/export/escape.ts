@@ -1,0 +1,71 @@
+/**
+ * Making member-written text inert in each format. The text is kept as written: escaping changes how it is
+ * encoded, never what a reader sees.
+ */
+
+/** Characters a spreadsheet treats as the start of a formula (or that hide one). */
+const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
+
+/**
+ * One CSV cell (RFC 4180). A cell a spreadsheet would execute gets a leading apostrophe, then the cell is
+ * quoted when it holds a comma, a quote or a line break.
+ */
+export function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (typeof value === 'string' && text.length > 0 && FORMULA_START.has(text[0]!)) text = `'${text}`;
+  if (/[",\r\n]/.test(text)) return `"${text.replace(/"/g, '""')}"`;
+  return text;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text for HTML element content or a quoted attribute. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}
+
+/**
+ * JSON that stays inert if someone pastes it into a page: `<`, `>`, `&` and the two JavaScript line
+ * separators are written as \u escapes (JSON.parse gives back the same text).
+ */
+export function safeJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Inline Markdown (CommonMark/GFM and Discord's flavour) that could format, link, embed or mention. */
+const MARKDOWN_INLINE = /[\\`*_~[\]<>&|@#]/g;
+
+/**
+ * One line of member text, rendered literally by a Markdown viewer: inline syntax is backslash-escaped
+ * (every ASCII punctuation may be escaped in CommonMark) and block syntax at the start of the line
+ * (headings, quotes, lists, rules, tables, indented code) is neutralised.
+ */
+function escapeMarkdownLine(line: string): string {
+  let text = line.replace(MARKDOWN_INLINE, (c) => `\\${c}`);
+  // Leading spaces or tabs would make an indented code block: keep them visible as non-breaking spaces.
+  text = text.replace(/^[ \t]+/, (spaces) => spaces.replace(/\t/g, '    ').replace(/ /g, '&nbsp;'));
+  // A line starting with -, +, =, or a number followed by . or ) would start a list, rule or heading underline.
+  text = text.replace(/^([-+=])/, '\\$1').replace(/^(\d{1,9})([.)])/, '$1\\$2');
+  return text;
+}
+
+/** A single-line label (a name, a chapter title) for Markdown. */
+export function escapeMarkdownInline(text: string): string {
+  return escapeMarkdownLine(text.replace(/\s*[\r\n]+\s*/g, ' '));
+}
+
+/**
+ * A multi-line text for Markdown: each line escaped, line breaks kept as hard breaks (a trailing
+ * backslash), blank lines kept as paragraph breaks.
+ */
+export function escapeMarkdownBlock(text: string): string {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n').map(escapeMarkdownLine);
+  return lines
+    .map((line, index) => {
+      const next = lines[index + 1];
+      const breaks = next !== undefined && line.trim() !== '' && next.trim() !== '';
+      return breaks ? `${line}\\` : line;
+    })
+    .join('\n');
+}

@@ -1,0 +1,242 @@
+import type { Clock } from '../clock.js';
+import type { DataEraser } from '../erasure.js';
+import { UserFacingError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { WeekDirectory } from '../weeks.js';
+import { describeScope } from './formats/common.js';
+import { formats } from './formats/index.js';
+import type { ExportActor, ExportLogEntry, ExportLogRepo } from './log-repo.js';
+import { generateExport, type ExportSink, type GeneratedExport } from './pipeline.js';
+import { splitExport, type SplitExport } from './split.js';
+import { EVERYTHING, type ExportFormat, type ExportScope, type ExportSource } from './types.js';
+
+/** How chapters are named and found (the book service provides it; without a book, ids stand as they are). */
+export interface ChapterDirectory {
+  label(chapterId: string): string | null;
+  /** A chapter id from what a moderator typed (an id, a number, a title); null when none matches. */
+  resolve(input: string): string | null;
+}
+
+export const noChapters: ChapterDirectory = { label: () => null, resolve: (input) => input };
+
+export interface ScopeInput {
+  week?: number | null;
+  from?: string | null;
+  to?: string | null;
+  chapter?: string | null;
+  memberId?: string | null;
+  sinceLast?: boolean | null;
+}
+
+export interface ExportRequest {
+  guildId: string;
+  guildName: string | null;
+  actor: ExportActor;
+  format: ExportFormat;
+  scope: ExportScope;
+  pseudonymise: boolean;
+}
+
+export interface ExportPlan extends ExportRequest {
+  /** The export's instant; it becomes the server's since-last cursor once the export is delivered. */
+  snapshot: string;
+  /** The previous export's instant, when since-last is asked for. */
+  since: string | null;
+  /** The cursor before this export, to restore if the delivery fails. */
+  previousCursor: string | null;
+  fileName: string;
+}
+
+export interface ProducedExport extends GeneratedExport {
+  split: SplitExport;
+}
+
+export interface ExportService {
+  /** Checks what a moderator typed; throws a UserFacingError with a kind message for bad input. */
+  parseScope(input: ScopeInput): ExportScope;
+  plan(request: ExportRequest): ExportPlan;
+  generate(plan: ExportPlan, sink: ExportSink): Promise<GeneratedExport>;
+  /** Generates in memory and splits above the upload limit (bytes). */
+  produce(plan: ExportPlan, uploadLimit: number): Promise<ProducedExport>;
+  /** Logs an allowed export and moves the since-last cursor to its instant; returns the log id. */
+  recordAllowed(plan: ExportPlan, result: GeneratedExport, parts: number): number;
+  /** The file could not be delivered: the log says so and the cursor goes back. */
+  recordFailed(plan: ExportPlan, logId: number, reason: string): void;
+  /** Logs an export refused before anything was read (no permission). */
+  recordRefused(request: Omit<ExportRequest, 'format'> & { format: ExportFormat | null }, reason: string): number;
+  recent(guildId: string, limit?: number): ExportLogEntry[];
+  eraser: DataEraser;
+}
+
+export interface ExportServiceDeps {
+  source: ExportSource;
+  weeks: WeekDirectory;
+  chapters?: ChapterDirectory;
+  logRepo: ExportLogRepo;
+  clock: Clock;
+  log: Logger;
+  chunkSize?: number;
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const SNOWFLAKE = /^\d{17,20}$/;
+export const MAX_WEEK = 520;
+
+function parseDate(value: string, option: string): string {
+  const text = value.trim();
+  const match = DATE.exec(text);
+  const date = match ? new Date(`${text}T00:00:00.000Z`) : null;
+  if (!match || !date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
+    throw new UserFacingError(`\`${option}\` needs a date written as YYYY-MM-DD, for example 2026-03-01.`);
+  }
+  return text;
+}
+
+function slug(scope: ExportScope): string {
+  const parts: string[] = [];
+  if (scope.week !== null) parts.push(`week-${scope.week}`);
+  if (scope.from !== null) parts.push(`from-${scope.from}`);
+  if (scope.to !== null) parts.push(`to-${scope.to}`);
+  if (scope.chapterId !== null) parts.push(`chapter-${scope.chapterId.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, 30)}`);
+  if (scope.memberId !== null) parts.push('member');
+  if (scope.sinceLast) parts.push('new');
+  return parts.length === 0 ? 'all' : parts.join('-');
+}
+
+export function createExportService(deps: ExportServiceDeps): ExportService {
+  const chapters = deps.chapters ?? noChapters;
+  const { logRepo, clock, log } = deps;
+
+  const generate = (plan: ExportPlan, sink: ExportSink) =>
+    generateExport(
+      {
+        source: deps.source,
+        guildId: plan.guildId,
+        guildName: plan.guildName,
+        format: plan.format,
+        scope: plan.scope,
+        pseudonymise: plan.pseudonymise,
+        snapshot: plan.snapshot,
+        since: plan.since,
+        week: (week) => {
+          const info = deps.weeks.get(plan.guildId, week);
+          return info ? { week, title: info.title, prompt: info.prompt } : null;
+        },
+        chapterLabel: (id) => chapters.label(id),
+        ...(deps.chunkSize !== undefined ? { chunkSize: deps.chunkSize } : {}),
+      },
+      sink,
+    );
+
+  return {
+    parseScope(input) {
+      const scope: ExportScope = { ...EVERYTHING };
+      if (input.week !== undefined && input.week !== null) {
+        if (!Number.isInteger(input.week) || input.week < 1 || input.week > MAX_WEEK) {
+          throw new UserFacingError('`week` is a plan week number as the weekly posts show it: 1, 2, 3 …');
+        }
+        scope.week = input.week;
+      }
+      if (input.from) scope.from = parseDate(input.from, 'from');
+      if (input.to) scope.to = parseDate(input.to, 'to');
+      if (scope.from !== null && scope.to !== null && scope.from > scope.to) {
+        throw new UserFacingError(`\`from\` (${scope.from}) is after \`to\` (${scope.to}). Swap them and try again.`);
+      }
+      if (input.chapter?.trim()) {
+        const id = chapters.resolve(input.chapter.trim());
+        if (id === null) throw new UserFacingError('I could not find that chapter. Pick one from the list as you type, or leave `chapter` empty.');
+        scope.chapterId = id;
+      }
+      if (input.memberId) {
+        if (!SNOWFLAKE.test(input.memberId)) throw new UserFacingError('`member` needs a member of this server.');
+        scope.memberId = input.memberId;
+      }
+      scope.sinceLast = input.sinceLast === true;
+      return scope;
+    },
+
+    plan(request) {
+      const snapshot = clock.now().toISOString();
+      const previousCursor = logRepo.cursor(request.guildId);
+      const day = snapshot.slice(0, 10);
+      return {
+        ...request,
+        snapshot,
+        since: request.scope.sinceLast ? previousCursor : null,
+        previousCursor,
+        fileName: `reflections-${slug(request.scope)}-${day}.${formats[request.format].extension}`,
+      };
+    },
+
+    generate,
+
+    async produce(plan, uploadLimit) {
+      const chunks: Buffer[] = [];
+      const result = await generate(plan, (chunk) => {
+        chunks.push(chunk);
+      });
+      const data = Buffer.concat(chunks);
+      return { ...result, split: splitExport(plan.fileName, data, uploadLimit, result.count) };
+    },
+
+    recordAllowed(plan, result, parts) {
+      const id = logRepo.append({
+        guildId: plan.guildId,
+        actor: plan.actor,
+        at: plan.snapshot,
+        outcome: 'allowed',
+        reason: null,
+        format: plan.format,
+        scope: plan.scope,
+        since: plan.since,
+        pseudonymised: plan.pseudonymise,
+        count: result.count,
+        bytes: result.bytes,
+        parts,
+        sha256: result.sha256,
+      });
+      logRepo.setCursor(plan.guildId, plan.snapshot, id);
+      log.info(
+        { guildId: plan.guildId, actor: plan.actor.id ?? plan.actor.kind, format: plan.format, scope: describeScope(plan.scope, plan.since), count: result.count, bytes: result.bytes, parts, logId: id },
+        'reflections exported',
+      );
+      return id;
+    },
+
+    recordFailed(plan, logId, reason) {
+      logRepo.markFailed(logId, reason);
+      logRepo.rewindCursor(plan.guildId, logId, plan.previousCursor);
+      log.warn({ guildId: plan.guildId, logId, reason }, 'export could not be delivered');
+    },
+
+    recordRefused(request, reason) {
+      const id = logRepo.append({
+        guildId: request.guildId,
+        actor: request.actor,
+        at: clock.now().toISOString(),
+        outcome: 'refused',
+        reason,
+        format: request.format,
+        scope: request.scope,
+        since: null,
+        pseudonymised: request.pseudonymise,
+        count: null,
+        bytes: null,
+        parts: null,
+        sha256: null,
+      });
+      log.info({ guildId: request.guildId, actor: request.actor.id ?? request.actor.kind, reason, logId: id }, 'export refused');
+      return id;
+    },
+
+    recent(guildId, limit = 15) {
+      return logRepo.recent(guildId, limit);
+    },
+
+    eraser: {
+      name: 'export log entries naming you',
+      forgetMember: (guildId, userId) => logRepo.forgetMember(guildId, userId),
+      purgeGuild: (guildId) => logRepo.purgeGuild(guildId),
+    },
+  };
+}
