@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { exportLog } from '../../src/db/migrations/0004-export-log.js';
+import type { ExportPlan, ExportRequest } from '../../src/export/service.js';
+import { EVERYTHING, type ExportFormat, type ExportScope } from '../../src/export/types.js';
+import { ALICE, BOB, GUILD, OTHER_GUILD } from './reflections-helpers.js';
+import { exportMigrations, makeExportService, openExportDb } from './export-helpers.js';
+
+const MODERATOR = '200000000000000009';
+
+function request(format: ExportFormat = 'json', scope: Partial<ExportScope> = {}, pseudonymise = false): ExportRequest {
+  return { guildId: GUILD, guildName: 'Circle', actor: { kind: 'member', id: MODERATOR, label: null }, format, scope: { ...EVERYTHING, ...scope }, pseudonymise };
+}
+
+type Env = ReturnType<typeof makeExportService>;
+
+/** Runs one export as the slash command does: plan, produce, log. Returns the parsed JSON file. */
+async function exportJson(env: Env, scope: Partial<ExportScope> = {}, pseudonymise = false) {
+  const plan = env.exports.plan(request('json', scope, pseudonymise));
+  const produced = await env.exports.produce(plan, 10 * 1024 * 1024);
+  const logId = env.exports.recordAllowed(plan, produced, produced.split.files.length);
+  const doc = JSON.parse(produced.split.files[0]!.data.toString('utf8'));
+  return { plan, produced, logId, doc, ids: doc.reflections.map((r: { id: number }) => r.id) as number[] };
+}
+
+describe('0004 export log migration', () => {
+  it('creates the log and the cursor tables as STRICT tables at version 4', () => {
+    const db = openExportDb();
+    expect(exportLog.version).toBe(4);
+    expect(exportMigrations().map((m) => m.version)).toEqual([1, 2, 3, 4, ...exportMigrations().slice(4).map((m) => m.version)]);
+    expect(db.pragma('user_version', { simple: true })).toBe(exportMigrations().length);
+    const tables = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name LIKE 'export_%'").all() as { name: string; sql: string }[];
+    expect(tables.map((t) => t.name).sort()).toEqual(['export_cursor', 'export_log']);
+    for (const t of tables) expect(t.sql).toMatch(/STRICT/);
+  });
+});
+
+describe('export privacy on the real reflections store', () => {
+  it('exports shared ones with their author, anonymous ones without, and never private, hidden or deleted ones', async () => {
+    const env = makeExportService();
+    const shared = env.write(ALICE, 'shared by Alice', { visibility: 'shared', week: 1 });
+    const anon = env.write(BOB, 'anonymous by Bob', { visibility: 'anonymous', week: 1 });
+    env.write(ALICE, 'private by Alice', { visibility: 'private' });
+    const hidden = env.write(BOB, 'hidden by Bob', { visibility: 'shared' });
+    env.service.hide(GUILD, hidden.id);
+    const deleted = env.write(ALICE, 'deleted by Alice', { visibility: 'shared' });
+    env.service.remove(GUILD, ALICE, deleted.id);
+    env.service.create({ guildId: OTHER_GUILD, authorId: ALICE, authorName: 'Alice', text: 'elsewhere', visibility: 'shared', idempotencyKey: 'other', source: 'modal' });
+
+    const { doc, ids } = await exportJson(env);
+    expect(ids).toEqual([shared.id, anon.id]);
+    expect(doc.reflections[0]).toMatchObject({ authorId: ALICE, authorName: 'Alice', text: 'shared by Alice', visibility: 'shared' });
+    expect(doc.reflections[1]).toMatchObject({ authorId: null, authorName: null, text: 'anonymous by Bob', visibility: 'anonymous' });
+    const raw = JSON.stringify(doc);
+    expect(raw).not.toContain(BOB);
+    expect(raw).not.toContain('"authorName":"Bob"');
+  });
+
+  it('a member filter gives that member’s shared reflections only, never their anonymous ones', async () => {
+    const env = makeExportService();
+    const mine = env.write(BOB, 'Bob shared', { visibility: 'shared' });
+    env.write(BOB, 'Bob anonymous', { visibility: 'anonymous' });
+    env.write(ALICE, 'Alice shared', { visibility: 'shared' });
+    const { ids } = await exportJson(env, { memberId: BOB });
+    expect(ids).toEqual([mine.id]);
+  });
+
+  it('a member who has been forgotten is gone from the file', async () => {
+    const env = makeExportService();
+    env.write(ALICE, 'Alice shared', { visibility: 'shared' });
+    const keep = env.write(BOB, 'Bob shared', { visibility: 'shared' });
+    env.service.eraser.forgetMember(GUILD, ALICE);
+    expect((await exportJson(env)).ids).toEqual([keep.id]);
+  });
+});
+
+describe('since-last', () => {
+  it('returns exactly the reflections that became exportable since the server’s previous export', async () => {
+    const env = makeExportService();
+    const first = env.write(ALICE, 'one', { visibility: 'shared' });
+    const madeShared = env.write(BOB, 'private at first', { visibility: 'private' });
+    const initial = await exportJson(env, { sinceLast: true });
+    expect(initial.ids).toEqual([first.id]);
+    expect(initial.plan.since).toBeNull();
+
+    env.clock.advance(60_000);
+    const added = env.write(ALICE, 'two', { visibility: 'anonymous' });
+    env.service.setVisibility(GUILD, BOB, madeShared.id, 'shared');
+    env.write(BOB, 'still private', { visibility: 'private' });
+
+    env.clock.advance(60_000);
+    const next = await exportJson(env, { sinceLast: true });
+    expect(next.plan.since).toBe(initial.plan.snapshot);
+    expect(next.ids.sort((a, b) => a - b)).toEqual([madeShared.id, added.id].sort((a, b) => a - b));
+
+    env.clock.advance(60_000);
+    expect((await exportJson(env, { sinceLast: true })).ids).toEqual([]);
+  });
+
+  it('leaves a reflection written after the export started for the next one', async () => {
+    const env = makeExportService({ chunkSize: 2 });
+    for (let i = 0; i < 6; i += 1) env.write(ALICE, `r${i}`, { visibility: 'shared' });
+    const plan = env.exports.plan(request('json', { sinceLast: true }));
+    env.clock.advance(1000);
+    const late = env.write(BOB, 'late', { visibility: 'shared' });
+    const produced = await env.exports.produce(plan, 1 << 20);
+    env.exports.recordAllowed(plan, produced, 1);
+    expect(JSON.parse(produced.split.files[0]!.data.toString()).reflections.map((r: { id: number }) => r.id)).not.toContain(late.id);
+    env.clock.advance(1000);
+    expect((await exportJson(env, { sinceLast: true })).ids).toEqual([late.id]);
+  });
+
+  it('a failed delivery puts the cursor back, so nothing is skipped', async () => {
+    const env = makeExportService();
+    const r = env.write(ALICE, 'one', { visibility: 'shared' });
+    const plan: ExportPlan = env.exports.plan(request('csv', { sinceLast: true }));
+    const produced = await env.exports.produce(plan, 1 << 20);
+    const logId = env.exports.recordAllowed(plan, produced, 1);
+    env.exports.recordFailed(plan, logId, 'upload failed');
+    expect(env.logRepo.get(logId)?.outcome).toBe('failed');
+    expect(env.logRepo.cursor(GUILD)).toBeNull();
+    env.clock.advance(1000);
+    expect((await exportJson(env, { sinceLast: true })).ids).toEqual([r.id]);
+  });
+});
+
+describe('the export log', () => {
+  it('records allowed and refused exports with who, when, scope, format, count and file hash', async () => {
+    const env = makeExportService();
+    env.write(ALICE, 'one', { visibility: 'shared' });
+    const { produced, logId } = await exportJson(env, { week: 2, memberId: ALICE });
+    env.clock.advance(1000);
+    env.exports.recordRefused({ ...request('csv', { chapterId: 'ch-1' }), actor: { kind: 'member', id: BOB, label: null } }, 'no permission');
+    const [refused, allowed] = env.exports.recent(GUILD);
+    expect(allowed).toMatchObject({
+      id: logId,
+      outcome: 'allowed',
+      actor: { kind: 'member', id: MODERATOR },
+      at: '2026-03-02T10:00:00.000Z',
+      format: 'json',
+      scope: { ...EVERYTHING, week: 2, memberId: ALICE },
+      count: produced.count,
+      sha256: produced.sha256,
+      bytes: produced.bytes,
+    });
+    expect(refused).toMatchObject({ outcome: 'refused', reason: 'no permission', actor: { id: BOB }, format: 'csv', scope: { chapterId: 'ch-1' }, count: null });
+  });
+
+  it('forget-me removes the member’s id from the scopes logged; the server purge removes the log', async () => {
+    const env = makeExportService();
+    await exportJson(env, { memberId: ALICE });
+    await exportJson(env, { memberId: BOB });
+    expect(env.exports.eraser.forgetMember(GUILD, ALICE)).toBe(1);
+    const entries = env.exports.recent(GUILD);
+    expect(entries.map((e) => e.scope.memberId)).toEqual([BOB, null]);
+    expect(entries[1]!.memberForgotten).toBe(true);
+    const bytes = env.db.prepare('SELECT * FROM export_log').all();
+    expect(JSON.stringify(bytes)).not.toContain(ALICE);
+
+    expect(env.exports.eraser.purgeGuild(GUILD)).toBe(2);
+    expect(env.exports.recent(GUILD)).toEqual([]);
+    expect(env.logRepo.cursor(GUILD)).toBeNull();
+  });
+});
+
+describe('large exports and concurrent writes', () => {
+  it('keeps the database writable while a large export runs, and the new reflection is stored', async () => {
+    const env = makeExportService({ chunkSize: 250 });
+    const insert = env.db.transaction(() => {
+      for (let i = 0; i < 5000; i += 1) env.write(i % 2 ? ALICE : BOB, `reflection ${i}`, { visibility: i % 3 ? 'shared' : 'anonymous' });
+    });
+    insert();
+    env.clock.advance(1000);
+    const plan = env.exports.plan(request('csv'));
+    let written: number | null = null;
+    let chunksBefore = 0;
+    const chunks: Buffer[] = [];
+    const running = env.exports.generate(plan, (chunk) => {
+      chunks.push(chunk);
+      // After the first chunk, let another member's command write while the export is still going.
+      if (chunks.length === 2) {
+        chunksBefore = chunks.length;
+        setImmediate(() => {
+          env.clock.advance(1000);
+          written = env.write(ALICE, 'written during the export', { visibility: 'shared' }).id;
+        });
+      }
+    });
+    const result = await running;
+    expect(written).not.toBeNull();
+    expect(chunks.length).toBeGreaterThan(chunksBefore);
+    expect(result.count).toBe(5000);
+    expect(env.service.get(GUILD, ALICE, written!).text).toBe('written during the export');
+  });
+});
