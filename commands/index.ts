@@ -1,9 +1,14 @@
 import type { CommandModule } from '../src/discord/command.js';
+import book from './book.js';
+import chapter from './chapter.js';
+import contributor from './contributor.js';
 import help from './help.js';
+import part from './part.js';
+import search from './search.js';
 import settings from './settings.js';
 
 /**
  * The explicit registry: the router, the command sync and /help all read this list. A test checks that
  * every file in commands/ is registered here and that names are unique.
  */
-export const commands: readonly CommandModule[] = [help, settings];
+export const commands: readonly CommandModule[] = [help, settings, book, part, chapter, contributor, search];

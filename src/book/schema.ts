@@ -240,11 +240,27 @@ export function crossCheck(data: Book): Problem[] {
   return problems;
 }
 
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
 /** Parses and checks a dataset: either the book or every problem, each starting with its JSON path. */
 export function parseBookData(input: unknown): { ok: true; book: Book } | { ok: false; problems: string[] } {
   const parsed = BookDataSchema.safeParse(input);
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`) };
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => {
+        const missing = issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(input, issue.path) === undefined;
+        const expected = issue.code === 'invalid_type' ? ` ${issue.expected}` : '';
+        return `${formatPath(issue.path)}: ${missing ? `required field is missing (expected${expected})` : issue.message}`;
+      }),
+    };
   }
   const problems = crossCheck(parsed.data);
   if (problems.length > 0) return { ok: false, problems: problems.map((p) => `${formatPath(p.path)}: ${p.message}`) };

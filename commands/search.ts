@@ -1,0 +1,23 @@
+import type { ChatInputCommand } from '../src/discord/command.js';
+import { serverCommand } from '../src/discord/builders.js';
+import { renderBookView } from '../src/discord/book-reply.js';
+import { answer } from '../src/discord/replies.js';
+import { UserFacingError } from '../src/errors.js';
+import { nothingFound, searchView } from '../src/book/views.js';
+
+const search: ChatInputCommand = {
+  kind: 'chat-input',
+  data: serverCommand('search', 'Search everything the book dataset holds: people, parts, chapters, quotations, pages')
+    .addStringOption((o) => o.setName('query').setDescription('Words to look for, e.g. “bullying”, “Pizer”, “p. 97”').setRequired(true).setMaxLength(100))
+    .toJSON(),
+  help: 'Ranked full-text search over the book dataset; each hit says what it is and its source.',
+  defer: 'none',
+  async execute(interaction, ctx) {
+    const query = interaction.options.getString('query', true).trim();
+    const hits = ctx.book.search(query, 5);
+    if (hits.length === 0) throw new UserFacingError(nothingFound(ctx.book, query));
+    await answer(interaction, renderBookView(searchView(ctx.book, query, hits)), { ephemeral: false });
+  },
+};
+
+export default search;
