@@ -15,9 +15,14 @@ import { describeDiscordError } from './discord/errors.js';
 import { createRouter } from './discord/router.js';
 import type { Logger } from './logger.js';
 import type { Secret } from './secret.js';
-import { noWeeks, type WeekDirectory } from './weeks.js';
+import type { WeekDirectory } from './weeks.js';
 import { loadReflectionCipher } from './reflections/keyring.js';
 import { createReflectionService } from './reflections/service.js';
+import { chaptersFromBook } from './export/chapters.js';
+import { createExportLogRepo } from './export/log-repo.js';
+import { createExportService } from './export/service.js';
+import { createPlanCatalog } from './prompts/plans.js';
+import { createPromptService } from './prompts/service.js';
 
 export interface StartOptions {
   config: Config;
@@ -54,6 +59,20 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     weeks: weeksOfContext,
     log: options.log.child({ feature: 'reflections' }),
   });
+  const prompts = createPromptService({
+    db,
+    clock: options.clock ?? systemClock,
+    log: options.log.child({ feature: 'prompts' }),
+    plans: createPlanCatalog(book),
+  });
+  const exports = createExportService({
+    source: reflections,
+    weeks: weeksOfContext,
+    chapters: chaptersFromBook(book),
+    logRepo: createExportLogRepo(db),
+    clock: options.clock ?? systemClock,
+    log: options.log.child({ feature: 'export' }),
+  });
   const context: AppContext = {
     config: options.config,
     log: options.log,
@@ -62,7 +81,7 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     settings,
     book,
     commands: options.commands ?? registry,
-    weeks: noWeeks,
+    weeks: prompts.directory,
     erasers: [
       {
         name: 'server settings',
@@ -73,8 +92,12 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
         },
       },
       reflections.eraser,
+      prompts.eraser,
+      exports.eraser,
     ],
     reflections,
+    prompts,
+    exports,
   };
   return context;
 }

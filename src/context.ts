@@ -5,7 +5,9 @@ import type { Db } from './db/connection.js';
 import type { GuildSettingsRepo } from './db/guild-settings.js';
 import type { CommandModule } from './discord/command.js';
 import type { DataEraser } from './erasure.js';
+import type { ExportService } from './export/service.js';
 import type { Logger } from './logger.js';
+import type { PromptService } from './prompts/service.js';
 import type { ReflectionService } from './reflections/service.js';
 import type { WeekDirectory } from './weeks.js';
 
@@ -29,4 +31,8 @@ export interface AppContext {
   erasers: readonly DataEraser[];
   /** Members' reflections: encrypted storage, ownership, visibility, posts, erasure. */
   reflections: ReflectionService;
+  /** The weekly prompts: plans, schedule per server, the posting ledger (its WeekDirectory is `weeks`). */
+  prompts: PromptService;
+  /** Moderators' exports of shared and anonymous reflections, the export log and the since-last cursor. */
+  exports: ExportService;
 }
