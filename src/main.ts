@@ -1,33 +1,21 @@
 import { existsSync } from 'node:fs';
-import { loadConfig, type Config } from './config.js';
-import { createLogger, type Logger } from './logger.js';
-import { startApp, type RunningApp } from './app.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { RunningApp } from './app.js';
+import { runFromEnvironment } from './run.js';
 
 /**
  * The entry point of `npm start`. With a DISCORD_TOKEN it runs the bot against Discord (or whatever
- * DISCORD_API_URL points at); without one it starts the local playground.
+ * DISCORD_API_URL points at); without one it starts the local playground. The body is
+ * `runFromEnvironment` (src/run.ts), which the end-to-end tests call too.
  */
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const result = loadConfig(process.env);
-  if (!result.ok) {
-    process.stderr.write(`reading-circle cannot start. Please fix these settings (see .env.example):\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  const config = result.config;
-  const log = createLogger(config.LOG_LEVEL);
-  installProcessGuards(log);
-
-  if (!config.DISCORD_TOKEN) {
-    const { runPlayground } = await import('./playground/run.js');
-    await runPlayground(config, log);
-    return;
-  }
-
-  const app = await startApp({ config, log, token: config.DISCORD_TOKEN });
-  installShutdown(app, config, log);
-  await app.ready;
+  const outcome = await runFromEnvironment(process.env, {
+    onLogger: (log) => installProcessGuards(log),
+    onStarted: (app, config, log) => installShutdown(app, config, log),
+  });
+  if (outcome.kind === 'invalid-config') process.exitCode = 1;
 }
 
 function installProcessGuards(log: Logger): void {
