@@ -1,0 +1,163 @@
+import type { AskBook, AskBookRecord } from './book-port.js';
+import type { ClaudeReply } from './claude.js';
+import { citedRecordIds, describeSource, type BookDocument } from './document.js';
+import { CARE_MARKER, FALLBACK_REASONS, MESSAGES } from './prompt.js';
+import type { AskOutcome } from './usage-repo.js';
+
+/**
+ * An answer as plain values, ready for any renderer: the command turns it into an embed. The body carries
+ * numbered markers [1], [2] …; `notes[n-1]` is the source line of marker [n].
+ */
+export interface AskAnswer {
+  by: 'claude' | 'dataset';
+  outcome: AskOutcome;
+  title: string;
+  body: string;
+  notes: string[];
+  /** Labels and notices shown with the answer (not found, truncated, why the dataset answered, support note). */
+  remarks: string[];
+  /** The record ids behind the notes, in note order (for tests and logs). */
+  sourceIds: string[];
+  /** False while the answer is still streaming in. */
+  final: boolean;
+}
+
+export const TITLES = {
+  claude: 'From the book data',
+  notFound: 'Not found in the book data',
+  refusal: 'About that question',
+  care: 'A note from the reading companion',
+  dataset: 'From the book data (dataset search)',
+  datasetEmpty: 'Nothing found in the book data',
+  writing: 'From the book data (writing…)',
+} as const;
+
+export function supportRemark(supportNote: string | null): string {
+  const note = supportNote?.trim();
+  return note ? `**Support:** ${note}` : `**Support:** ${MESSAGES.defaultSupport}`;
+}
+
+/**
+ * Turns Claude's reply into the member's answer. Every cited block range becomes one or more numbered
+ * notes, numbered in order of first use, each naming a dataset record; an answer with no citation at all
+ * is labelled as not found in the book data rather than shown as fact.
+ */
+export function answerFromReply(
+  reply: ClaudeReply,
+  document: BookDocument,
+  options: { supportNote: string | null; personal: boolean; final: boolean },
+): AskAnswer {
+  const numbers = new Map<string, number>();
+  const records: AskBookRecord[] = [];
+  let body = '';
+  for (const span of reply.spans) {
+    body += span.text;
+    const markers: number[] = [];
+    for (const citation of span.citations) {
+      for (const id of citedRecordIds(document, citation.start, citation.end)) {
+        const record = document.byId.get(id);
+        if (!record) continue;
+        let number = numbers.get(id);
+        if (number === undefined) {
+          number = records.push(record);
+          numbers.set(id, number);
+        }
+        if (!markers.includes(number)) markers.push(number);
+      }
+    }
+    if (markers.length > 0) body += markers.map((n) => `[${n}]`).join('');
+  }
+  body = body.trim();
+  const care = body.startsWith(CARE_MARKER);
+  if (care) body = body.slice(CARE_MARKER.length).trim();
+
+  const remarks: string[] = [];
+  let outcome: AskOutcome = 'answered';
+  let title: string = options.final ? TITLES.claude : TITLES.writing;
+  if (reply.stopReason === 'refusal') {
+    // A refusal may leave half a sentence behind; show only the fixed, gentle message.
+    return { by: 'claude', outcome: 'refusal', title: TITLES.refusal, body: MESSAGES.refusal, notes: [], remarks: [], sourceIds: [], final: options.final };
+  }
+  if (care) {
+    title = TITLES.care;
+  } else if (options.final && records.length === 0) {
+    outcome = 'not-found';
+    title = TITLES.notFound;
+    remarks.push(MESSAGES.notFound);
+  }
+  if (options.final && body === '') body = MESSAGES.empty;
+  if (reply.stopReason === 'max_tokens') {
+    if (outcome === 'answered') outcome = 'truncated';
+    remarks.push(MESSAGES.truncated);
+  }
+  if (care || options.personal) remarks.push(supportRemark(options.supportNote));
+  return {
+    by: 'claude',
+    outcome,
+    title,
+    body,
+    notes: records.map((record, index) => `[${index + 1}] ${describeSource(record)}`),
+    remarks,
+    sourceIds: records.map((record) => record.id),
+    final: options.final,
+  };
+}
+
+export type FallbackReason = keyof typeof FALLBACK_REASONS | 'quota' | 'budget';
+
+export const FALLBACK_LIMIT = 5;
+
+/**
+ * The dataset's own answer: the closest records by search, one line each with its source. Used without a
+ * key and whenever Claude cannot answer. When nothing matches it says so and adds the support note.
+ */
+export function datasetAnswer(book: AskBook, question: string, options: { reason: FallbackReason; notice?: string; supportNote: string | null; personal: boolean }): AskAnswer {
+  const hits = book.search(question, FALLBACK_LIMIT);
+  const remarks: string[] = [];
+  const why = options.notice ?? (options.reason in FALLBACK_REASONS ? FALLBACK_REASONS[options.reason as keyof typeof FALLBACK_REASONS] : '');
+  if (why) remarks.push(why);
+  const outcome: AskOutcome = options.reason;
+  if (hits.length === 0) {
+    remarks.push(supportRemark(options.supportNote));
+    return { by: 'dataset', outcome, title: TITLES.datasetEmpty, body: MESSAGES.nothingMatches, notes: [], remarks, sourceIds: [], final: true };
+  }
+  remarks.push(MESSAGES.datasetLabel);
+  if (options.personal) remarks.push(supportRemark(options.supportNote));
+  const lines = hits.map((hit) => `• ${oneLine(hit.snippet || hit.record.text)} (${describeSource(hit.record)})`);
+  return {
+    by: 'dataset',
+    outcome,
+    title: TITLES.dataset,
+    body: lines.join('\n'),
+    notes: [],
+    remarks,
+    sourceIds: hits.map((hit) => hit.record.id),
+    final: true,
+  };
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const chars = Array.from(flat);
+  return chars.length <= 300 ? flat : `${chars.slice(0, 299).join('')}…`;
+}
+
+/**
+ * The answer as one text that fits `max` characters (an embed description holds 4096): the remarks and
+ * the source notes always fit whole; the body is cut with a visible "…" if it must be.
+ */
+export function composeText(answer: Pick<AskAnswer, 'body' | 'notes' | 'remarks'>, max = 4096): string {
+  const tail: string[] = [];
+  if (answer.remarks.length > 0) tail.push(answer.remarks.join('\n'));
+  if (answer.notes.length > 0) tail.push(`**Sources**\n${answer.notes.join('\n')}`);
+  let tailText = tail.length > 0 ? `\n\n${tail.join('\n\n')}` : '';
+  if (Array.from(tailText).length > max / 2) tailText = cut(tailText, Math.floor(max / 2));
+  const room = max - Array.from(tailText).length;
+  return `${cut(answer.body, room)}${tailText}`;
+}
+
+function cut(text: string, max: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  return `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}

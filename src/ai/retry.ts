@@ -1,0 +1,144 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+
+/**
+ * The retry policy of /ask, owned here instead of left to the SDK (which is built with maxRetries 0):
+ * the SDK retries every 429, including the monthly spend cap, which must stop at once.
+ *
+ * - retried: 408, 409, 429 (rate limits), 5xx, 529 overloaded, connection failures, our own per-call timeout;
+ * - never retried: the spend caps and billing errors, and every other 4xx (a request or setup problem);
+ * - the wait honours `retry-after-ms`, then `retry-after`, else backs off 0.5 s · 2ⁿ (at most 8 s);
+ * - a wait that would end past the overall deadline is not waited: the caller falls back at once.
+ */
+
+export type FailureKind = 'spend-cap' | 'timeout' | 'overloaded' | 'rate-limited' | 'server' | 'connection' | 'request';
+
+export interface Failure {
+  kind: FailureKind;
+  retryable: boolean;
+  status?: number;
+  code?: string;
+  /** What the server asked us to wait, if it said. */
+  retryAfterMs?: number;
+}
+
+/** Error codes that mean "no more money this period": retrying cannot help. */
+export const SPEND_CAP_CODES: ReadonlySet<string> = new Set([
+  'enforced_spend_limit_reached',
+  'contract_spend_limit_reached',
+  'linked_organization_spend_limit_reached',
+  'linked_organization_billing_unavailable',
+]);
+
+export class AskCallError extends Error {
+  override readonly name = 'AskCallError';
+  constructor(
+    readonly failure: Failure,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`Anthropic call failed (${failure.kind}${failure.status ? `, status ${failure.status}` : ''}) after ${attempts} attempt(s)`, options);
+  }
+}
+
+function headerValue(headers: unknown, name: string): string | null {
+  if (headers && typeof (headers as Headers).get === 'function') return (headers as Headers).get(name);
+  return null;
+}
+
+/** `retry-after-ms` first, then `retry-after` (seconds or an HTTP date); undefined when absent or unreadable. */
+export function retryAfterMs(headers: unknown, nowMs: number = Date.now()): number | undefined {
+  const ms = headerValue(headers, 'retry-after-ms');
+  if (ms !== null && ms.trim() !== '') {
+    const value = Number(ms);
+    if (Number.isFinite(value) && value >= 0) return value;
+  }
+  const after = headerValue(headers, 'retry-after');
+  if (after !== null && after.trim() !== '') {
+    const seconds = Number(after);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(after);
+    if (Number.isFinite(date)) return Math.max(0, date - nowMs);
+  }
+  return undefined;
+}
+
+/** Exponential back-off when the server named no wait: 0.5 s, 1 s, 2 s … at most 8 s, minus up to 25 % jitter. */
+export function backoffMs(retryNumber: number, random: () => number = Math.random): number {
+  const base = Math.min(500 * 2 ** retryNumber, 8000);
+  return Math.round(base * (1 - 0.25 * random()));
+}
+
+export function classify(error: unknown, timedOut: boolean): Failure {
+  if (timedOut || error instanceof APIConnectionTimeoutError) return { kind: 'timeout', retryable: true };
+  if (error instanceof APIUserAbortError) return { kind: 'timeout', retryable: true };
+  if (error instanceof APIConnectionError) return { kind: 'connection', retryable: true };
+  if (error instanceof APIError) {
+    const status: number | undefined = (error as APIError<number | undefined>).status;
+    const code = error.errorCode ?? undefined;
+    const after = retryAfterMs((error as APIError<number | undefined, Headers | undefined>).headers);
+    const base = { ...(status !== undefined ? { status } : {}), ...(code !== undefined ? { code } : {}), ...(after !== undefined ? { retryAfterMs: after } : {}) };
+    if ((code !== undefined && SPEND_CAP_CODES.has(code)) || status === 402 || error.type === 'billing_error') {
+      return { kind: 'spend-cap', retryable: false, ...base };
+    }
+    // An error event inside a stream has no HTTP status; its type says what it was.
+    if (status === 529 || error.type === 'overloaded_error') return { kind: 'overloaded', retryable: true, ...base };
+    if (status === 429 || error.type === 'rate_limit_error') return { kind: 'rate-limited', retryable: true, ...base };
+    if (status === 408 || status === 409 || error.type === 'timeout_error') return { kind: 'server', retryable: true, ...base };
+    if ((status !== undefined && status >= 500) || (status === undefined && error.type === 'api_error')) {
+      return { kind: 'server', retryable: true, ...base };
+    }
+    return { kind: 'request', retryable: false, ...base };
+  }
+  return { kind: 'request', retryable: false };
+}
+
+export interface RetryOptions {
+  maxAttempts: number;
+  /** Per-attempt timeout (the whole attempt, a streamed body included). */
+  timeoutMs: number;
+  /** The instant (ms since epoch, on `now`) by which everything must be over. */
+  deadline: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  onRetry?: (failure: Failure, attempt: number, waitMs: number) => void;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `attempt` until it succeeds, fails for good, or time runs out. Each attempt gets its own
+ * AbortSignal that fires at its timeout (or the deadline, if sooner); an attempt that ends because of it,
+ * even quietly (an aborted stream just stops), counts as a timeout.
+ */
+export async function withRetries<T>(attempt: (signal: AbortSignal, attemptNumber: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  for (let number = 1; ; number++) {
+    const remaining = options.deadline - now();
+    if (remaining <= 0) throw new AskCallError({ kind: 'timeout', retryable: false }, number - 1);
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, Math.min(options.timeoutMs, remaining));
+    let failure: Failure;
+    let cause: unknown;
+    try {
+      const result = await attempt(controller.signal, number);
+      if (!timedOut) return result;
+      failure = { kind: 'timeout', retryable: true };
+    } catch (error) {
+      cause = error;
+      failure = classify(error, timedOut);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!failure.retryable || number >= options.maxAttempts) throw new AskCallError(failure, number, { cause });
+    const wait = failure.retryAfterMs ?? backoffMs(number - 1, options.random);
+    if (now() + wait >= options.deadline) throw new AskCallError(failure, number, { cause });
+    options.onRetry?.(failure, number, wait);
+    await sleep(wait);
+  }
+}

@@ -1,0 +1,255 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { DataEraser } from '../erasure.js';
+import { UserFacingError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { answerFromReply, datasetAnswer, type AskAnswer, type FallbackReason } from './answer.js';
+import type { AskBook } from './book-port.js';
+import { buildParams, requestMessage, requestStream, type ClaudeReply } from './claude.js';
+import { buildDocument, type BookDocument } from './document.js';
+import { looksPersonal, SYSTEM_PROMPT, userQuestion } from './prompt.js';
+import { AskCallError, withRetries, type Failure } from './retry.js';
+import { NO_TOKENS, totalTokens, type AskLimitOverrides, type AskLimits, type AskUsageRepo, type Reservation, type ServerUsage, type TokenUsage } from './usage-repo.js';
+
+export const QUESTION_MAX = 500;
+/** Sized to the reply: an embed description holds 4096 characters, about 1000 tokens; leave room for the notes. */
+export const MAX_TOKENS = 800;
+export const MAX_ATTEMPTS = 3;
+/** Well inside Discord's 15-minute interaction token, whatever ASK_DEADLINE_MS says. */
+export const DEADLINE_CEILING_MS = 14 * 60 * 1000;
+
+export interface AskInput {
+  guildId: string;
+  userId: string;
+  question: string;
+  /** Called with the answer so far while it streams in; when absent the call is a plain JSON request. */
+  onProgress?: (answer: AskAnswer) => void;
+}
+
+export interface AskService {
+  /** True when an API key is set and questions go to Claude. */
+  readonly usesClaude: boolean;
+  /** Counts the document's tokens once, to decide on prompt caching. Never throws; safe to call again. */
+  prepare(): Promise<boolean>;
+  ask(input: AskInput): Promise<AskAnswer>;
+  limits(guildId: string): { effective: AskLimits; overrides: AskLimitOverrides };
+  setLimits(guildId: string, patch: Partial<AskLimitOverrides>): AskLimits;
+  usage(guildId: string): ServerUsage & { limits: AskLimits };
+  eraser: DataEraser;
+}
+
+export interface AskServiceDeps {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  book: AskBook;
+  usage: AskUsageRepo;
+  supportNote(guildId: string): string | null;
+  /** Made by createAnthropicClient: undefined without a key. */
+  client: Anthropic | undefined;
+  /** For tests of the retry waits; real time by default. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The smallest prompt each model will cache. Below it nothing is cached and no error is raised, so the
+ * document carries `cache_control` only when it is big enough. (Anthropic prompt-caching docs; Sonnet 4.6
+ * is put at 2048, where it was seen to start caching in practice.)
+ */
+export function cacheMinimumTokens(model: string): number {
+  const table: [RegExp, number][] = [
+    [/opus-5|fable-5|mythos-5/, 512],
+    [/haiku-4-5|opus-4-5|opus-4-6/, 4096],
+    [/sonnet-4-6|opus-4-7|haiku-3|3-5-haiku|3-haiku/, 2048],
+  ];
+  for (const [pattern, minimum] of table) if (pattern.test(model)) return minimum;
+  return 1024;
+}
+
+function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return { input: a.input + b.input, output: a.output + b.output, cacheCreation: a.cacheCreation + b.cacheCreation, cacheRead: a.cacheRead + b.cacheRead };
+}
+
+function fallbackReason(failure: Failure): FallbackReason {
+  switch (failure.kind) {
+    case 'timeout':
+      return 'timeout';
+    case 'spend-cap':
+      return 'spend-cap';
+    case 'overloaded':
+    case 'rate-limited':
+    case 'server':
+      return 'unavailable';
+    default:
+      return 'failed';
+  }
+}
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+function limitNotice(reservation: Exclude<Reservation, { ok: true }>): string {
+  const unix = (date: Date) => Math.ceil(date.getTime() / 1000);
+  switch (reservation.reason) {
+    case 'hour':
+      return `You’ve asked Claude ${reservation.limit} question${reservation.limit === 1 ? '' : 's'} in the past hour, this server’s limit. You can ask Claude again <t:${unix(reservation.retryAt)}:R>; meanwhile, here is what the book data itself says.`;
+    case 'day':
+      return `You’ve asked Claude ${reservation.limit} question${reservation.limit === 1 ? '' : 's'} in the past day, this server’s limit. You can ask Claude again <t:${unix(reservation.retryAt)}:R>; meanwhile, here is what the book data itself says.`;
+    case 'budget':
+      return `This server has used its /ask budget for the month (${reservation.limit.toLocaleString('en-US')} tokens). It renews on ${dateFormat.format(reservation.resetsAt)}; meanwhile, here is what the book data itself says.`;
+  }
+}
+
+export function createAskService(deps: AskServiceDeps): AskService {
+  const { config, client, book, usage } = deps;
+  const log = deps.log.child({ component: 'ask' });
+  const deadlineMs = Math.min(config.ASK_DEADLINE_MS, DEADLINE_CEILING_MS);
+  let plan: Promise<boolean> | undefined;
+  const documents = new Map<boolean, BookDocument>();
+  const documentFor = (cache: boolean): BookDocument => {
+    let document = documents.get(cache);
+    if (!document) {
+      document = buildDocument(book.records(), { cache });
+      documents.set(cache, document);
+    }
+    return document;
+  };
+
+  const countAndDecide = async (anthropic: Anthropic): Promise<boolean> => {
+    const model = config.ANTHROPIC_MODEL;
+    const minimum = cacheMinimumTokens(model);
+    const document = documentFor(false);
+    try {
+      const counted = await anthropic.messages.countTokens(
+        { model, system: SYSTEM_PROMPT, messages: [{ role: 'user', content: [document.block, { type: 'text', text: userQuestion('') }] }] },
+        { maxRetries: 0, timeout: config.ASK_TIMEOUT_MS },
+      );
+      const caching = counted.input_tokens >= minimum;
+      log.info(
+        { model, documentTokens: counted.input_tokens, minimum, records: document.recordIds.length, caching },
+        caching ? 'prompt caching can engage: the book document meets the model’s minimum' : 'prompt caching cannot engage: the book document is below the model’s minimum, so it is sent without cache_control',
+      );
+      return caching;
+    } catch (error) {
+      log.warn({ err: error, model, minimum }, 'could not count the book document’s tokens; sending it without cache_control');
+      return false;
+    }
+  };
+
+  const prepare = (): Promise<boolean> => {
+    if (!client) return Promise.resolve(false);
+    plan ??= countAndDecide(client);
+    return plan;
+  };
+
+  const effectiveLimits = (guildId: string): { effective: AskLimits; overrides: AskLimitOverrides } => {
+    const overrides = usage.overrides(guildId);
+    return {
+      overrides,
+      effective: {
+        perMemberPerHour: overrides.perMemberPerHour ?? config.ASK_PER_MEMBER_PER_HOUR,
+        perMemberPerDay: overrides.perMemberPerDay ?? config.ASK_PER_MEMBER_PER_DAY,
+        monthlyTokens: overrides.monthlyTokens ?? config.ASK_SERVER_MONTHLY_TOKENS,
+      },
+    };
+  };
+
+  const fallback = (input: AskInput, reason: FallbackReason, personal: boolean, notice?: string): AskAnswer =>
+    datasetAnswer(book, input.question, { reason, supportNote: deps.supportNote(input.guildId), personal, ...(notice !== undefined ? { notice } : {}) });
+
+  const ask = async (input: AskInput): Promise<AskAnswer> => {
+    const question = input.question.trim();
+    if (question === '') throw new UserFacingError('Please write a question about the book.');
+    if (Array.from(question).length > QUESTION_MAX) throw new UserFacingError(`Please keep your question to ${QUESTION_MAX} characters.`);
+    const request = { ...input, question };
+    const personal = looksPersonal(question);
+    // The question is the member's own words: debug only.
+    log.debug({ guildId: input.guildId, question }, '/ask question');
+    const now = deps.clock.now();
+
+    if (!client) {
+      usage.recordDatasetAnswer(input.guildId, 'no-key', now);
+      return fallback(request, 'no-key', personal);
+    }
+
+    const reservation = usage.reserve(input.guildId, input.userId, effectiveLimits(input.guildId).effective, now);
+    if (!reservation.ok) {
+      usage.recordDatasetAnswer(input.guildId, reservation.reason === 'budget' ? 'budget' : 'quota', now);
+      log.info({ guildId: input.guildId, limit: reservation.reason }, '/ask limit reached; answering from the dataset');
+      return fallback(request, reservation.reason === 'budget' ? 'budget' : 'quota', personal, limitNotice(reservation));
+    }
+
+    const started = Date.now();
+    const deadline = started + deadlineMs;
+    const caching = await prepare();
+    const document = documentFor(caching);
+    const params = buildParams(document, question, config.ANTHROPIC_MODEL, MAX_TOKENS);
+    const supportNote = deps.supportNote(input.guildId);
+    let spent: TokenUsage = NO_TOKENS;
+    let attempts = 0;
+
+    try {
+      const reply = await withRetries<ClaudeReply>(
+        async (signal) => {
+          attempts++;
+          let current: TokenUsage = NO_TOKENS;
+          const seen = (tokens: TokenUsage) => {
+            current = tokens;
+          };
+          try {
+            if (!input.onProgress) return await requestMessage(client, params, signal, seen);
+            const progress = input.onProgress;
+            return await requestStream(client, params, signal, seen, (partial) =>
+              progress(answerFromReply(partial, document, { supportNote, personal, final: false })),
+            );
+          } finally {
+            spent = addUsage(spent, current);
+          }
+        },
+        {
+          maxAttempts: MAX_ATTEMPTS,
+          timeoutMs: config.ASK_TIMEOUT_MS,
+          deadline,
+          ...(deps.sleep ? { sleep: deps.sleep } : {}),
+          onRetry: (failure, attempt, waitMs) => log.warn({ failure, attempt, waitMs }, 'Anthropic call failed; retrying'),
+        },
+      );
+      const answer = answerFromReply(reply, document, { supportNote, personal, final: true });
+      usage.settle(reservation.id, answer.outcome, spent);
+      log.info(
+        { guildId: input.guildId, outcome: answer.outcome, stopReason: reply.stopReason, sources: answer.sourceIds.length, attempts, tokens: spent, total: totalTokens(spent), caching, ms: Date.now() - started },
+        '/ask answered by Claude',
+      );
+      return answer;
+    } catch (error) {
+      const failure: Failure = error instanceof AskCallError ? error.failure : { kind: 'request', retryable: false };
+      const reason = fallbackReason(failure);
+      usage.settle(reservation.id, reason, spent);
+      const level = failure.kind === 'request' ? 'error' : 'warn';
+      log[level]({ err: error, failure, attempts, guildId: input.guildId, ms: Date.now() - started }, '/ask could not get an answer from Claude; answering from the dataset');
+      return fallback(request, reason, personal);
+    }
+  };
+
+  return {
+    usesClaude: client !== undefined,
+    prepare,
+    ask,
+    limits: effectiveLimits,
+    setLimits(guildId, patch) {
+      for (const value of Object.values(patch)) {
+        if (value !== null && value !== undefined && (!Number.isInteger(value) || value < 0)) throw new UserFacingError('Limits are whole numbers, 0 or more.');
+      }
+      usage.setOverrides(guildId, patch, deps.clock.now());
+      return effectiveLimits(guildId).effective;
+    },
+    usage(guildId) {
+      return { ...usage.serverUsage(guildId, deps.clock.now()), limits: effectiveLimits(guildId).effective };
+    },
+    eraser: {
+      name: '/ask usage records',
+      forgetMember: (guildId, userId) => usage.forgetMember(guildId, userId),
+      purgeGuild: (guildId) => usage.purgeGuild(guildId),
+    },
+  };
+}

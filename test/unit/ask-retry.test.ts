@@ -1,0 +1,114 @@
+import { APIConnectionError, APIError, InternalServerError, RateLimitError } from '@anthropic-ai/sdk';
+import { describe, expect, it } from 'vitest';
+import { AskCallError, backoffMs, classify, retryAfterMs, withRetries } from '../../src/ai/retry.js';
+
+const headers = (init: Record<string, string> = {}) => new Headers(init);
+const rateLimit = (body: unknown, init: Record<string, string> = {}) => new RateLimitError(429, body as object, undefined, headers(init));
+
+describe('retry-after headers', () => {
+  it('prefers retry-after-ms, then retry-after in seconds, then an HTTP date', () => {
+    expect(retryAfterMs(headers({ 'retry-after-ms': '0', 'retry-after': '30' }))).toBe(0);
+    expect(retryAfterMs(headers({ 'retry-after-ms': '250' }))).toBe(250);
+    expect(retryAfterMs(headers({ 'retry-after': '2' }))).toBe(2000);
+    expect(retryAfterMs(headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:10 GMT' }), Date.parse('2026-01-01T00:00:00Z'))).toBe(10_000);
+    expect(retryAfterMs(headers({ 'retry-after': 'soon' }))).toBeUndefined();
+    expect(retryAfterMs(headers())).toBeUndefined();
+  });
+
+  it('backs off 0.5 s, 1 s, 2 s … up to 8 s, with at most 25 % jitter off', () => {
+    expect([0, 1, 2, 3, 4, 5].map((n) => backoffMs(n, () => 0))).toEqual([500, 1000, 2000, 4000, 8000, 8000]);
+    expect(backoffMs(0, () => 1)).toBe(375);
+  });
+});
+
+describe('classify', () => {
+  it('stops at once on the spend cap and on billing errors', () => {
+    const cap = classify(rateLimit({ type: 'error', error: { type: 'rate_limit_error', message: 'cap', details: { error_code: 'enforced_spend_limit_reached' } } }), false);
+    expect(cap).toMatchObject({ kind: 'spend-cap', retryable: false, status: 429, code: 'enforced_spend_limit_reached' });
+    const contract = classify(rateLimit({ type: 'error', error: { type: 'rate_limit_error', message: 'cap', details: { error_code: 'contract_spend_limit_reached' } } }), false);
+    expect(contract.kind).toBe('spend-cap');
+    const billing = classify(APIError.generate(402, { type: 'error', error: { type: 'billing_error', message: 'no credit' } }, undefined, headers()), false);
+    expect(billing).toMatchObject({ kind: 'spend-cap', retryable: false });
+  });
+
+  it('retries rate limits, overload (529, also as a stream error event), 5xx and broken connections', () => {
+    expect(classify(rateLimit({ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }, { 'retry-after-ms': '0' }), false)).toMatchObject({ kind: 'rate-limited', retryable: true, retryAfterMs: 0 });
+    expect(classify(new InternalServerError(529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, undefined, headers()), false)).toMatchObject({ kind: 'overloaded', retryable: true });
+    expect(classify(new APIError(undefined, { type: 'error', error: { type: 'overloaded_error' } }, undefined, headers(), 'overloaded_error'), false)).toMatchObject({ kind: 'overloaded', retryable: true });
+    expect(classify(new InternalServerError(503, {}, undefined, headers()), false)).toMatchObject({ kind: 'server', retryable: true });
+    expect(classify(new APIConnectionError({ message: 'reset' }), false)).toMatchObject({ kind: 'connection', retryable: true });
+  });
+
+  it('does not retry a bad request, and names our own timeout as a timeout', () => {
+    expect(classify(APIError.generate(400, { type: 'error', error: { type: 'invalid_request_error', message: 'bad' } }, undefined, headers()), false)).toMatchObject({ kind: 'request', retryable: false });
+    expect(classify(new Error('aborted'), true)).toMatchObject({ kind: 'timeout' });
+  });
+});
+
+describe('withRetries', () => {
+  const far = () => Date.now() + 60_000;
+
+  it('retries a retryable failure with the server’s wait, then returns the success', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    const result = await withRetries(
+      () => {
+        calls++;
+        if (calls < 3) return Promise.reject(new InternalServerError(529, { type: 'error', error: { type: 'overloaded_error' } }, undefined, headers({ 'retry-after-ms': '7' })));
+        return Promise.resolve('ok');
+      },
+      { maxAttempts: 3, timeoutMs: 1000, deadline: far(), sleep: (ms) => Promise.resolve(void waits.push(ms)) },
+    );
+    expect(result).toBe('ok');
+    expect(calls).toBe(3);
+    expect(waits).toEqual([7, 7]);
+  });
+
+  it('gives up after maxAttempts with the last failure', async () => {
+    let calls = 0;
+    const failing = withRetries(
+      () => {
+        calls++;
+        return Promise.reject(new InternalServerError(500, {}, undefined, headers({ 'retry-after-ms': '0' })));
+      },
+      { maxAttempts: 3, timeoutMs: 1000, deadline: far(), sleep: () => Promise.resolve() },
+    );
+    await expect(failing).rejects.toMatchObject({ failure: { kind: 'server' }, attempts: 3 });
+    expect(calls).toBe(3);
+  });
+
+  it('makes exactly one attempt on the spend cap', async () => {
+    let calls = 0;
+    const failing = withRetries(
+      () => {
+        calls++;
+        return Promise.reject(rateLimit({ type: 'error', error: { type: 'rate_limit_error', details: { error_code: 'enforced_spend_limit_reached' } } }, { 'retry-after-ms': '0' }));
+      },
+      { maxAttempts: 3, timeoutMs: 1000, deadline: far(), sleep: () => Promise.resolve() },
+    );
+    await expect(failing).rejects.toBeInstanceOf(AskCallError);
+    expect(calls).toBe(1);
+  });
+
+  it('does not wait past the deadline: a long retry-after ends the call at once', async () => {
+    const waits: number[] = [];
+    const failing = withRetries(
+      () => Promise.reject(rateLimit({ type: 'error', error: { type: 'rate_limit_error' } }, { 'retry-after': '600' })),
+      { maxAttempts: 3, timeoutMs: 1000, deadline: Date.now() + 5_000, sleep: (ms) => Promise.resolve(void waits.push(ms)) },
+    );
+    await expect(failing).rejects.toMatchObject({ failure: { kind: 'rate-limited' }, attempts: 1 });
+    expect(waits).toEqual([]);
+  });
+
+  it('aborts an attempt at its timeout and reports a timeout even when the attempt ends quietly', async () => {
+    const failing = withRetries(
+      (signal) =>
+        new Promise<string>((resolve) => {
+          // Like an aborted SDK stream: it just stops, without an error.
+          signal.addEventListener('abort', () => resolve('partial'));
+        }),
+      { maxAttempts: 1, timeoutMs: 5, deadline: far() },
+    );
+    await expect(failing).rejects.toMatchObject({ failure: { kind: 'timeout' }, attempts: 1 });
+  });
+});
