@@ -1,23 +1,128 @@
+import { MessageFlags } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../../commands/index.js';
+import { serverCommand } from '../../src/discord/builders.js';
+import type { ChatInputCommand } from '../../src/discord/command.js';
 import { startHarness, type Harness } from './harness.js';
 
-describe('foundation, end to end', () => {
+/**
+ * The foundation end to end: the bot started the way `npm start` starts it, logged in with the real
+ * discord.js client to the local Discord.
+ */
+
+// A test-only command that fails on purpose: before any response, after a public defer, or after an
+// ephemeral defer.
+const boom: ChatInputCommand = {
+  kind: 'chat-input',
+  data: serverCommand('boom', 'Fails on purpose (test only)')
+    .addStringOption((o) =>
+      o.setName('when').setDescription('When to fail').setRequired(true).addChoices(
+        { name: 'before defer', value: 'before' },
+        { name: 'after a public defer', value: 'after-public' },
+        { name: 'after an ephemeral defer', value: 'after-ephemeral' },
+      ),
+    )
+    .toJSON(),
+  defer: (interaction) => {
+    const when = interaction.options.getString('when', true);
+    return when === 'before' ? 'none' : when === 'after-public' ? 'public' : 'ephemeral';
+  },
+  execute() {
+    return Promise.reject(new Error('boom: a bug in a handler'));
+  },
+};
+
+const commandWrites = (h: Harness) => h.discord.requestsMatching({ path: /^\/applications\// }).filter((r) => r.method !== 'GET');
+
+describe('foundation, end to end through the local Discord', () => {
   let h: Harness;
+
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ commands: [...commands, boom] });
   });
   afterAll(async () => {
     await h?.stop();
   });
 
-  it('logs in with the Guilds intent only', () => {
-    expect(h.discord.gateway.identifies.map((i) => i.intents)).toEqual([1]);
+  it('logs in over the gateway with the Guilds intent alone', () => {
+    expect(h.discord.gateway.identifies.map((identify) => identify.intents)).toEqual([1]);
+    expect(h.bot.client.isReady()).toBe(true);
+    expect(h.bot.client.guilds.cache.has(h.discord.ids.guild)).toBe(true);
+    // No request was rejected while logging in and registering commands.
+    expect(h.discord.requests.filter((r) => r.status >= 400)).toEqual([]);
+    // The token never reaches the recorder or the logs.
+    expect(JSON.stringify(h.discord.requests)).not.toContain(h.discord.token);
+    expect(h.logText()).not.toContain(h.discord.token);
   });
 
-  it('answers /help ephemerally', async () => {
-    const r = await h.discord.interact.chatInput({ name: 'help', as: 'member' });
-    expect(r.callback.type).toBe(4);
-    expect(r.ephemeral).toBe(true);
-    console.log(h.discord.render(r));
+  it('registers its commands once, and a second start against the same Discord writes nothing', async () => {
+    const writes = commandWrites(h);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.method).toBe('PUT');
+    expect((writes[0]!.body as { name: string }[]).map((c) => c.name).sort()).toEqual([...commands, boom].map((c) => c.data.name).sort());
+
+    await h.restart();
+    expect(h.discord.gateway.identifies).toHaveLength(2);
+    expect(commandWrites(h)).toHaveLength(1);
+  });
+
+  it('answers /help ephemerally, listing every registered command', async () => {
+    const help = await h.discord.interact.chatInput({ name: 'help', as: 'member' });
+    expect(help.callback.type).toBe(4);
+    expect((help.callback.data.flags as number) & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    const text = h.discord.render(help);
+    expect(text).toContain('(only you can see this)');
+    for (const module of [...commands, boom]) {
+      expect(text).toContain(module.kind === 'chat-input' ? `/${module.data.name}` : module.data.name);
+    }
+  });
+
+  it('answers an unknown command kindly and privately', async () => {
+    const reply = await h.discord.interact.chatInput({ name: 'no-such-command', as: 'member' });
+    expect(reply.ephemeral).toBe(true);
+    expect(h.discord.render(reply)).toContain('I don’t know that one');
+  });
+
+  it.each([
+    ['before', 'before any response', 4],
+    ['after-public', 'after a public defer', 5],
+    ['after-ephemeral', 'after an ephemeral defer', 5],
+  ] as const)('answers a throwing handler (%s: %s) with a private apology and serves on', async (when, _label, firstType) => {
+    const failed = await h.discord.interact.chatInput({ name: 'boom', options: { when }, as: 'member' });
+    expect(failed.callback.type).toBe(firstType);
+    const apology = await failed.reply();
+    await failed.settled();
+    expect((apology.flags & MessageFlags.Ephemeral) !== 0).toBe(true);
+    expect(apology.content).toContain('Sorry, something went wrong');
+    expect(apology.content).toContain(failed.id);
+    // Nothing public is left hanging ("thinking…" removed after a public defer), and nothing leaked.
+    expect(failed.messages().every((m) => (m.flags & MessageFlags.Ephemeral) !== 0)).toBe(true);
+    expect(h.discord.messages().filter((m) => m.interaction_metadata?.id === failed.id)).toEqual([]);
+    expect(h.logs().some((line) => line.msg === 'interaction handler failed' && line.interactionId === failed.id)).toBe(true);
+    // No second initial response was attempted (no 40060 / InteractionAlreadyReplied).
+    expect(failed.record.rejected).toEqual([]);
+
+    const next = await h.discord.interact.chatInput({ name: 'help' });
+    expect(h.discord.render(next)).toContain('what I can do');
+  });
+
+  it('refuses a moderator command to a member who invokes it directly, and lets the moderator in', async () => {
+    const refused = await h.discord.interact.chatInput({ name: 'settings', subcommand: 'show', as: 'member' });
+    expect(refused.ephemeral).toBe(true);
+    expect(h.discord.render(refused)).toContain('Manage Server');
+    const shown = await h.discord.interact.chatInput({ name: 'settings', subcommand: 'show', as: 'moderator' });
+    const reply = await shown.reply();
+    expect(h.discord.render(reply)).toContain('Reading-group settings');
+  });
+
+  it('sends allowed_mentions with parse [] on every message it created or edited in this file', () => {
+    const writes = h.discord.messageWrites().filter((r) => r.status < 400);
+    expect(writes.length).toBeGreaterThan(5);
+    for (const write of writes) {
+      const body = write.body as { type?: number; data?: { allowed_mentions?: unknown }; allowed_mentions?: unknown };
+      const allowed = write.path.startsWith('/interactions/') ? body.data?.allowed_mentions : body.allowed_mentions;
+      expect({ path: write.route, allowed }).toEqual({ path: write.route, allowed: expect.objectContaining({ parse: [] }) });
+    }
+    expect(h.unhandledRejections).toEqual([]);
   });
 });
