@@ -4,6 +4,10 @@ import chapter from './chapter.js';
 import contributor from './contributor.js';
 import help from './help.js';
 import part from './part.js';
+import privacy from './privacy.js';
+import reflect from './reflect.js';
+import reflections from './reflections.js';
+import saveAsReflection from './save-as-reflection.js';
 import search from './search.js';
 import settings from './settings.js';
 
@@ -11,4 +15,4 @@ import settings from './settings.js';
  * The explicit registry: the router, the command sync and /help all read this list. A test checks that
  * every file in commands/ is registered here and that names are unique.
  */
-export const commands: readonly CommandModule[] = [help, settings, book, part, chapter, contributor, search];
+export const commands: readonly CommandModule[] = [help, settings, book, part, chapter, contributor, search, reflect, reflections, saveAsReflection, privacy];

@@ -4,6 +4,7 @@ import { moderatorCommand } from '../src/discord/builders.js';
 import { styledEmbed } from '../src/discord/render.js';
 import type { GuildSettings } from '../src/db/guild-settings.js';
 import { UserFacingError } from '../src/errors.js';
+import { PURGE_PHRASE, purgeServerCommand } from '../src/discord/reflection-posts.js';
 
 export const SUPPORT_NOTE_MAX = 500;
 
@@ -42,12 +43,22 @@ const settings: ChatInputCommand = {
         ),
     )
     .addSubcommand((sub) => sub.setName('show').setDescription('Show the current settings'))
+    .addSubcommand((sub) =>
+      sub
+        .setName('purge-server')
+        .setDescription('Erase ALL of this server’s reflections and data kept by the bot (cannot be undone)')
+        .addStringOption((option) => option.setName('confirm').setDescription(`Type ${PURGE_PHRASE} to confirm`).setRequired(true).setMaxLength(50)),
+    )
     .toJSON(),
   defer: 'ephemeral',
   async execute(interaction, ctx) {
     const guildId = interaction.guildId;
     const now = ctx.clock.now();
     const sub = interaction.options.getSubcommand(true);
+    if (sub === 'purge-server') {
+      await purgeServerCommand(interaction, ctx);
+      return;
+    }
     let changed: string;
     switch (sub) {
       case 'moderator-role': {

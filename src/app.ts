@@ -18,6 +18,8 @@ import type { Secret } from './secret.js';
 import type { WeekDirectory } from './weeks.js';
 import { loadReflectionCipher } from './reflections/keyring.js';
 import { createReflectionService } from './reflections/service.js';
+import { startRetention } from './reflections/retention.js';
+import { wireGuildPresence } from './discord/reflection-posts.js';
 import { chaptersFromBook } from './export/chapters.js';
 import { createExportLogRepo } from './export/log-repo.js';
 import { createExportService } from './export/service.js';
@@ -118,6 +120,9 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   client.on(Events.Warn, (message) => log.warn({ message }, 'discord client warning'));
   client.on(Events.ShardError, (error, shardId) => log.warn({ err: error, shardId }, 'gateway connection error'));
   client.on(Events.ShardResume, (shardId, replayed) => log.info({ shardId, replayed }, 'gateway session resumed'));
+  // Retention: a server that removed the bot has its data erased after RETENTION_DAYS_AFTER_REMOVAL.
+  wireGuildPresence(client, ctx);
+  const stopRetention = startRetention({ reflections: ctx.reflections, erasers: ctx.erasers, clock: ctx.clock, log: log.child({ job: 'retention' }), days: config.RETENTION_DAYS_AFTER_REMOVAL });
 
   const ready = new Promise<void>((resolve, reject) => {
     client.once(Events.ClientReady, (readyClient) => {
@@ -139,6 +144,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     if (stopped) return;
     stopped = true;
     log.info('shutting down');
+    stopRetention();
     await client.destroy();
     ctx.db.close();
   };

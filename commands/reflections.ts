@@ -1,0 +1,312 @@
+import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, escapeMarkdown, type SlashCommandStringOption, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
+import type { AppContext } from '../src/context.js';
+import type { ChatInputCommand, ComponentHandler } from '../src/discord/command.js';
+import { customId } from '../src/discord/command.js';
+import { serverCommand } from '../src/discord/builders.js';
+import { describeDiscordError } from '../src/discord/errors.js';
+import { isModerator } from '../src/discord/members.js';
+import { describeErasure, describePostOutcome, forgetMember, messageLink, postAuthorLabel, removePost } from '../src/discord/reflection-posts.js';
+import { styledEmbed } from '../src/discord/render.js';
+import { NO_MENTIONS, sendPrivately } from '../src/discord/replies.js';
+import { UserFacingError } from '../src/errors.js';
+import { preview, type Reflection } from '../src/reflections/service.js';
+import { VISIBILITY_LABEL, parseReflectionId, parseVisibility } from '../src/reflections/validation.js';
+import { TEXT_FIELD, confirmation, reflectionModal, syncAfterChange, visibilityButtons } from './reflect.js';
+
+const PAGE_SIZE = 5;
+const FOOTER = 'Only you can see this. Your reflections are encrypted at rest; /privacy explains more.';
+
+type Row = APIActionRowComponent<APIButtonComponent>;
+const row = (...buttons: ButtonBuilder[]): Row => new ActionRowBuilder<ButtonBuilder>().addComponents(buttons).toJSON();
+
+function belongsTo(r: Reflection): string {
+  return [r.week !== null ? `week ${r.week}` : null, r.chapterId !== null ? `chapter ${r.chapterId}` : null].filter(Boolean).join(', ') || 'no week';
+}
+
+function minePage(ctx: AppContext, guildId: string, userId: string, beforeId?: number): { embeds: APIEmbed[]; components: Row[] } {
+  const page = ctx.reflections.listMine(guildId, userId, { limit: PAGE_SIZE, ...(beforeId !== undefined ? { beforeId } : {}) });
+  if (page.total === 0) {
+    return { embeds: [styledEmbed({ title: 'Your reflections', description: 'You have no reflections in this server yet. `/reflect` opens a private form whenever you are ready.', footer: FOOTER })], components: [] };
+  }
+  const lines = page.items.map(
+    (r) => `**#${r.id}** · ${r.createdAt.slice(0, 10)} · ${r.visibility}${r.hidden ? ' (hidden by a moderator)' : ''} · ${belongsTo(r)}\n> ${escapeMarkdown(preview(r.text, 120))}`,
+  );
+  const buttons: ButtonBuilder[] = [];
+  if (beforeId !== undefined) buttons.push(new ButtonBuilder().setCustomId(customId('reflections-page', 'newest')).setLabel('Newest').setStyle(ButtonStyle.Secondary));
+  if (page.nextBeforeId !== null) buttons.push(new ButtonBuilder().setCustomId(customId('reflections-page', page.nextBeforeId)).setLabel('Older').setStyle(ButtonStyle.Secondary));
+  return {
+    embeds: [
+      styledEmbed({
+        title: `Your reflections (${page.total})`,
+        description: `${lines.join('\n\n')}\n\n\`/reflections show id:\` shows one in full.`,
+        footer: FOOTER,
+      }),
+    ],
+    components: buttons.length > 0 ? [row(...buttons)] : [],
+  };
+}
+
+function showEmbed(ctx: AppContext, r: Reflection): APIEmbed {
+  const post = ctx.reflections.getPost(r.id);
+  return styledEmbed({
+    title: `Reflection #${r.id}`,
+    description: r.text,
+    fields: [
+      { name: 'Visibility', value: VISIBILITY_LABEL[r.visibility] + (r.hidden ? ' (hidden by a moderator)' : ''), inline: true },
+      { name: 'Belongs to', value: belongsTo(r), inline: true },
+      { name: 'Written', value: `${r.createdAt.slice(0, 16).replace('T', ' ')} UTC${r.updatedAt !== r.createdAt ? ` (edited ${r.updatedAt.slice(0, 10)})` : ''}`, inline: true },
+      ...(post ? [{ name: 'Posted', value: messageLink(r.guildId, post.channelId, post.messageId), inline: false }] : []),
+    ],
+    footer: FOOTER,
+  });
+}
+
+const pageButton: ComponentHandler = {
+  prefix: 'reflections-page',
+  defer: 'update',
+  async button(interaction, [before], ctx) {
+    const beforeId = before === undefined || before === 'newest' ? undefined : Number(before);
+    await interaction.editReply({ ...minePage(ctx, interaction.guildId, interaction.user.id, beforeId), allowedMentions: NO_MENTIONS });
+  },
+};
+
+const cancelButton: ComponentHandler = {
+  prefix: 'reflections-cancel',
+  defer: 'update',
+  async button(interaction) {
+    await interaction.editReply({ content: 'Nothing was changed.', embeds: [], components: [], allowedMentions: NO_MENTIONS });
+  },
+};
+
+const deleteButton: ComponentHandler = {
+  prefix: 'reflection-delete',
+  defer: 'update',
+  async button(interaction, [id], ctx) {
+    const reflectionId = parseReflectionId(id);
+    const { post } = ctx.reflections.remove(interaction.guildId, interaction.user.id, reflectionId);
+    let note = '';
+    if (post) {
+      const result = await removePost(interaction.client, ctx, post).catch(() => 'failed' as const);
+      note =
+        result === 'failed'
+          ? ` I could not remove its post in the thread (${messageLink(interaction.guildId, post.channelId, post.messageId)}); please ask a moderator to delete it.`
+          : ' Its post in the thread is gone too.';
+    }
+    await interaction.editReply({ content: `Reflection #${reflectionId} is deleted.${note}`, embeds: [], components: [], allowedMentions: NO_MENTIONS });
+  },
+};
+
+const forgetButton: ComponentHandler = {
+  prefix: 'reflections-forget',
+  defer: 'update',
+  async button(interaction, _args, ctx) {
+    const report = await forgetMember(interaction.client, ctx, interaction.guildId, interaction.user.id);
+    await interaction.editReply({
+      content: `Done. Everything the bot kept about you in this server is erased.\n\n${describeErasure(report, 'member')}`,
+      embeds: [],
+      components: [],
+      allowedMentions: NO_MENTIONS,
+    });
+  },
+};
+
+const editModal: ComponentHandler = {
+  prefix: 'reflection-edit',
+  defer: 'ephemeral',
+  async modal(interaction, [id], ctx) {
+    const reflection = ctx.reflections.edit(interaction.guildId, interaction.user.id, parseReflectionId(id), interaction.fields.getTextInputValue(TEXT_FIELD));
+    const outcome = reflection.visibility === 'private' ? null : await syncAfterChange(interaction, ctx, reflection);
+    await sendPrivately(interaction, confirmation(reflection, outcome, 'Saved your changes to'));
+  },
+};
+
+/** The Report button under every posted reflection: tells the moderators, never who wrote an anonymous one. */
+const reportButton: ComponentHandler = {
+  prefix: 'reflection-report',
+  defer: 'ephemeral',
+  async button(interaction, [id], ctx) {
+    const guildId = interaction.guildId;
+    const { reflection, firstReport } = ctx.reflections.report(guildId, parseReflectionId(id), interaction.user.id);
+    const moderator = isModerator(interaction, ctx.settings.get(guildId));
+    const hideRow = row(new ButtonBuilder().setCustomId(customId('reflection-hide', reflection.id)).setLabel('Hide this reflection').setStyle(ButtonStyle.Danger));
+    if (reflection.hidden) {
+      await sendPrivately(interaction, { content: 'A moderator has already hidden this reflection. Thank you for looking out for the group.' });
+      return;
+    }
+    const channelId = ctx.settings.get(guildId).modLogChannelId;
+    let told = false;
+    if (firstReport && channelId) {
+      const post = ctx.reflections.getPost(reflection.id);
+      const link = post ? messageLink(guildId, post.channelId, post.messageId) : interaction.message.url;
+      try {
+        const channel = await interaction.client.channels.fetch(channelId);
+        if (channel?.isSendable()) {
+          await channel.send({
+            embeds: [
+              styledEmbed({
+                title: `Reflection #${reflection.id} was reported`,
+                description: `A member reported a reflection posted as **${escapeMarkdown(postAuthorLabel(reflection))}**: ${link}\n\n> ${escapeMarkdown(preview(reflection.text, 300))}`,
+                footer: 'Hiding it removes the post and leaves it out of exports; its author is told. Only moderators see this channel.',
+              }),
+            ],
+            components: [hideRow],
+            allowedMentions: NO_MENTIONS,
+          });
+          told = true;
+        }
+      } catch (error) {
+        ctx.log.warn({ guildId, ...describeDiscordError(error) }, 'could not post a report to the mod-log channel');
+      }
+    }
+    const message = !firstReport
+      ? 'You already reported this reflection; the moderators have it. Thank you.'
+      : told
+        ? 'Thank you. The moderators have been told and will look at it.'
+        : 'Thank you. Your report is recorded, but this server has no mod-log channel I can post to, so please also tell a moderator directly.';
+    await sendPrivately(interaction, { content: message, components: moderator ? [hideRow] : [] });
+  },
+};
+
+/** A moderator hides a shared or anonymous reflection: the post goes, exports leave it out, the author is told. */
+const hideButton: ComponentHandler = {
+  prefix: 'reflection-hide',
+  access: 'moderator',
+  defer: 'ephemeral',
+  async button(interaction, [id], ctx) {
+    const { reflection, changed } = ctx.reflections.hide(interaction.guildId, parseReflectionId(id));
+    if (!changed) {
+      await sendPrivately(interaction, { content: `Reflection #${reflection.id} is already hidden.` });
+      return;
+    }
+    const outcome = await syncAfterChange(interaction, ctx, reflection);
+    let authorTold = true;
+    try {
+      await interaction.client.users.send(reflection.authorId, {
+        content:
+          `A moderator of a reading group hid your reflection #${reflection.id}: it is no longer shown in the week’s thread and is left out of exports. ` +
+          'It is still yours: `/reflections show`, `edit`, `download` and `delete` work as before. If you think this was a mistake, please talk to a moderator.',
+        allowedMentions: NO_MENTIONS,
+      });
+    } catch (error) {
+      authorTold = false;
+      ctx.log.info({ reflectionId: reflection.id, ...describeDiscordError(error) }, 'could not tell the author by DM that their reflection was hidden');
+    }
+    ctx.log.info({ guildId: interaction.guildId, reflectionId: reflection.id, moderatorId: interaction.user.id }, 'reflection hidden');
+    await sendPrivately(interaction, {
+      content:
+        `Reflection #${reflection.id} is hidden. ${outcome.kind === 'failed' ? 'I could not remove its post; please delete it by hand.' : 'Its post is removed.'} ` +
+        (authorTold ? 'Its author was told by direct message.' : 'I could not message its author directly; they will see it marked as hidden in `/reflections mine`.'),
+    });
+  },
+};
+
+const idOption = (o: SlashCommandStringOption) => o.setName('id').setDescription('One of your reflections (its number, like 12)').setRequired(true).setAutocomplete(true).setMaxLength(20);
+
+const reflections: ChatInputCommand = {
+  kind: 'chat-input',
+  data: serverCommand('reflections', 'Your own reflections: list, read, edit, share, delete, download, erase')
+    .addSubcommand((s) => s.setName('mine').setDescription('List your reflections in this server, newest first'))
+    .addSubcommand((s) => s.setName('show').setDescription('Read one of your reflections in full').addStringOption(idOption))
+    .addSubcommand((s) => s.setName('edit').setDescription('Edit one of your reflections').addStringOption(idOption))
+    .addSubcommand((s) =>
+      s
+        .setName('visibility')
+        .setDescription('Change who can see one of your reflections')
+        .addStringOption(idOption)
+        .addStringOption((o) =>
+          o
+            .setName('to')
+            .setDescription('The new visibility')
+            .setRequired(true)
+            .addChoices({ name: 'private: only me', value: 'private' }, { name: 'shared: in the week’s thread with my name', value: 'shared' }, { name: 'anonymous: in the thread as “A member”', value: 'anonymous' }),
+        ),
+    )
+    .addSubcommand((s) => s.setName('delete').setDescription('Delete one of your reflections (and its post)').addStringOption(idOption))
+    .addSubcommand((s) => s.setName('download').setDescription('Download all your reflections in this server (Markdown and JSON)'))
+    .addSubcommand((s) => s.setName('forget-me').setDescription('Erase everything the bot keeps about you in this server'))
+    .toJSON(),
+  help: 'Your own reflections: `mine`, `show`, `edit`, `visibility`, `delete`, `download`, `forget-me`. Only you can see or change them.',
+  defer: (interaction) => (interaction.options.getSubcommand(false) === 'edit' ? 'none' : 'ephemeral'),
+  components: [pageButton, cancelButton, deleteButton, forgetButton, editModal, reportButton, hideButton],
+  async execute(interaction, ctx) {
+    const guildId = interaction.guildId;
+    const userId = interaction.user.id;
+    const sub = interaction.options.getSubcommand(true);
+    const id = () => parseReflectionId(interaction.options.getString('id', true));
+    switch (sub) {
+      case 'mine':
+        await sendPrivately(interaction, minePage(ctx, guildId, userId));
+        return;
+      case 'show': {
+        const r = ctx.reflections.get(guildId, userId, id());
+        await sendPrivately(interaction, { embeds: [showEmbed(ctx, r)], components: [visibilityButtons(r)] });
+        return;
+      }
+      case 'edit': {
+        const r = ctx.reflections.get(guildId, userId, id());
+        await interaction.showModal(reflectionModal(ctx, guildId, { customId: customId('reflection-edit', r.id), title: `Edit reflection #${r.id}`, visibility: r.visibility, value: r.text }));
+        return;
+      }
+      case 'visibility': {
+        const { reflection, changed } = ctx.reflections.setVisibility(guildId, userId, id(), parseVisibility(interaction.options.getString('to', true)));
+        const outcome = await syncAfterChange(interaction, ctx, reflection);
+        const lead = changed ? 'Updated' : 'No change needed for';
+        const { content, components } = confirmation(reflection, outcome, lead);
+        await sendPrivately(interaction, { content: reflection.hidden && reflection.visibility !== 'private' ? `${content}\n${describePostOutcome({ kind: 'not-posted' }, reflection)}` : content, components });
+        return;
+      }
+      case 'delete': {
+        const r = ctx.reflections.get(guildId, userId, id());
+        await sendPrivately(interaction, {
+          content: `Delete reflection #${r.id} for good${ctx.reflections.getPost(r.id) ? ', with its post in the thread' : ''}? This cannot be undone.\n> ${escapeMarkdown(preview(r.text, 200))}`,
+          components: [
+            row(
+              new ButtonBuilder().setCustomId(customId('reflection-delete', r.id)).setLabel('Delete it').setStyle(ButtonStyle.Danger),
+              new ButtonBuilder().setCustomId(customId('reflections-cancel')).setLabel('Keep it').setStyle(ButtonStyle.Secondary),
+            ),
+          ],
+        });
+        return;
+      }
+      case 'download': {
+        const { markdown, json, count } = ctx.reflections.download(guildId, userId);
+        if (count === 0) {
+          await sendPrivately(interaction, { content: 'You have no reflections in this server, so there is nothing to download.' });
+          return;
+        }
+        await sendPrivately(interaction, {
+          content: `Your ${count} reflection(s) in this server, as Markdown and as JSON. Only you can see this message.`,
+          files: [new AttachmentBuilder(Buffer.from(markdown, 'utf8'), { name: 'my-reflections.md' }), new AttachmentBuilder(Buffer.from(json, 'utf8'), { name: 'my-reflections.json' })],
+        });
+        return;
+      }
+      case 'forget-me': {
+        const count = ctx.reflections.listMine(guildId, userId, { limit: 1 }).total;
+        await sendPrivately(interaction, {
+          content:
+            `This erases everything the bot keeps about you in this server: your ${count} reflection(s), the bot’s posts of them in the week threads, your stored name and ids, ` +
+            'and your records in every other feature (such as /ask usage). It cannot be undone. `/reflections download` first if you want a copy.',
+          components: [
+            row(
+              new ButtonBuilder().setCustomId(customId('reflections-forget')).setLabel('Erase everything about me').setStyle(ButtonStyle.Danger),
+              new ButtonBuilder().setCustomId(customId('reflections-cancel')).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
+            ),
+          ],
+        });
+        return;
+      }
+      default:
+        throw new UserFacingError('That option is not known.');
+    }
+  },
+  async autocomplete(interaction, ctx) {
+    const focused = interaction.options.getFocused(true);
+    if (focused.name !== 'id') {
+      await interaction.respond([]);
+      return;
+    }
+    await interaction.respond(ctx.reflections.choices(interaction.guildId, interaction.user.id, String(focused.value)));
+  },
+};
+
+export default reflections;

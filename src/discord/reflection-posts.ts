@@ -1,0 +1,262 @@
+import {
+  ActionRowBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  Events,
+  type ChatInputCommandInteraction,
+  type Client,
+  type MessageCreateOptions,
+  type ThreadChannel,
+} from 'discord.js';
+import type { AppContext } from '../context.js';
+import { forgetMemberData, purgeGuildData, type PurgeOutcome } from '../reflections/retention.js';
+import type { Reflection, StoredPost } from '../reflections/service.js';
+import { customId, type InGuild } from './command.js';
+import { describeDiscordError, discordErrorCode, isGone, isMissingPermissions } from './errors.js';
+import { styledEmbed } from './render.js';
+import { NO_MENTIONS, sendPrivately } from './replies.js';
+
+/**
+ * The bot's posts of shared and anonymous reflections in the week threads: always an ordinary channel
+ * message sent by the bot (never an interaction reply, which would show who ran the command), with no
+ * mention able to ping, and kept in step with the row: edits, visibility changes, hides and deletes follow.
+ */
+
+export const ANONYMOUS_NAME = 'A member';
+
+export type PostOutcome =
+  /** Now visible in the thread (new or edited). */
+  | { kind: 'posted' | 'updated'; channelId: string; messageId: string }
+  /** Its post was taken down (or it never had one). */
+  | { kind: 'removed' | 'not-posted' }
+  /** It should be posted, but its week has no thread (or it belongs to no week). */
+  | { kind: 'no-thread' }
+  /** The thread or the message no longer exists; nothing left to change. */
+  | { kind: 'gone' }
+  /** Discord refused (for example missing permissions); the row is kept. */
+  | { kind: 'failed'; reason: string };
+
+export function postAuthorLabel(reflection: Reflection): string {
+  return reflection.visibility === 'anonymous' ? ANONYMOUS_NAME : reflection.authorName;
+}
+
+export function renderPost(reflection: Reflection, weekTitle: string | null): MessageCreateOptions {
+  const where = reflection.week !== null ? `Week ${reflection.week}${weekTitle ? `: ${weekTitle}` : ''}` : 'Reflection';
+  return {
+    embeds: [
+      styledEmbed({
+        title: `A reflection from ${postAuthorLabel(reflection)}`,
+        description: reflection.text,
+        footer: `${where} · #${reflection.id} · shared by its author with /reflect; only they can change it`,
+      }),
+    ],
+    components: [
+      new ActionRowBuilder<ButtonBuilder>()
+        .addComponents(new ButtonBuilder().setCustomId(customId('reflection-report', reflection.id)).setLabel('Report').setStyle(ButtonStyle.Secondary))
+        .toJSON(),
+    ],
+    allowedMentions: NO_MENTIONS,
+  };
+}
+
+export function messageLink(guildId: string, channelId: string, messageId: string): string {
+  return `https://discord.com/channels/${guildId}/${channelId}/${messageId}`;
+}
+
+type ThreadLookup = { kind: 'ok'; thread: ThreadChannel } | { kind: 'gone' } | { kind: 'failed'; reason: string };
+
+/** Fetches a thread and unarchives it if needed (an archived thread refuses edits and deletes). */
+async function openThread(client: Client, ctx: AppContext, threadId: string): Promise<ThreadLookup> {
+  try {
+    const channel = await client.channels.fetch(threadId, { force: true });
+    if (!channel || !channel.isThread()) return { kind: 'gone' };
+    if (channel.archived) {
+      await channel.setArchived(false, 'A member changed their reflection in this thread');
+    }
+    return { kind: 'ok', thread: channel };
+  } catch (error) {
+    if (isGone(error)) return { kind: 'gone' };
+    ctx.log.warn({ threadId, ...describeDiscordError(error) }, 'could not open a reflection thread');
+    return { kind: 'failed', reason: isMissingPermissions(error) ? 'missing-permissions' : `discord-${discordErrorCode(error) ?? 'error'}` };
+  }
+}
+
+/** Removes one post; a thread or message that is already gone counts as removed. */
+export async function removePost(client: Client, ctx: AppContext, post: StoredPost): Promise<'removed' | 'gone' | 'failed'> {
+  const opened = await openThread(client, ctx, post.channelId);
+  if (opened.kind === 'gone') return 'gone';
+  if (opened.kind === 'failed') return 'failed';
+  try {
+    await opened.thread.messages.delete(post.messageId);
+    return 'removed';
+  } catch (error) {
+    if (isGone(error)) return 'gone';
+    ctx.log.warn({ reflectionId: post.reflectionId, ...describeDiscordError(error) }, 'could not delete a reflection post');
+    return 'failed';
+  }
+}
+
+/**
+ * Brings the thread in line with the row: posts, edits or removes the bot's message. The row is the truth;
+ * Discord failures are reported, never thrown, since the member's change is already committed.
+ */
+export async function syncReflectionPost(client: Client, ctx: AppContext, reflection: Reflection): Promise<PostOutcome> {
+  const existing = ctx.reflections.getPost(reflection.id);
+  const wanted = ctx.reflections.shouldBePosted(reflection);
+
+  if (!wanted) {
+    if (!existing) return { kind: 'not-posted' };
+    const result = await removePost(client, ctx, existing);
+    if (result === 'failed') return { kind: 'failed', reason: 'could not remove the post' };
+    ctx.reflections.forgetPost(reflection.id);
+    return { kind: result === 'gone' ? 'gone' : 'removed' };
+  }
+
+  const week = reflection.week !== null ? ctx.weeks.get(reflection.guildId, reflection.week) : null;
+  const payload = renderPost(reflection, week?.title ?? null);
+
+  if (existing) {
+    const opened = await openThread(client, ctx, existing.channelId);
+    if (opened.kind === 'gone') {
+      ctx.reflections.forgetPost(reflection.id);
+      return { kind: 'gone' };
+    }
+    if (opened.kind === 'failed') return { kind: 'failed', reason: opened.reason };
+    try {
+      await opened.thread.messages.edit(existing.messageId, { embeds: payload.embeds ?? [], components: payload.components ?? [], allowedMentions: NO_MENTIONS });
+      return { kind: 'updated', channelId: existing.channelId, messageId: existing.messageId };
+    } catch (error) {
+      if (isGone(error)) {
+        ctx.reflections.forgetPost(reflection.id);
+        return { kind: 'gone' };
+      }
+      ctx.log.warn({ reflectionId: reflection.id, ...describeDiscordError(error) }, 'could not edit a reflection post');
+      return { kind: 'failed', reason: isMissingPermissions(error) ? 'missing-permissions' : 'edit-failed' };
+    }
+  }
+
+  const threadId = ctx.reflections.postTarget(reflection);
+  if (threadId === null) return { kind: 'no-thread' };
+  const opened = await openThread(client, ctx, threadId);
+  if (opened.kind === 'gone') return { kind: 'gone' };
+  if (opened.kind === 'failed') return { kind: 'failed', reason: opened.reason };
+  try {
+    // A nonce per reflection: if the REST client retries a POST that did reach Discord, no second post appears.
+    const message = await opened.thread.send({ ...payload, nonce: `refl-${reflection.id}`, enforceNonce: true });
+    ctx.reflections.recordPost({ reflectionId: reflection.id, guildId: reflection.guildId, channelId: threadId, messageId: message.id, postedAt: ctx.clock.now().toISOString() });
+    ctx.log.info({ reflectionId: reflection.id, threadId }, 'reflection posted');
+    return { kind: 'posted', channelId: threadId, messageId: message.id };
+  } catch (error) {
+    if (isGone(error)) return { kind: 'gone' };
+    ctx.log.warn({ reflectionId: reflection.id, ...describeDiscordError(error) }, 'could not post a reflection');
+    return { kind: 'failed', reason: isMissingPermissions(error) ? 'missing-permissions' : 'post-failed' };
+  }
+}
+
+/** One sentence for the member about what happened in the thread. */
+export function describePostOutcome(outcome: PostOutcome, reflection: Reflection): string {
+  switch (outcome.kind) {
+    case 'posted':
+      return `It is posted in the week’s thread ${reflection.visibility === 'anonymous' ? 'as “A member”' : 'under your name'}: ${messageLink(reflection.guildId, outcome.channelId, outcome.messageId)}`;
+    case 'updated':
+      return 'Its post in the week’s thread is updated too.';
+    case 'removed':
+      return 'Its post is removed from the thread.';
+    case 'not-posted':
+      return reflection.visibility === 'private' ? 'It is private: only you can see it.' : reflection.hidden ? 'A moderator has hidden it, so it is not shown in the thread.' : '';
+    case 'no-thread':
+      return reflection.week === null
+        ? 'It was not posted, because it does not belong to a week with a discussion thread. It is kept with its visibility, and moderators can include it in an export. Add `week:` to tie a reflection to a week.'
+        : `It was not posted, because week ${reflection.week} has no discussion thread. It is kept with its visibility, and moderators can include it in an export.`;
+    case 'gone':
+      return 'Its discussion thread or post no longer exists on Discord, so there was nothing to change there.';
+    case 'failed':
+      return 'I could not update the week’s thread just now (Discord refused; a moderator may need to check my permissions there). Your change is saved.';
+  }
+}
+
+export interface ErasureReport extends PurgeOutcome {
+  postsRemoved: number;
+  postsUnreachable: number;
+}
+
+/** Forget-me: the bot's posts of the member's reflections first (while the pointers exist), then every eraser. */
+export async function forgetMember(client: Client, ctx: AppContext, guildId: string, userId: string): Promise<ErasureReport> {
+  let postsRemoved = 0;
+  let postsUnreachable = 0;
+  for (const post of ctx.reflections.postsOfMember(guildId, userId)) {
+    const result = await removePost(client, ctx, post);
+    if (result === 'failed') postsUnreachable++;
+    else postsRemoved++;
+  }
+  const outcome = forgetMemberData({ reflections: ctx.reflections, erasers: ctx.erasers, log: ctx.log }, guildId, userId);
+  ctx.log.info({ guildId, postsRemoved, postsUnreachable, erased: outcome.erased, failed: outcome.failed.map((f) => f.name) }, 'forget-me done');
+  return { ...outcome, postsRemoved, postsUnreachable };
+}
+
+/** The server purge: every post the bot made of a reflection, then every eraser for the server. */
+export async function purgeServer(client: Client, ctx: AppContext, guildId: string): Promise<ErasureReport> {
+  let postsRemoved = 0;
+  let postsUnreachable = 0;
+  for (const post of ctx.reflections.postsOfGuild(guildId)) {
+    const result = await removePost(client, ctx, post);
+    if (result === 'failed') postsUnreachable++;
+    else postsRemoved++;
+  }
+  const outcome = purgeGuildData({ reflections: ctx.reflections, erasers: ctx.erasers, log: ctx.log }, guildId);
+  ctx.log.info({ guildId, postsRemoved, postsUnreachable, erased: outcome.erased, failed: outcome.failed.map((f) => f.name) }, 'server purge done');
+  return { ...outcome, postsRemoved, postsUnreachable };
+}
+
+export function describeErasure(report: ErasureReport, who: 'member' | 'server'): string {
+  const lines = report.erased.map((e) => `• ${e.name}: ${e.count} record(s) erased`);
+  lines.push(`• the bot’s posts in week threads: ${report.postsRemoved} removed (or already gone)`);
+  const unreached: string[] = [];
+  if (report.postsUnreachable > 0) unreached.push(`${report.postsUnreachable} post(s) in threads I could not reach (a moderator can delete them by hand)`);
+  for (const f of report.failed) unreached.push(`${f.name} (an error; please tell a moderator)`);
+  unreached.push(
+    who === 'member'
+      ? 'anything you posted in the server yourself, messages other members wrote, and copies moderators already exported'
+      : 'messages members posted themselves, and exports moderators already downloaded',
+  );
+  return `**Erased:**\n${lines.join('\n')}\n\n**Not reachable by the bot:**\n${unreached.map((u) => `• ${u}`).join('\n')}`;
+}
+
+/**
+ * Tracks when the bot is removed from (or added back to) a server, for the retention job. An outage is not a
+ * removal: discord.js reports it as GuildUnavailable, not GuildDelete.
+ */
+export function wireGuildPresence(client: Client, ctx: AppContext): void {
+  client.on(Events.GuildDelete, (guild) => {
+    ctx.reflections.guildLeft(guild.id, ctx.clock.now());
+    ctx.log.info({ guildId: guild.id, days: ctx.config.RETENTION_DAYS_AFTER_REMOVAL }, 'removed from a server; its data will be erased after the retention period');
+  });
+  client.on(Events.GuildCreate, (guild) => {
+    ctx.reflections.guildJoined(guild.id);
+  });
+  client.once(Events.ClientReady, (ready) => {
+    const present = new Set(ready.guilds.cache.keys());
+    for (const guildId of present) ctx.reflections.guildJoined(guildId);
+    // Servers with data that the bot is no longer in: it was removed while offline.
+    for (const guildId of ctx.reflections.knownGuilds()) {
+      if (!present.has(guildId)) ctx.reflections.guildLeft(guildId, ctx.clock.now());
+    }
+  });
+}
+
+/** What a moderator must type to purge a server: deliberate, and impossible to send by accident. */
+export const PURGE_PHRASE = 'erase everything';
+
+/** `/settings purge-server` (Manage Server, checked by the router): typed confirmation, then every eraser. */
+export async function purgeServerCommand(interaction: ChatInputCommandInteraction<InGuild>, ctx: AppContext): Promise<void> {
+  const typed = interaction.options.getString('confirm', true).trim().toLowerCase();
+  if (typed !== PURGE_PHRASE) {
+    await sendPrivately(interaction, {
+      content: `Nothing was erased. To erase all of this server’s reflections and data, run the command again and type \`${PURGE_PHRASE}\` in \`confirm\`.`,
+    });
+    return;
+  }
+  ctx.log.warn({ guildId: interaction.guildId, by: interaction.user.id }, 'server purge requested');
+  const report = await purgeServer(interaction.client, ctx, interaction.guildId);
+  await sendPrivately(interaction, { content: `All of this server’s data kept by the bot is erased.\n\n${describeErasure(report, 'server')}` });
+}
