@@ -201,7 +201,7 @@ export function createBookService(book: Book): BookService {
       `${p.name}: ${roleWords(p)}.`,
       p.aliases ? `Also spelled ${p.aliases.map((a) => `“${a.name}” (${a.where})`).join(', ')}.` : '',
       own.length > 0 ? `Chapters: ${own.map(chapterLabel).join('; ')}.` : 'No chapter of the book is attributed to this person in the dataset.',
-      `Biography: ${p.bio ?? NOT_IN_DATASET}.`,
+      p.bio ? `Biography: ${p.bio}` : `Biography: ${NOT_IN_DATASET}.`,
       ...(p.notes ?? []),
     ];
     add({ id: p.id, kind: 'person', label: `${p.name} (${roleWords(p)})`, text: text.filter(Boolean).join(' ') }, p.source);

@@ -38,7 +38,7 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 const chapterLink = (service: BookService, c: Chapter): BookLink => ({ kind: 'chapter', id: c.id, label: `Chapter ${c.number}: ${service.contributorNames(c)}` });
-const partLink = (p: Part): BookLink => ({ kind: 'part', id: p.id, label: `Part ${roman(p.number)}: ${p.names[0]?.name ?? p.id}` });
+const partLink = (p: Part): BookLink => ({ kind: 'part', id: p.id, label: `Part ${roman(p.number)}: ${p.names.map((n) => n.name).join(' / ')}` });
 const personLink = (p: Person): BookLink => ({ kind: 'person', id: p.id, label: p.name });
 const bookLink = (service: BookService): BookLink => ({ kind: 'book', id: service.book.book.id, label: `The book: ${service.book.book.title}` });
 
