@@ -25,6 +25,9 @@ import { createExportLogRepo } from './export/log-repo.js';
 import { createExportService } from './export/service.js';
 import { createPlanCatalog } from './prompts/plans.js';
 import { createPromptService } from './prompts/service.js';
+import { createLeaseRepo, holdLease, type HeldLease, type Timers } from './prompts/lease.js';
+import { createPromptScheduler } from './prompts/scheduler.js';
+import { createPromptPoster } from './discord/prompt-poster.js';
 
 export interface StartOptions {
   config: Config;
@@ -34,6 +37,10 @@ export interface StartOptions {
   commands?: readonly CommandModule[];
   /** The book service, when the caller loaded it already (tests); otherwise loaded from BOOK_PATH. */
   book?: BookService;
+  /** Timers for the single-instance lease (tests drive them by hand); the system's by default. */
+  timers?: Timers;
+  /** This process's name in the lease table; a random one by default. */
+  leaseHolder?: string;
 }
 
 export interface RunningApp {
@@ -127,6 +134,9 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const ready = new Promise<void>((resolve, reject) => {
     client.once(Events.ClientReady, (readyClient) => {
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size }, 'logged in to Discord');
+      // Weekly prompts: posting needs the gateway's guild and channel cache; the ledger decides what is due.
+      ctx.prompts.setPoster(createPromptPoster(readyClient, ctx.settings, log.child({ feature: 'prompts' })));
+      if (!stopped) scheduler.start();
       syncCommands(readyClient.rest, readyClient.application.id, ctx.commands, config.DISCORD_GUILD_ID, log).then(
         () => resolve(),
         (error: unknown) => {
@@ -139,15 +149,41 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   // The ready promise is awaited by callers who care; keep an unobserved failure from becoming an unhandled rejection.
   ready.catch(() => undefined);
 
+  const scheduler = createPromptScheduler({ service: ctx.prompts, log, pollMs: config.SCHEDULER_POLL_MS });
+  const leaseWait = new AbortController();
+  let lease: HeldLease | undefined;
+
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     log.info('shutting down');
+    leaseWait.abort();
+    await scheduler.stop();
     stopRetention();
+    ctx.prompts.setPoster(null);
     await client.destroy();
+    lease?.release();
     ctx.db.close();
   };
+
+  // One copy per database talks to Discord: a second copy waits here, without logging in (it would answer
+  // every interaction twice), and takes over when the first stops renewing its lease.
+  try {
+    lease = await holdLease({
+      repo: createLeaseRepo(ctx.db),
+      ttlMs: config.LEASE_TTL_MS,
+      clock: ctx.clock,
+      log,
+      signal: leaseWait.signal,
+      ...(options.timers ? { timers: options.timers } : {}),
+      ...(options.leaseHolder ? { holder: options.leaseHolder } : {}),
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  void lease.lost.then(() => stop());
 
   try {
     await client.login(options.token.reveal());
