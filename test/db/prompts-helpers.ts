@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { loadBookSync } from '../../src/book/service.js';
-import { fixedClock } from '../../src/clock.js';
+import type { fixedClock } from '../../src/clock.js';
 import { openDatabase, type Db } from '../../src/db/connection.js';
 import { migrate } from '../../src/db/migrate.js';
 import { migrations } from '../../src/db/migrations/index.js';
