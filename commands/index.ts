@@ -2,6 +2,7 @@ import type { CommandModule } from '../src/discord/command.js';
 import book from './book.js';
 import chapter from './chapter.js';
 import contributor from './contributor.js';
+import exportCommand from './export.js';
 import help from './help.js';
 import part from './part.js';
 import privacy from './privacy.js';
@@ -15,4 +16,4 @@ import settings from './settings.js';
  * The explicit registry: the router, the command sync and /help all read this list. A test checks that
  * every file in commands/ is registered here and that names are unique.
  */
-export const commands: readonly CommandModule[] = [help, settings, book, part, chapter, contributor, search, reflect, reflections, saveAsReflection, privacy];
+export const commands: readonly CommandModule[] = [help, settings, book, part, chapter, contributor, search, exportCommand, reflect, reflections, saveAsReflection, privacy];

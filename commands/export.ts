@@ -1,0 +1,212 @@
+import { MessageFlags, type ChatInputCommandInteraction, type MessageContextMenuCommandInteraction } from 'discord.js';
+import type { ChatInputCommand, InGuild } from '../src/discord/command.js';
+import { moderatorCommand } from '../src/discord/builders.js';
+import { fitContent, styledEmbed, truncate, LIMITS } from '../src/discord/render.js';
+import { NO_MENTIONS } from '../src/discord/replies.js';
+import { describeScope } from '../src/export/formats/common.js';
+import type { ExportLogEntry } from '../src/export/log-repo.js';
+import type { ExportService, ScopeInput } from '../src/export/service.js';
+import type { ExportFile } from '../src/export/split.js';
+import { EVERYTHING, EXPORT_FORMATS, type ExportFormat, type ExportScope } from '../src/export/types.js';
+import type { AppContext } from '../src/context.js';
+
+/** Discord's default upload limit, when an interaction does not say (it always should). */
+export const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
+const FILES_PER_MESSAGE = 10;
+const REQUEST_BYTES = 25 * 1024 * 1024;
+const LOG_ENTRIES = 15;
+
+const FORMAT_LABELS: Record<ExportFormat, string> = { markdown: 'Markdown', csv: 'CSV', json: 'JSON', html: 'HTML (printable page)' };
+
+function scopeInput(interaction: ChatInputCommandInteraction<InGuild>): ScopeInput {
+  return {
+    week: interaction.options.getInteger('week'),
+    from: interaction.options.getString('from'),
+    to: interaction.options.getString('to'),
+    chapter: interaction.options.getString('chapter'),
+    memberId: interaction.options.getUser('member')?.id ?? null,
+    sinceLast: interaction.options.getBoolean('since-last'),
+  };
+}
+
+function formatOf(interaction: ChatInputCommandInteraction<InGuild>): ExportFormat {
+  const value = interaction.options.getString('format');
+  return (EXPORT_FORMATS as readonly string[]).includes(value ?? '') ? (value as ExportFormat) : 'markdown';
+}
+
+/** The scope a refused member asked for, as far as it can be read (invalid parts are left out). */
+function askedScope(exports: ExportService, input: ScopeInput): ExportScope {
+  try {
+    return exports.parseScope(input);
+  } catch {
+    return { ...EVERYTHING, week: input.week ?? null, memberId: input.memberId ?? null, sinceLast: input.sinceLast === true };
+  }
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** Groups files into messages: at most 10 attachments and one request's worth of bytes each. */
+export function batches(files: ExportFile[], uploadLimit: number): ExportFile[][] {
+  const cap = Math.max(uploadLimit, REQUEST_BYTES);
+  const out: ExportFile[][] = [];
+  let current: ExportFile[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    if (current.length > 0 && (current.length >= FILES_PER_MESSAGE || bytes + file.data.length > cap)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += file.data.length;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+async function exportReflections(interaction: ChatInputCommandInteraction<InGuild>, ctx: AppContext): Promise<void> {
+  const format = formatOf(interaction);
+  const scope = ctx.exports.parseScope(scopeInput(interaction));
+  const plan = ctx.exports.plan({
+    guildId: interaction.guildId,
+    guildName: interaction.guild?.name ?? null,
+    actor: { kind: 'member', id: interaction.user.id, label: null },
+    format,
+    scope,
+    pseudonymise: interaction.options.getBoolean('pseudonymise') === true,
+  });
+  const uploadLimit = interaction.attachmentSizeLimit > 0 ? interaction.attachmentSizeLimit : DEFAULT_UPLOAD_LIMIT;
+  const produced = await ctx.exports.produce(plan, uploadLimit);
+  const { files, manifest } = produced.split;
+  const logId = ctx.exports.recordAllowed(plan, produced, files.length);
+
+  const lines = [
+    `**${produced.count === 1 ? '1 reflection' : `${produced.count} reflections`}** exported as ${FORMAT_LABELS[format]} (${size(produced.bytes)}).`,
+    `Scope: ${describeScope(scope, plan.since)}${plan.pseudonymise ? '; authors pseudonymised' : ''}.`,
+    `SHA-256 \`${produced.sha256}\` · logged in \`/export log\`.`,
+  ];
+  if (produced.count === 0) lines.push('No reflections match: the file is there for your records, with nothing in it.');
+  const messages = batches(manifest ? [manifest, ...files] : files, uploadLimit);
+  if (manifest) {
+    lines.push(
+      `It is larger than the upload limit here (${size(uploadLimit)}), so it comes in ${files.length} numbered parts plus a manifest` +
+        `${messages.length > 1 ? `, over ${messages.length} messages` : ''}. Join the parts in order to get the whole file ` +
+        '(the manifest gives the command and each part’s checksum); nothing is left out.',
+    );
+  }
+  lines.push('Private reflections are never exported; anonymous ones carry no author.');
+
+  try {
+    for (const [index, batch] of messages.entries()) {
+      const attachments = batch.map((file) => ({ attachment: file.data, name: file.name }));
+      if (index === 0) {
+        await interaction.editReply({ content: fitContent(lines.join('\n')), files: attachments, allowedMentions: NO_MENTIONS });
+      } else {
+        await interaction.followUp({
+          content: `Part ${index + 1} of ${messages.length} of the export.`,
+          files: attachments,
+          flags: MessageFlags.Ephemeral,
+          allowedMentions: NO_MENTIONS,
+        });
+      }
+    }
+  } catch (error) {
+    ctx.exports.recordFailed(plan, logId, error instanceof Error ? truncate(error.message, 200) : 'delivery failed');
+    throw error;
+  }
+}
+
+function describeActor(entry: ExportLogEntry): string {
+  if (entry.actor.kind === 'operator') return `the shell${entry.actor.label ? ` (${entry.actor.label})` : ''}`;
+  return entry.actor.id ? `<@${entry.actor.id}>` : 'a member';
+}
+
+export function logLine(entry: ExportLogEntry): string {
+  const when = `<t:${Math.floor(Date.parse(entry.at) / 1000)}:f>`;
+  const scope = describeScope(entry.scope, entry.since).replace('one member’s shared reflections', entry.scope.memberId ? `<@${entry.scope.memberId}>’s shared reflections` : 'one member’s');
+  const forgotten = entry.memberForgotten ? ' (a member who has since been forgotten)' : '';
+  const format = entry.format ? FORMAT_LABELS[entry.format].split(' ')[0]! : 'no format';
+  if (entry.outcome === 'refused') {
+    return `${when} · ${describeActor(entry)} · **refused** (${entry.reason ?? 'no reason given'}) · asked for ${format}, ${scope}${forgotten}`;
+  }
+  const result = `${entry.count ?? 0} rows, ${size(entry.bytes ?? 0)}${(entry.parts ?? 1) > 1 ? ` in ${entry.parts} parts` : ''}, \`${(entry.sha256 ?? '').slice(0, 12)}\``;
+  const outcome = entry.outcome === 'failed' ? `**not delivered** (${entry.reason ?? 'failed'})` : '**exported**';
+  return `${when} · ${describeActor(entry)} · ${outcome} · ${format}, ${scope}${forgotten}${entry.pseudonymised ? ', pseudonymised' : ''} · ${result}`;
+}
+
+async function showLog(interaction: ChatInputCommandInteraction<InGuild>, ctx: AppContext): Promise<void> {
+  const entries = ctx.exports.recent(interaction.guildId, LOG_ENTRIES);
+  const description =
+    entries.length === 0
+      ? 'No exports yet. Every export, allowed or refused, will be listed here.'
+      : entries.map(logLine).reduce((text, line) => (text.length + line.length + 1 > LIMITS.embedDescription - 2 ? text : `${text}${text ? '\n' : ''}${line}`), '');
+  await interaction.editReply({
+    embeds: [styledEmbed({ title: 'Recent exports', description, footer: `The last ${LOG_ENTRIES} exports and refusals. Only moderators see this.` })],
+    allowedMentions: NO_MENTIONS,
+  });
+}
+
+const exportCommand: ChatInputCommand = {
+  kind: 'chat-input',
+  access: 'moderator',
+  help: 'Export shared and anonymous reflections as a file (Markdown, CSV, JSON, HTML), or see who exported what.',
+  data: moderatorCommand('export', 'Export the group’s shared reflections, or see the export log (moderators)')
+    .addSubcommand((sub) =>
+      sub
+        .setName('reflections')
+        .setDescription('Shared and anonymous reflections as a file only you see; private ones are never included')
+        .addStringOption((o) =>
+          o
+            .setName('format')
+            .setDescription('File format (default Markdown)')
+            .addChoices(
+              { name: 'Markdown (readable)', value: 'markdown' },
+              { name: 'CSV (spreadsheet)', value: 'csv' },
+              { name: 'JSON (for scripts)', value: 'json' },
+              { name: 'HTML (printable page)', value: 'html' },
+            ),
+        )
+        .addIntegerOption((o) => o.setName('week').setDescription('A plan week number, as the weekly posts show it').setMinValue(1).setMaxValue(520))
+        .addStringOption((o) => o.setName('from').setDescription('First day, YYYY-MM-DD (UTC)').setMinLength(10).setMaxLength(10))
+        .addStringOption((o) => o.setName('to').setDescription('Last day, YYYY-MM-DD (UTC)').setMinLength(10).setMaxLength(10))
+        .addStringOption((o) => o.setName('chapter').setDescription('Only reflections on this chapter').setAutocomplete(true).setMaxLength(100))
+        .addUserOption((o) => o.setName('member').setDescription('Only this member’s shared reflections (never their anonymous ones)'))
+        .addBooleanOption((o) => o.setName('since-last').setDescription('Only what became exportable since this server’s previous export'))
+        .addBooleanOption((o) => o.setName('pseudonymise').setDescription('Replace author names with Member 1, Member 2 …')),
+    )
+    .addSubcommand((sub) => sub.setName('log').setDescription('Recent exports, allowed and refused'))
+    .toJSON(),
+  defer: 'ephemeral',
+
+  onDenied(interaction: ChatInputCommandInteraction<InGuild> | MessageContextMenuCommandInteraction<InGuild>, ctx) {
+    if (!interaction.isChatInputCommand() || interaction.options.getSubcommand(false) !== 'reflections') return;
+    ctx.exports.recordRefused(
+      {
+        guildId: interaction.guildId,
+        guildName: null,
+        actor: { kind: 'member', id: interaction.user.id, label: null },
+        format: formatOf(interaction),
+        scope: askedScope(ctx.exports, scopeInput(interaction)),
+        pseudonymise: interaction.options.getBoolean('pseudonymise') === true,
+      },
+      'not a moderator',
+    );
+  },
+
+  async autocomplete(interaction, ctx) {
+    const focused = interaction.options.getFocused(true);
+    if (focused.name !== 'chapter') return interaction.respond([]);
+    await interaction.respond(ctx.book.completeChapter(String(focused.value)).slice(0, LIMITS.choices));
+  },
+
+  async execute(interaction, ctx) {
+    if (interaction.options.getSubcommand(true) === 'log') await showLog(interaction, ctx);
+    else await exportReflections(interaction, ctx);
+  },
+};
+
+export default exportCommand;

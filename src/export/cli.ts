@@ -1,0 +1,195 @@
+import { existsSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { realpathSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildContext } from '../app.js';
+import type { Clock } from '../clock.js';
+import { loadConfig } from '../config.js';
+import type { AppContext } from '../context.js';
+import { UserFacingError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { describeScope } from './formats/common.js';
+import type { ExportSink } from './pipeline.js';
+import { EXPORT_FORMATS, type ExportFormat } from './types.js';
+
+export const USAGE = `Usage: npm run export -- --guild ID [--format markdown|csv|json|html] [--week N] [--from YYYY-MM-DD]
+       [--to YYYY-MM-DD] [--chapter ID] [--member USER_ID] [--since-last] [--pseudonymise] [--out FILE]
+
+Exports a server's shared and anonymous reflections (never private or hidden ones; anonymous ones without
+their author) from the bot's database, with the same rules as /export reflections. Reads DATABASE_PATH,
+BOOK_PATH and the reflections key (REFLECTIONS_KEY or the key file beside the database) from the environment
+or .env. Writes to FILE (replaced only once the export is complete) or to standard output. Each export is
+recorded in the server's export log (/export log) and counts as the server's previous export for --since-last.
+`;
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: Record<string, string | undefined>;
+  /** Tests pass a clock; the shell uses the system clock. */
+  clock?: Clock;
+}
+
+function say(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(`${text}\n`);
+}
+
+function writeTo(stream: NodeJS.WritableStream): ExportSink {
+  return (chunk) =>
+    new Promise<void>((resolve, reject) => {
+      stream.write(chunk, (error) => (error ? reject(error) : resolve()));
+    });
+}
+
+/** The shell export. Returns the exit code: 0 done, 1 failed, 2 bad usage. */
+export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        guild: { type: 'string' },
+        format: { type: 'string', default: 'markdown' },
+        week: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        chapter: { type: 'string' },
+        member: { type: 'string' },
+        'since-last': { type: 'boolean', default: false },
+        pseudonymise: { type: 'boolean', default: false },
+        pseudonymize: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    say(io.stderr, `${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    say(io.stdout, USAGE);
+    return 0;
+  }
+  if (!args.guild || !/^\d{17,20}$/.test(args.guild)) {
+    say(io.stderr, `--guild needs the server's id (17-20 digits).\n\n${USAGE}`);
+    return 2;
+  }
+  const format = args.format as ExportFormat;
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
+    say(io.stderr, `--format must be one of ${EXPORT_FORMATS.join(', ')}.`);
+    return 2;
+  }
+  let week: number | null = null;
+  if (args.week !== undefined) {
+    week = /^\d+$/.test(args.week) ? Number(args.week) : Number.NaN;
+  }
+
+  const loaded = loadConfig(io.env);
+  if (!loaded.ok) {
+    say(io.stderr, `Please fix these settings (see .env.example):\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}`);
+    return 1;
+  }
+  const config = loaded.config;
+  // Log lines go to standard error, so standard output carries only the file.
+  const stderrStream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      io.stderr.write(chunk, () => callback());
+    },
+  });
+  const log = createLogger(io.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', stderrStream);
+
+  let ctx: AppContext | undefined;
+  try {
+    ctx = buildContext({ config, log, ...(io.clock ? { clock: io.clock } : {}) });
+    const scope = ctx.exports.parseScope({
+      week: week === null ? null : Number.isNaN(week) ? -1 : week,
+      from: args.from ?? null,
+      to: args.to ?? null,
+      chapter: args.chapter ?? null,
+      memberId: args.member ?? null,
+      sinceLast: args['since-last'],
+    });
+    const plan = ctx.exports.plan({
+      guildId: args.guild,
+      guildName: null,
+      actor: { kind: 'operator', id: null, label: safeUserName() },
+      format,
+      scope,
+      pseudonymise: args.pseudonymise || args.pseudonymize,
+    });
+
+    let result;
+    if (args.out !== undefined && args.out !== '-') {
+      // Written beside the target and renamed when complete: a failed export never leaves half a file.
+      const partial = `${args.out}.partial-${process.pid}`;
+      const handle = await open(partial, 'w', 0o600);
+      try {
+        result = await ctx.exports.generate(plan, async (chunk) => {
+          await handle.write(chunk);
+        });
+        await handle.sync();
+      } catch (error) {
+        await handle.close();
+        await rm(partial, { force: true });
+        throw error;
+      }
+      await handle.close();
+      await rename(partial, args.out);
+    } else {
+      result = await ctx.exports.generate(plan, writeTo(io.stdout));
+    }
+    const logId = ctx.exports.recordAllowed(plan, result, 1);
+    say(
+      io.stderr,
+      `Exported ${result.count === 1 ? '1 reflection' : `${result.count} reflections`} (${format}, ${result.bytes} bytes; scope: ${describeScope(scope, plan.since)}` +
+        `${plan.pseudonymise ? '; pseudonymised' : ''}) to ${args.out && args.out !== '-' ? args.out : 'standard output'}.\n` +
+        `SHA-256 ${result.sha256}. Recorded as export #${logId} in the server's export log.`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof UserFacingError) {
+      say(io.stderr, error.message.replace(/`([^`]+)`/g, '--$1'));
+      return 2;
+    }
+    say(io.stderr, `The export failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    ctx?.db.close();
+  }
+}
+
+function safeUserName(): string | null {
+  try {
+    return userInfo().username;
+  } catch {
+    return null;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  runExportCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`The export failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { buildContext } from '../../src/app.js';
+import { fixedClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { runExportCli } from '../../src/export/cli.js';
+import { capturedLogger } from '../helpers/logs.js';
+import { join, useTempDir } from '../helpers/tmp.js';
+
+const GUILD = '100000000000000001';
+const ALICE = '200000000000000001';
+const BOB = '200000000000000002';
+
+const tempDir = useTempDir();
+
+function setup() {
+  const dir = tempDir();
+  const env = { DATABASE_PATH: join(dir, 'bot.sqlite'), REFLECTIONS_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent' };
+  const loaded = loadConfig(env);
+  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+  const clock = fixedClock('2026-03-02T10:00:00.000Z');
+  const ctx = buildContext({ config: loaded.config, log: capturedLogger('warn').log, clock });
+  let n = 0;
+  const write = (authorId: string, text: string, visibility: 'private' | 'shared' | 'anonymous') =>
+    ctx.reflections.create({ guildId: GUILD, authorId, authorName: authorId === ALICE ? 'Alice' : 'Bob', text, visibility, idempotencyKey: `k${++n}`, source: 'modal' }).reflection;
+  return { dir, env, ctx, clock, write };
+}
+
+async function run(argv: string[], env: Record<string, string>, clock = fixedClock('2026-03-03T10:00:00.000Z')) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  const code = await runExportCli(argv, { stdout, stderr, env, clock });
+  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+describe('npm run export (the shell export)', () => {
+  it('writes a CSV file from the same database and key, with the same privacy rules, and logs the export', async () => {
+    const { dir, env, ctx, write } = setup();
+    const shared = write(ALICE, '=1+1 shared', 'shared');
+    const anon = write(BOB, 'anonymous thought', 'anonymous');
+    write(ALICE, 'private thought', 'private');
+    ctx.db.close();
+
+    const out = join(dir, 'export.csv');
+    const result = await run(['--guild', GUILD, '--format', 'csv', '--out', out], env);
+    expect(result.stderr).toContain('Exported 2 reflections');
+    expect(result.code).toBe(0);
+    const records: Record<string, string>[] = parse(readFileSync(out), { columns: true });
+    expect(records.map((r) => [r.id, r.author_id, r.author_name, r.text])).toEqual([
+      [String(shared.id), ALICE, 'Alice', "'=1+1 shared"],
+      [String(anon.id), '', '', 'anonymous thought'],
+    ]);
+    expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+
+    // The export is in the server's log, as the shell's.
+    const again = await run(['--guild', GUILD, '--format', 'json', '--since-last'], env);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).reflections).toEqual([]);
+    const check = buildContext({ config: (loadConfig(env) as { ok: true; config: never }).config, log: capturedLogger('warn').log });
+    const log = check.exports.recent(GUILD);
+    check.db.close();
+    expect(log.map((e) => [e.outcome, e.actor.kind, e.format, e.count])).toEqual([
+      ['allowed', 'operator', 'json', 0],
+      ['allowed', 'operator', 'csv', 2],
+    ]);
+  });
+
+  it('takes --week and --pseudonymise and refuses bad usage with a clear message and exit code 2', async () => {
+    const { env, ctx, write } = setup();
+    write(ALICE, 'week one', 'shared');
+    ctx.db.close();
+    const json = await run(['--guild', GUILD, '--format', 'json', '--pseudonymise'], env);
+    expect(JSON.parse(json.stdout).reflections[0]).toMatchObject({ authorId: null, authorName: 'Member 1' });
+    expect((await run(['--guild', GUILD, '--week', '0'], env)).stderr).toContain('--week is a plan week number');
+    expect((await run(['--guild', GUILD, '--from', '2026-02-30'], env)).code).toBe(2);
+    expect((await run(['--format', 'csv'], env)).stderr).toContain('--guild needs');
+    expect((await run(['--guild', GUILD, '--format', 'xlsx'], env)).code).toBe(2);
+    expect((await run(['--guild', GUILD, '--bogus'], env)).code).toBe(2);
+  });
+
+  it('runs as a program (the entry point npm run export uses)', async () => {
+    const { dir, env, ctx, write } = setup();
+    write(ALICE, 'from the shell', 'shared');
+    ctx.db.close();
+    const out = join(dir, 'out.md');
+    const { stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/export/cli.ts', '--guild', GUILD, '--out', out], {
+      env: { ...process.env, ...env },
+    });
+    expect(stderr).toContain('Exported 1 reflection');
+    expect(existsSync(out)).toBe(true);
+    expect(readFileSync(out, 'utf8')).toContain('from the shell');
+  });
+});
