@@ -95,9 +95,10 @@ describe('/contributor, for every person', () => {
     for (const value of [id, expected.name.toUpperCase()]) {
       const text = await shown(await h.discord.interact.chatInput({ name: 'contributor', options: { name: value } }));
       expect(text).toContain(`== ${expected.name} ==`);
-      if (expected.roles.includes('editor')) expect(text).toContain('Editor of the book');
-      if (expected.roles.includes('foreword')) expect(text).toContain('Wrote the foreword');
-      if (expected.roles.includes('reviewer')) expect(text).toContain('Wrote the review this dataset is built from');
+      const roles: readonly string[] = expected.roles;
+      if (roles.includes('editor')) expect(text).toContain('Editor of the book');
+      if (roles.includes('foreword')) expect(text).toContain('Wrote the foreword');
+      if (roles.includes('reviewer')) expect(text).toContain('Wrote the review this dataset is built from');
       for (const number of expected.chapters) expect(text).toContain(`Chapter ${number} (`);
       if (expected.bio) expect(text).toContain(expected.bio);
       else expect(text).toContain('Biography: not in the dataset');
