@@ -6,7 +6,8 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
  *
  * - retried: 408, 409, 429 (rate limits), 5xx, 529 overloaded, connection failures, our own per-call timeout;
  * - never retried: the spend caps and billing errors, and every other 4xx (a request or setup problem);
- * - the wait honours `retry-after-ms`, then `retry-after`, else backs off 0.5 s · 2ⁿ (at most 8 s);
+ * - the wait honours `retry-after-ms`, then `retry-after`, else backs off 0.5 s · 2ⁿ (at most 8 s); after a
+ *   timeout the next attempt starts at once;
  * - a wait that would end past the overall deadline is not waited: the caller falls back at once.
  */
 
@@ -136,7 +137,8 @@ export async function withRetries<T>(attempt: (signal: AbortSignal, attemptNumbe
       clearTimeout(timer);
     }
     if (!failure.retryable || number >= options.maxAttempts) throw new AskCallError(failure, number, { cause });
-    const wait = failure.retryAfterMs ?? backoffMs(number - 1, options.random);
+    // A timed-out attempt has already waited its share: try again at once.
+    const wait = failure.retryAfterMs ?? (failure.kind === 'timeout' ? 0 : backoffMs(number - 1, options.random));
     if (now() + wait >= options.deadline) throw new AskCallError(failure, number, { cause });
     options.onRetry?.(failure, number, wait);
     await sleep(wait);
