@@ -339,7 +339,7 @@ export class InteractionDriver {
       entitlements: [],
       authorizing_integration_owners: { '0': discord.ids.guild },
       context: 0,
-      attachment_size_limit: 10 * 1024 * 1024,
+      attachment_size_limit: discord.options.attachmentSizeLimit,
       ...(sourceMessage ? { message: discord.publicMessage(sourceMessage) } : {}),
     };
     const record = discord.createInteraction(payload, userId, sourceMessage?.id);

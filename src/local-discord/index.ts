@@ -103,6 +103,14 @@ export class LocalDiscord {
     return this.server.options.interactionDeadlineMs;
   }
 
+  /** The per-file upload limit (bytes) interactions announce and uploads must respect; tests of splitting set it low. */
+  set attachmentSizeLimit(bytes: number) {
+    this.server.options.attachmentSizeLimit = bytes;
+  }
+  get attachmentSizeLimit(): number {
+    return this.server.options.attachmentSizeLimit;
+  }
+
   /** Replaces a channel's permission overwrites, e.g. `[{ id: ids.roles.bot, type: 0, allow: '0', deny: String(PERMISSIONS.SEND_MESSAGES) }]`. */
   setOverwrites(channelId: string, overwrites: Overwrite[]): void {
     this.server.setOverwrites(channelId, overwrites);

@@ -9,6 +9,7 @@ import {
   CHANNEL_TYPES,
   computePermissions,
   DiscordHttpError,
+  apiError,
   ERRORS,
   formError,
   isThread,
@@ -51,6 +52,8 @@ export interface LocalDiscordOptions {
   now?: () => number;
   /** The bot's permissions through its managed role (defaults: what reading-circle asks for on invite). */
   botPermissions?: readonly PermissionName[];
+  /** The per-file upload limit in bytes, sent as interactions' attachment_size_limit and enforced (Discord: 10 MiB). */
+  attachmentSizeLimit?: number;
 }
 
 export interface RecordedFile {
@@ -197,6 +200,7 @@ export class LocalDiscordServer {
       interactionDeadlineMs: options.interactionDeadlineMs ?? 3_000,
       interactionTokenTtlMs: options.interactionTokenTtlMs ?? 15 * 60_000,
       now: options.now ?? (() => Date.now()),
+      attachmentSizeLimit: options.attachmentSizeLimit ?? 10 * 1024 * 1024,
     };
     this.events.setMaxListeners(0);
     this.newId = snowflakes(() => this.options.now());
@@ -763,6 +767,7 @@ export class LocalDiscordServer {
         const matched = this.match(method, path);
         if (!matched) throw notFound();
         if (matched.route.auth && req.headers.authorization !== `Bot ${this.options.token}`) throw unauthorized();
+        if (parsed.files.some((file) => file.size > this.options.attachmentSizeLimit)) throw apiError(413, 40005, 'Request entity too large');
         const ctx: RequestContext = { method, params: matched.params, query: url.searchParams, body: (parsed.body ?? {}) as Json, files: parsed.files, headers };
         response = matched.route.handler(ctx);
         status = ctx.status ?? (response === undefined ? 204 : 200);
