@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BookDataError, formatProblems } from '../../src/book/service.js';
 import type { InteractionHandle } from '../../src/local-discord/index.js';
 import { EXPECTED_CHAPTERS, EXPECTED_PARTS, EXPECTED_PEOPLE } from '../helpers/book-expected.js';
 import { startHarness, type Harness } from './harness.js';
@@ -185,6 +189,27 @@ describe('/book, /search and the buttons between records', () => {
       // Initial responses carry the message under `data`; edits and follow-ups carry it at the top.
       const allowed = body.data ? body.data.allowed_mentions : body.allowed_mentions;
       expect(allowed, `${write.method} ${write.path}`).toMatchObject({ parse: [] });
+    }
+  });
+});
+
+describe('an invalid dataset', () => {
+  it('stops the bot before it connects, with the messages check-data prints', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reading-circle-book-'));
+    try {
+      const path = join(dir, 'book.json');
+      const data = JSON.parse(readFileSync('data/when-hurt-remains.json', 'utf8'));
+      data.chapters[6].contributors = ['no-such-person'];
+      writeFileSync(path, JSON.stringify(data));
+      const identifies = h.discord.gateway.identifies.length;
+      const error = await startHarness({ discord: h.discord, env: { BOOK_PATH: path } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BookDataError);
+      const problems = ['$.chapters[6].contributors[0]: unknown person "no-such-person" (no entry in $.people has this id)'];
+      expect((error as BookDataError).problems).toEqual(problems);
+      expect((error as BookDataError).message).toBe(formatProblems(path, problems));
+      expect(h.discord.gateway.identifies.length).toBe(identifies);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
