@@ -1,4 +1,6 @@
 import type { CommandModule } from '../src/discord/command.js';
+import ask from './ask.js';
+import askSettings from './ask-settings.js';
 import book from './book.js';
 import chapter from './chapter.js';
 import contributor from './contributor.js';
@@ -16,4 +18,4 @@ import settings from './settings.js';
  * The explicit registry: the router, the command sync and /help all read this list. A test checks that
  * every file in commands/ is registered here and that names are unique.
  */
-export const commands: readonly CommandModule[] = [help, settings, book, part, chapter, contributor, search, exportCommand, reflect, reflections, saveAsReflection, privacy];
+export const commands: readonly CommandModule[] = [help, settings, book, part, chapter, contributor, search, exportCommand, reflect, reflections, saveAsReflection, privacy, ask, askSettings];

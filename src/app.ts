@@ -3,6 +3,9 @@ import { commands as registry } from '../commands/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { loadBook, loadBookSync, type BookService } from './book/service.js';
+import { createAnthropicClient } from './ai/client.js';
+import { createAskService } from './ai/service.js';
+import { createAskUsageRepo } from './ai/usage-repo.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type Db } from './db/connection.js';
 import { createGuildSettingsRepo } from './db/guild-settings.js';
@@ -82,6 +85,16 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     clock: options.clock ?? systemClock,
     log: options.log.child({ feature: 'export' }),
   });
+  // The Anthropic client exists only when ANTHROPIC_API_KEY is set; without it /ask answers from the dataset.
+  const ask = createAskService({
+    config: options.config,
+    log: options.log.child({ feature: 'ask' }),
+    clock: options.clock ?? systemClock,
+    book,
+    usage: createAskUsageRepo(db),
+    supportNote: (guildId) => settings.get(guildId).supportNote,
+    client: createAnthropicClient(options.config, options.log),
+  });
   const context: AppContext = {
     config: options.config,
     log: options.log,
@@ -103,10 +116,12 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
       reflections.eraser,
       prompts.eraser,
       exports.eraser,
+      ask.eraser,
     ],
     reflections,
     prompts,
     exports,
+    ask,
   };
   return context;
 }
@@ -117,6 +132,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   // An invalid dataset throws a BookDataError listing each problem with its JSON path, as `npm run check-data` prints them.
   const book = options.book ?? (await loadBook(config.BOOK_PATH));
   const ctx = buildContext({ ...options, book });
+  // Counts the book document's tokens once, to decide on prompt caching (logged; never fatal).
+  void ctx.ask.prepare();
   const client = createDiscordClient(config);
   const route = createRouter(ctx);
 

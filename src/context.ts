@@ -1,3 +1,4 @@
+import type { AskService } from './ai/service.js';
 import type { BookService } from './book/service.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -35,4 +36,6 @@ export interface AppContext {
   prompts: PromptService;
   /** Moderators' exports of shared and anonymous reflections, the export log and the since-last cursor. */
   exports: ExportService;
+  /** /ask: answers from the book data, with Claude when ANTHROPIC_API_KEY is set; quotas, budget, usage ledger. */
+  ask: AskService;
 }

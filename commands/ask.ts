@@ -1,0 +1,66 @@
+import type { APIEmbed, ChatInputCommandInteraction } from 'discord.js';
+import type { AskAnswer } from '../src/ai/answer.js';
+import { composeText } from '../src/ai/answer.js';
+import { QUESTION_MAX } from '../src/ai/service.js';
+import { createEditThrottle } from '../src/ai/throttle.js';
+import type { ChatInputCommand, InGuild, ResponsePolicy } from '../src/discord/command.js';
+import { serverCommand } from '../src/discord/builders.js';
+import { describeDiscordError } from '../src/discord/errors.js';
+import { LIMITS, styledEmbed, truncate } from '../src/discord/render.js';
+import { NO_MENTIONS } from '../src/discord/replies.js';
+
+/** A member's question may be personal: the answer is private unless they choose to share it. */
+export function askDeferPolicy(share: boolean | null): ResponsePolicy {
+  return share === true ? 'public' : 'ephemeral';
+}
+
+const FOOTERS = {
+  claude: 'Written by Claude from the book data; only your question was sent to Anthropic. A reading companion, not therapy.',
+  dataset: 'Found by searching the book data; nothing was sent to Anthropic. A reading companion, not therapy.',
+} as const;
+
+/** The answer as one house-style embed: the question quoted, the answer with its [n] markers, then remarks and sources. */
+export function renderAnswer(question: string, answer: AskAnswer): APIEmbed {
+  const quoted = `> ${truncate(question.replace(/\s+/g, ' ').trim(), 300)}\n\n`;
+  const room = LIMITS.embedDescription - Array.from(quoted).length;
+  const text = composeText(answer, room);
+  return styledEmbed({
+    title: answer.title,
+    description: `${quoted}${text.trim() === '' ? '…' : text}`,
+    footer: FOOTERS[answer.by],
+  });
+}
+
+const ask: ChatInputCommand = {
+  kind: 'chat-input',
+  data: serverCommand('ask', 'Ask about the book, answered from its data. With Claude on, only your question is sent to Anthropic.')
+    .addStringOption((option) =>
+      option.setName('question').setDescription('Your question about the book (up to 500 characters)').setRequired(true).setMinLength(1).setMaxLength(QUESTION_MAX),
+    )
+    .addBooleanOption((option) => option.setName('share').setDescription('Show the question and answer in the channel (default: only you see it)'))
+    .toJSON(),
+  help: 'Ask a free question about the book; the answer names its sources. Private unless you add share:true.',
+  defer: (interaction: ChatInputCommandInteraction<InGuild>) => askDeferPolicy(interaction.options.getBoolean('share')),
+  async execute(interaction, ctx) {
+    const question = interaction.options.getString('question', true);
+    const log = ctx.log.child({ command: 'ask', interactionId: interaction.id, guildId: interaction.guildId });
+    const edit = async (answer: AskAnswer) => {
+      // allowed_mentions on every edit: a question or an answer quoting "@everyone" must ping nobody.
+      await interaction.editReply({ content: '', embeds: [renderAnswer(question, answer)], allowedMentions: NO_MENTIONS });
+    };
+    const throttle = createEditThrottle(edit, {
+      intervalMs: ctx.config.ASK_EDIT_INTERVAL_MS,
+      now: () => Date.now(),
+      onError: (error) => log.warn({ err: error, ...describeDiscordError(error) }, 'could not show the answer so far; the final answer follows'),
+    });
+    const answer = await ctx.ask.ask({
+      guildId: interaction.guildId,
+      userId: interaction.user.id,
+      question,
+      onProgress: (partial) => throttle.push(partial),
+    });
+    await throttle.finish(answer);
+  },
+};
+
+export default ask;
