@@ -243,13 +243,14 @@ export function createBookService(book: Book): BookService {
     book.chapters.map((c): MatchEntry<Chapter> => {
       const part = parts.get(c.part);
       const names = c.contributors.flatMap((id) => [nameOf(id), ...(people.get(id)?.aliases ?? []).map((a) => a.name)]);
+      const label = `${chapterLabel(c)}${part ? ` · ${part.names.map((n) => n.name).join(' / ')}` : ''}`;
       return {
         item: c,
-        label: `${chapterLabel(c)}${part ? ` · ${part.names.map((n) => n.name).join(' / ')}` : ''}`,
+        label,
         value: c.id,
-        keys: [c.id, String(c.number), `chapter ${c.number}`, chapterLabel(c), ...(c.title ? [c.title] : []), ...(c.contributors.length === 1 ? names : [])],
+        keys: [c.id, String(c.number), `chapter ${c.number}`, chapterLabel(c), label, ...(c.title ? [c.title] : []), ...(c.contributors.length === 1 ? names : [])],
         primary: ['chapter', String(c.number), ...names, ...(c.title ? [c.title] : [])],
-        secondary: [c.about, ...(part ? [part.theme, ...part.names.map((n) => n.name)] : [])],
+        secondary: [c.about, ...(part ? ['part', roman(part.number), part.theme, ...part.names.map((n) => n.name)] : [])],
       };
     }),
   );

@@ -37,6 +37,17 @@ describe('autocomplete and look-ups, for every chapter', () => {
     expect(chapter?.about).toContain(expected.about);
   });
 
+  it('takes a pasted choice name as well as its value', () => {
+    for (const chapter of book.chapters()) {
+      const choice = book.completeChapter(String(chapter.number))[0]!;
+      expect(book.resolveChapter(choice.name)).toMatchObject({ kind: 'found', item: { id: chapter.id } });
+    }
+    for (const part of book.parts()) {
+      const choice = book.completePart(book.partLabel(part))[0]!;
+      expect(book.resolvePart(choice.name)).toMatchObject({ kind: 'found', item: { id: part.id } });
+    }
+  });
+
   it('finds chapters by a theme word', () => {
     expect(values(book.completeChapter('bullying'))).toEqual(['chapter-9']);
     expect(book.resolveChapter('bullying')).toMatchObject({ kind: 'found', item: { id: 'chapter-9' } });
