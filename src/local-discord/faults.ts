@@ -50,13 +50,9 @@ export class FaultInjector {
       const index = this.faults.indexOf(entry);
       if (index >= 0) this.faults.splice(index, 1);
     };
-    return Object.assign(Object.create(null) as object, spec, {
-      id: entry.id,
-      get hits() {
-        return entry.hits;
-      },
-      remove,
-    });
+    const fault = { ...spec, id: entry.id, hits: 0, remove };
+    Object.defineProperty(fault, 'hits', { get: () => entry.hits, enumerable: true });
+    return fault;
   }
 
   clear(): void {
