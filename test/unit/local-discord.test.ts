@@ -21,7 +21,7 @@ afterEach(async () => {
 async function api(method: string, path: string, body?: unknown, options: { auth?: boolean; headers?: Record<string, string>; form?: FormData } = {}) {
   const headers: Record<string, string> = { ...options.headers };
   if (options.auth !== false) headers.authorization = `Bot ${discord.token}`;
-  let payload: BodyInit | undefined;
+  let payload: FormData | string | undefined;
   if (options.form) payload = options.form;
   else if (body !== undefined) {
     headers['content-type'] = 'application/json';
