@@ -1,0 +1,288 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, MessageFlags } from 'discord.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalChannel } from '../../src/local-discord/index.js';
+import type { PlanWeek } from '../../src/weeks.js';
+import { startHarness, type Harness } from './harness.js';
+
+/**
+ * Reflections end to end: the real bot and discord.js client against the local Discord. Members write,
+ * share, edit and erase; another member tries to reach what is not theirs; moderators handle a report.
+ */
+
+const HOSTILE = '@everyone @here <@&ROLE> <@USER> **bold** שלום 👩🏽‍⚕️';
+
+describe('reflections, end to end', () => {
+  let h: Harness;
+  let thread: LocalChannel;
+  const weeks: PlanWeek[] = [];
+
+  const addThread = (name: string): LocalChannel =>
+    h.discord.server.addChannel({
+      name,
+      type: 11,
+      parent_id: h.discord.ids.channel,
+      owner_id: h.discord.ids.bot,
+      thread_metadata: { archived: false, auto_archive_duration: 10080, archive_timestamp: new Date().toISOString(), locked: false, create_timestamp: new Date().toISOString() },
+    });
+
+  const setWeek = (week: number, threadId: string | null) => {
+    weeks.push({ guildId: h.discord.ids.guild, week, title: `Reading ${week}`, prompt: 'What stayed with you?', channelId: h.discord.ids.channel, messageId: threadId, threadId, postedAt: '2026-03-01T18:00:00.000Z' });
+  };
+
+  const hostile = () => HOSTILE.replace('ROLE', h.discord.ids.roles.readers).replace('USER', h.discord.ids.moderator);
+
+  /** /reflect → modal → submit; returns the confirmation and the reflection id. */
+  async function reflect(as: string, text: string, options: Record<string, string | number> = {}) {
+    const opened = await h.discord.interact.chatInput({ name: 'reflect', options, as });
+    expect(opened.callback.type).toBe(9);
+    const submitted = await h.discord.interact.modalSubmit({ modal: opened, values: [text], as });
+    const reply = await submitted.reply();
+    const id = Number(/#(\d+)/.exec(reply.content)?.[1]);
+    return { opened, submitted, reply, id };
+  }
+
+  const threadPosts = () => h.discord.messages(thread.id);
+  const rows = (sql: string, ...params: unknown[]) => h.ctx.db.prepare(sql).all(...params) as Record<string, unknown>[];
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
+    h.ctx.weeks = { current: (g) => weeks.filter((w) => w.guildId === g).at(-1) ?? null, get: (g, n) => weeks.find((w) => w.guildId === g && w.week === n) ?? null };
+    thread = addThread('Week 1');
+    setWeek(1, thread.id);
+    h.ctx.settings.update(h.discord.ids.guild, { modLogChannelId: h.discord.ids.modLogChannel, moderatorRoleId: h.discord.ids.roles.moderator }, new Date());
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('/reflect opens the modal at once: title ≤ 45, one paragraph field ≤ 4000, the reminder, no defer first', async () => {
+    const opened = await h.discord.interact.chatInput({ name: 'reflect', as: 'member' });
+    expect(opened.callback.type).toBe(9);
+    const modal = opened.modal!;
+    expect(String(modal.title).length).toBeLessThanOrEqual(45);
+    const json = JSON.stringify(modal);
+    expect(json).toContain('identify a client');
+    expect(json).toContain('"max_length":4000');
+  });
+
+  it('a private reflection is confirmed ephemerally and never posted', async () => {
+    const before = threadPosts().length;
+    const { submitted, reply, id } = await reflect('member', 'Just for me.');
+    expect(submitted.ephemeral).toBe(true);
+    expect(reply.flags & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    expect(reply.content).toContain('private');
+    expect(id).toBeGreaterThan(0);
+    expect(threadPosts()).toHaveLength(before);
+  });
+
+  it('a shared reflection is posted by the bot in the week thread with the author’s name, byte-exact and with no pingable mention', async () => {
+    const text = hostile();
+    const { reply, id } = await reflect('member', text, { visibility: 'shared' });
+    expect(reply.content).toContain('posted in the week’s thread');
+    const post = threadPosts().at(-1)!;
+    expect(post.author.id).toBe(h.discord.ids.bot);
+    expect(post.interaction_metadata).toBeUndefined();
+    expect(post.embeds[0]!.description).toBe(text);
+    expect(String(post.embeds[0]!.title)).not.toContain('A member');
+    expect(post.mention_everyone).toBe(false);
+    expect(post.mentions).toEqual([]);
+    expect(post.mention_roles).toEqual([]);
+    expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, id).text).toBe(text);
+  });
+
+  it('an anonymous reflection is posted as “A member”, with neither the author’s name nor id', async () => {
+    const { id } = await reflect('member', 'Anonymous words.', { visibility: 'anonymous', week: 1 });
+    const post = threadPosts().at(-1)!;
+    expect(post.embeds[0]!.title).toBe('A reflection from A member');
+    expect(JSON.stringify(post)).not.toContain(h.discord.ids.member);
+    expect(h.ctx.reflections.getPost(id)?.messageId).toBe(post.id);
+  });
+
+  it('without a week thread the reflection is kept (exportable) and the member is told it was not posted', async () => {
+    setWeek(2, null);
+    const before = threadPosts().length;
+    const { reply, id } = await reflect('member', 'No thread yet.', { visibility: 'shared', week: 2 });
+    expect(reply.content).toContain('was not posted');
+    expect(threadPosts()).toHaveLength(before);
+    expect(h.ctx.reflections.listExportable(h.discord.ids.guild, { afterId: 0, limit: 100 }).some((r) => r.id === id)).toBe(true);
+    weeks.pop();
+  });
+
+  it('the weekly prompt’s button opens a modal bound to its week; the confirmation offers sharing', async () => {
+    const channel = await h.bot.client.channels.fetch(h.discord.ids.channel);
+    if (!channel?.isSendable()) throw new Error('no channel');
+    const prompt = await channel.send({
+      content: 'Week 1 prompt',
+      components: [new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId('reflect-week:1').setLabel('Write a reflection').setStyle(ButtonStyle.Primary))],
+    });
+    const pressed = await h.discord.interact.button({ message: prompt.id, component: 'reflect-week:1', as: 'member' });
+    expect(pressed.callback.type).toBe(9);
+    expect(String(pressed.modal!.title)).toContain('week 1');
+    const submitted = await h.discord.interact.modalSubmit({ modal: pressed, values: ['From the button.'], as: 'member' });
+    const reply = await submitted.reply();
+    const id = Number(/#(\d+)/.exec(reply.content)?.[1]);
+    expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, id)).toMatchObject({ week: 1, visibility: 'private' });
+    const before = threadPosts().length;
+    const shared = await h.discord.interact.button({ message: reply, component: `reflection-vis:${id}:anonymous`, as: 'member' });
+    await shared.settled();
+    expect(threadPosts()).toHaveLength(before + 1);
+    expect(threadPosts().at(-1)!.embeds[0]!.title).toBe('A reflection from A member');
+  });
+
+  it('Save as reflection keeps the member’s own message, and refuses another member’s kindly', async () => {
+    const own = h.discord.postAs('member', `My own message ${hostile()}`, thread.id);
+    const saved = await h.discord.interact.messageContext({ name: 'Save as reflection', message: own, as: 'member' });
+    const reply = await saved.reply();
+    expect(saved.ephemeral).toBe(true);
+    const id = Number(/#(\d+)/.exec(reply.content)?.[1]);
+    expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, id)).toMatchObject({ text: own.content, week: 1, visibility: 'private', source: 'message' });
+
+    const others = h.discord.postAs('moderator', 'Not yours', thread.id);
+    const count = rows('SELECT COUNT(*) AS n FROM reflections')[0]!.n;
+    const refused = await h.discord.interact.messageContext({ name: 'Save as reflection', message: others, as: 'member' });
+    expect(h.discord.render(await refused.reply())).toContain('only your own messages');
+    expect(rows('SELECT COUNT(*) AS n FROM reflections')[0]!.n).toBe(count);
+  });
+
+  it('bad input gets a kind ephemeral message and stores nothing', async () => {
+    const count = rows('SELECT COUNT(*) AS n FROM reflections')[0]!.n;
+    for (const text of ['   ', '\u0000\u0001\u0002']) {
+      const opened = await h.discord.interact.chatInput({ name: 'reflect', as: 'member' });
+      const submitted = await h.discord.interact.modalSubmit({ modal: opened, values: [text], as: 'member' });
+      const reply = await submitted.reply();
+      expect(reply.flags & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+      expect(reply.content).toContain('nothing was saved');
+    }
+    expect(rows('SELECT COUNT(*) AS n FROM reflections')[0]!.n).toBe(count);
+  });
+
+  it('another member can neither read, edit, change, delete nor autocomplete someone else’s reflections', async () => {
+    const { id } = await reflect('member', 'SECRET-OF-MEMBER', { visibility: 'shared' });
+    for (const sub of ['show', 'edit', 'delete']) {
+      const tried = await h.discord.interact.chatInput({ name: 'reflections', subcommand: sub, options: { id: String(id) }, as: 'moderator' });
+      const text = h.discord.render(await tried.reply());
+      expect(text).toContain('could not find that reflection among yours');
+      expect(text).not.toContain('SECRET-OF-MEMBER');
+      expect(tried.modal).toBeUndefined();
+    }
+    const vis = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'visibility', options: { id: `#${id}`, to: 'private' }, as: 'moderator' });
+    expect(h.discord.render(await vis.reply())).toContain('could not find');
+    const forged = await h.discord.interact.modalSubmit({ modal: { custom_id: `reflection-edit:${id}`, title: 'x', components: [{ type: 1, components: [{ type: 4, custom_id: 'text', style: 2, label: 'x' }] }] }, values: ['hijacked'], as: 'moderator' });
+    expect(h.discord.render(await forged.reply())).toContain('could not find');
+    for (const value of ['', String(id), 'SECRET']) {
+      const ac = await h.discord.interact.autocomplete({ name: 'reflections', subcommand: 'show', focused: 'id', value, as: 'moderator', options: { id: value } });
+      expect(ac.choices!.every((c) => c.value !== String(id))).toBe(true);
+      expect(JSON.stringify(ac.choices)).not.toContain('SECRET');
+    }
+    const mine = await h.discord.interact.autocomplete({ name: 'reflections', subcommand: 'show', focused: 'id', value: '', as: 'member', options: { id: '' } });
+    expect(mine.choices!.some((c) => c.value === String(id))).toBe(true);
+    expect(mine.choices!.length).toBeLessThanOrEqual(25);
+    expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, id)).toMatchObject({ text: 'SECRET-OF-MEMBER', visibility: 'shared' });
+    const listing = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine', as: 'moderator' });
+    expect(h.discord.render(await listing.reply())).not.toContain('SECRET-OF-MEMBER');
+  });
+
+  it('mine, show and download give the author their own reflections, ephemerally', async () => {
+    const mine = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine', as: 'member' });
+    const page = await mine.reply();
+    expect(page.flags & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    expect(h.discord.render(page)).toMatch(/#\d+/);
+    const download = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'download', as: 'member' });
+    const files = await download.reply();
+    expect(files.attachments.map((a) => a.filename).sort()).toEqual(['my-reflections.json', 'my-reflections.md']);
+  });
+
+  it('report goes to the mod-log without exposing an anonymous author; hide removes the post and the export, and tells the author', async () => {
+    const { id } = await reflect('member', 'Reported words.', { visibility: 'anonymous', week: 1 });
+    const post = threadPosts().find((m) => m.id === h.ctx.reflections.getPost(id)?.messageId)!;
+    const reported = await h.discord.interact.button({ message: post, component: `reflection-report:${id}`, as: 'owner' });
+    expect(h.discord.render(await reported.reply())).toContain('moderators have been told');
+    const log = h.discord.messages(h.discord.ids.modLogChannel).at(-1)!;
+    const logText = JSON.stringify(log);
+    expect(logText).toContain(`/channels/${h.discord.ids.guild}/${thread.id}/${post.id}`);
+    expect(logText).toContain('A member');
+    expect(logText).not.toContain(h.discord.ids.member);
+
+    const member = await h.discord.interact.button({ message: log, component: `reflection-hide:${id}`, as: 'member' });
+    expect(h.discord.render(await member.reply())).toContain('moderator tool');
+    expect(h.discord.message(post.id)).toBeDefined();
+
+    const hidden = await h.discord.interact.button({ message: log, component: `reflection-hide:${id}`, as: 'moderator' });
+    expect(h.discord.render(await hidden.reply())).toContain('is hidden');
+    expect(h.discord.message(post.id)).toBeUndefined();
+    expect(h.ctx.reflections.listExportable(h.discord.ids.guild, { afterId: 0, limit: 1000 }).some((r) => r.id === id)).toBe(false);
+    expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, id).hidden).toBe(true);
+  });
+
+  it('editing a shared reflection in an archived thread unarchives it first, and the edit carries no pingable mention', async () => {
+    const { id } = await reflect('member', 'Before the edit.', { visibility: 'shared' });
+    const messageId = h.ctx.reflections.getPost(id)!.messageId;
+    thread.thread_metadata!.archived = true;
+    const opened = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'edit', options: { id: String(id) }, as: 'member' });
+    expect(JSON.stringify(opened.modal)).toContain('Before the edit.');
+    const submitted = await h.discord.interact.modalSubmit({ modal: opened, values: [`After ${hostile()}`], as: 'member' });
+    expect((await submitted.reply()).content).toContain('updated too');
+    expect(thread.thread_metadata!.archived).toBe(false);
+    expect(h.discord.message(messageId)!.embeds[0]!.description).toBe(`After ${hostile()}`);
+    const edit = h.discord.requestsMatching({ method: 'PATCH', path: `/channels/${thread.id}/messages/${messageId}` }).at(-1)!;
+    expect((edit.body as { allowed_mentions: { parse: string[] } }).allowed_mentions.parse).toEqual([]);
+  });
+
+  it('every message the bot wrote allowed no mention to ping', () => {
+    const writes = h.discord.messageWrites().filter((r) => r.status < 400);
+    expect(writes.length).toBeGreaterThan(10);
+    for (const write of writes) {
+      const body = write.body as { allowed_mentions?: { parse?: string[] }; data?: { allowed_mentions?: { parse?: string[] } } } | undefined;
+      const allowed = body?.allowed_mentions ?? body?.data?.allowed_mentions;
+      if ((write.body as { type?: number } | undefined)?.type === 9 || (write.body as { type?: number } | undefined)?.type === 6) continue;
+      expect(allowed?.parse, `${write.method} ${write.path}`).toEqual([]);
+    }
+  });
+
+  it('a deleted thread is not an error: deleting the reflection still succeeds and says so', async () => {
+    const gone = addThread('Week 3');
+    setWeek(3, gone.id);
+    const { id } = await reflect('member', 'In a thread that will vanish.', { visibility: 'shared', week: 3 });
+    expect(h.ctx.reflections.getPost(id)).not.toBeNull();
+    h.discord.server.channels.delete(gone.id);
+    const asked = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'delete', options: { id: String(id) }, as: 'member' });
+    const confirm = await asked.reply();
+    const done = await h.discord.interact.button({ message: confirm, component: `reflection-delete:${id}`, as: 'member' });
+    await done.settled();
+    expect(h.discord.render(done.original() ?? confirm)).toContain('is deleted');
+    expect(rows('SELECT id FROM reflections WHERE id = ?', id)).toEqual([]);
+    expect(h.unhandledRejections).toEqual([]);
+  });
+
+  it('forget-me erases every row, id and ciphertext of the member, removes their posts, and reports what it did', async () => {
+    const member = h.discord.ids.member;
+    const posted = rows('SELECT p.message_id AS m FROM reflection_posts p JOIN reflections r ON r.id = p.reflection_id WHERE r.author_id = ?', member).map((r) => String(r.m));
+    expect(posted.length).toBeGreaterThan(0);
+    const ciphertexts = rows('SELECT body FROM reflections WHERE author_id = ?', member).map((r) => r.body as Buffer);
+    const otherId = (await reflect('moderator', 'The moderator’s own reflection.')).id;
+
+    const asked = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'forget-me', as: 'member' });
+    const confirm = await asked.reply();
+    const done = await h.discord.interact.button({ message: confirm, component: 'reflections-forget', as: 'member' });
+    await done.settled();
+    const summary = h.discord.render(done.original() ?? confirm);
+    expect(summary).toContain('Erased');
+    expect(summary).toContain('Not reachable by the bot');
+
+    for (const messageId of posted) expect(h.discord.message(messageId)).toBeUndefined();
+    const tables = rows("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").map((r) => String(r.name));
+    for (const table of tables) expect(JSON.stringify(rows(`SELECT * FROM "${table}"`)), table).not.toContain(member);
+    expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.moderator, otherId).text).toBe('The moderator’s own reflection.');
+
+    h.ctx.db.pragma('wal_checkpoint(TRUNCATE)');
+    for (const file of [h.databasePath, `${h.databasePath}-wal`]) {
+      if (!existsSync(file)) continue;
+      const bytes = readFileSync(file);
+      expect(bytes.includes(Buffer.from(member))).toBe(false);
+      for (const c of ciphertexts) expect(bytes.includes(c.subarray(0, 24))).toBe(false);
+    }
+    expect(h.logText()).not.toContain('SECRET-OF-MEMBER');
+  });
+});
