@@ -151,7 +151,9 @@ export function composeText(answer: Pick<AskAnswer, 'body' | 'notes' | 'remarks'
   if (answer.remarks.length > 0) tail.push(answer.remarks.join('\n'));
   if (answer.notes.length > 0) tail.push(`**Sources**\n${answer.notes.join('\n')}`);
   let tailText = tail.length > 0 ? `\n\n${tail.join('\n\n')}` : '';
-  if (Array.from(tailText).length > max / 2) tailText = cut(tailText, Math.floor(max / 2));
+  // The sources are what make the answer checkable: they get all the room but a fifth kept for the body.
+  const tailMax = Math.max(0, max - Math.max(200, Math.floor(max / 5)));
+  if (Array.from(tailText).length > tailMax) tailText = cut(tailText, tailMax);
   const room = max - Array.from(tailText).length;
   return `${cut(answer.body, room)}${tailText}`;
 }

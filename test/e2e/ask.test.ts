@@ -154,6 +154,31 @@ describe('/ask with Claude', () => {
   });
 });
 
+describe('/ask and forget-me', () => {
+  it('is covered by an eraser on the context', async () => {
+    const fake = await FakeAnthropic.start();
+    const h = await startHarness({ env: { ANTHROPIC_API_KEY: 'sk-ant-e2e-test-key', ANTHROPIC_BASE_URL: fake.url, REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
+    try {
+      fake.responder = citedAnswer;
+      await shown(h, await h.discord.interact.chatInput({ name: 'ask', options: { question: 'Who writes about enactment?' } }));
+      const { guild, member } = h.discord.ids;
+      const rows = () => h.ctx.db.prepare('SELECT count(*) AS n FROM ask_usage WHERE guild_id = ? AND user_id = ?').get(guild, member) as { n: number };
+      expect(rows().n).toBe(1);
+      const total = h.ctx.ask.usage(guild).total;
+      expect(total).toBeGreaterThan(0);
+      const eraser = h.ctx.erasers.find((e) => e.name === '/ask usage records');
+      expect(eraser?.forgetMember(guild, member)).toBe(1);
+      expect(rows().n).toBe(0);
+      expect(h.ctx.ask.usage(guild).total).toBe(total);
+      eraser?.purgeGuild(guild);
+      expect(h.ctx.ask.usage(guild).total).toBe(0);
+    } finally {
+      await h.stop();
+      await fake.close();
+    }
+  });
+});
+
 describe('/ask without a key', () => {
   let h: Harness;
   beforeAll(async () => {
