@@ -126,3 +126,48 @@ describe('foundation, end to end through the local Discord', () => {
     expect(h.unhandledRejections).toEqual([]);
   });
 });
+
+describe('gateway drops and the 3-second rule, end to end', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    // A short heartbeat so a zombie connection is noticed within a few hundred milliseconds.
+    h = await startHarness({ discordOptions: { heartbeatIntervalMs: 100 } });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('resumes after the gateway closes with 4000, replaying an interaction sent while it was away', async () => {
+    h.discord.gateway.disconnect(4000);
+    // Sent while the bot is disconnected: kept for the session and replayed on RESUME.
+    const missed = await h.discord.interact.chatInput({ name: 'help' });
+    expect(h.discord.render(missed)).toContain('what I can do');
+    expect(h.discord.gateway.resumes).toHaveLength(1);
+    // RESUME carried the last sequence number the bot had seen (READY + GUILD_CREATE at least).
+    expect(h.discord.gateway.resumes[0]!.seq).toBeGreaterThanOrEqual(2);
+    expect(h.discord.gateway.resumes[0]!.replayed).toBeGreaterThanOrEqual(1);
+    expect(h.discord.gateway.identifies).toHaveLength(1); // resumed, not re-identified
+  });
+
+  it('notices unacknowledged heartbeats (a zombie connection), resumes, and serves on', async () => {
+    const resumesBefore = h.discord.gateway.resumes.length;
+    h.discord.gateway.ackHeartbeats = false;
+    await h.discord.waitFor(() => h.discord.gateway.resumes.length > resumesBefore, { timeoutMs: 5000, what: 'a RESUME after missed heartbeat ACKs' });
+    h.discord.gateway.ackHeartbeats = true;
+    const after = await h.discord.interact.chatInput({ name: 'help' });
+    expect(after.callback.type).toBe(4);
+    expect(h.discord.gateway.identifies).toHaveLength(1);
+  });
+
+  it('a response after the deadline gets 10062 from the local Discord; the bot logs it as expired and serves on', async () => {
+    h.discord.interactionDeadlineMs = 0; // every initial response is now late, without waiting
+    await expect(h.discord.interact.chatInput({ name: 'help' })).rejects.toThrow(/code 10062/);
+    const expired = await h.waitForLog((line) => line.msg === 'interaction expired before it could be answered');
+    expect(expired).toMatchObject({ code: 10062, level: 40 });
+    h.discord.interactionDeadlineMs = 3000;
+    const next = await h.discord.interact.chatInput({ name: 'help' });
+    expect(next.callback.type).toBe(4);
+    expect(h.unhandledRejections).toEqual([]);
+  });
+});

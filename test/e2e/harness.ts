@@ -33,6 +33,7 @@
  *       h.discord.waitFor(() => condition) / waitForRequest(filter)
  *   → h.bot       the RunningApp ({ ctx, client, ready, stop }); h.ctx = h.bot.ctx
  *   → h.logs()    parsed JSON log lines; h.logText() the raw log
+ *   → await h.waitForLog((line) => line.msg === '…')   resolves with the first matching log line (re-checked per line)
  *   → h.unhandledRejections   promise rejections nobody handled while the harness ran
  *   → await h.stop()          stops the bot, the local Discord (if the harness made it), removes the temp dir
  *   → await h.restart(opts?)  stops the bot and starts it again on the same local Discord and database
@@ -65,6 +66,7 @@ export interface Harness {
   databasePath: string;
   logs(): Record<string, unknown>[];
   logText(): string;
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean, options?: { timeoutMs?: number }): Promise<Record<string, unknown>>;
   unhandledRejections: unknown[];
   restart(options?: Pick<HarnessOptions, 'env' | 'clock' | 'commands'>): Promise<Harness>;
   stop(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const tempDir = mkdtempSync(join(tmpdir(), 'reading-circle-e2e-'));
   const databasePath = options.databasePath ?? join(tempDir, 'bot.sqlite');
   const lines: string[] = [];
+  const logListeners = new Set<() => void>();
   const unhandledRejections: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandledRejections.push(reason);
   process.on('unhandledRejection', onUnhandled);
@@ -95,7 +98,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       {
         clock: opts.clock,
         commands: opts.commands,
-        logDestination: { write: (line: string) => void lines.push(line) },
+        logDestination: {
+          write: (line: string) => {
+            lines.push(line);
+            for (const listener of logListeners) listener();
+          },
+        },
       },
     );
     if (outcome.kind !== 'running') throw new Error(`the bot did not start: ${outcome.kind === 'invalid-config' ? outcome.problems.join('; ') : outcome.kind}`);
@@ -129,6 +137,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         }
       }),
     logText: () => lines.join(''),
+    waitForLog: (predicate, opts = {}) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const found = harness.logs().find(predicate);
+          if (!found) return;
+          logListeners.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          logListeners.delete(check);
+          reject(new Error('timed out waiting for a log line'));
+        }, opts.timeoutMs ?? 5000);
+        logListeners.add(check);
+        check();
+      }),
     restart: async (opts = {}) => {
       await harness.bot.stop();
       harness.bot = await start({ clock: options.clock, commands: options.commands, ...opts });
