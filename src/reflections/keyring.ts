@@ -110,7 +110,7 @@ export function loadReflectionCipher(settings: KeySettings, db: Db, log: Logger)
     );
   }
 
-  if (!canaries.some((canary) => canary.keyId === cipher.currentKeyId)) {
+  if (!canaries.some((canary) => canary.keyId === cipher.currentKeyId) && !db.readonly) {
     const sealed = cipher.seal(CANARY_TEXT, canaryBinding(cipher.currentKeyId));
     db.prepare('INSERT INTO reflection_keys (key_id, canary_iv, canary, created_at) VALUES (?, ?, ?, ?)').run(
       sealed.keyId,

@@ -285,4 +285,34 @@ describe('reflections, end to end', () => {
     }
     expect(h.logText()).not.toContain('SECRET-OF-MEMBER');
   });
+  it('/settings purge-server needs Manage Server and the typed phrase, then erases all of the server’s reflection data', async () => {
+    await reflect('moderator', 'Before the purge.', { visibility: 'shared' });
+    const refused = await h.discord.interact.chatInput({ name: 'settings', subcommand: 'purge-server', options: { confirm: 'erase everything' }, as: 'member' });
+    expect(h.discord.render(await refused.reply())).toContain('Manage Server');
+    const wrongPhrase = await h.discord.interact.chatInput({ name: 'settings', subcommand: 'purge-server', options: { confirm: 'yes' }, as: 'owner' });
+    expect(h.discord.render(await wrongPhrase.reply())).toContain('Nothing was erased');
+    expect(rows('SELECT COUNT(*) AS n FROM reflections')[0]!.n).not.toBe(0);
+
+    const purged = await h.discord.interact.chatInput({ name: 'settings', subcommand: 'purge-server', options: { confirm: 'Erase everything' }, as: 'owner' });
+    const reply = await purged.reply();
+    expect(reply.flags & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    expect(h.discord.render(reply)).toContain('Erased');
+    for (const table of ['reflections', 'reflection_posts', 'reflection_reports']) expect(rows(`SELECT * FROM ${table}`), table).toEqual([]);
+  });
+
+  it('when the bot is removed from a server, its data is erased after RETENTION_DAYS_AFTER_REMOVAL (GuildDelete tracked)', async () => {
+    const { id } = await reflect('member', 'Kept until the grace period ends.');
+    expect(id).toBeGreaterThan(0);
+    // The bot's own GuildDelete listener was registered at start, so it has run when this one fires.
+    const removed = new Promise((resolve) => h.bot.client.once('guildDelete', resolve));
+    h.discord.gateway.dispatch('GUILD_DELETE', { id: h.discord.ids.guild }, 1);
+    await removed;
+    expect(rows('SELECT removed_at FROM guild_presence WHERE guild_id = ? AND removed_at IS NOT NULL', h.discord.ids.guild)).toHaveLength(1);
+    const { runRetention } = await import('../../src/reflections/retention.js');
+    const deps = (days: number) => ({ reflections: h.ctx.reflections, erasers: h.ctx.erasers, clock: { now: () => new Date(Date.now() + days * 86_400_000) }, log: h.ctx.log, days: h.ctx.config.RETENTION_DAYS_AFTER_REMOVAL });
+    expect(runRetention(deps(29))).toEqual([]);
+    expect(rows('SELECT COUNT(*) AS n FROM reflections')[0]!.n).toBe(1);
+    expect(runRetention(deps(31))).toEqual([h.discord.ids.guild]);
+    expect(rows('SELECT COUNT(*) AS n FROM reflections')[0]!.n).toBe(0);
+  });
 });
