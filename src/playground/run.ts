@@ -93,7 +93,7 @@ async function repl(discord: LocalDiscord, input: Readable, out: Writable, inter
     prompt(label);
     const next = await lines.next();
     if (next.done) return undefined;
-    if (!interactive) print(`${label}${next.value}`);
+    if (!interactive && next.value.trim() !== '') print(`${label}${next.value}`);
     return next.value;
   };
   rl.on('SIGINT', () => rl.close());

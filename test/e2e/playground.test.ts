@@ -1,7 +1,49 @@
 import { spawn } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { ApplicationCommandType, ContextMenuCommandBuilder, MessageFlags } from 'discord.js';
+import { commands } from '../../commands/index.js';
+import { serverCommand } from '../../src/discord/builders.js';
+import type { ChatInputCommand, CommandModule, MessageContextCommand } from '../../src/discord/command.js';
 import { runFromEnvironment } from '../../src/run.js';
+
+// Test-only commands: a form with two fields, and a message command, to drive the playground's mechanics.
+const form: ChatInputCommand = {
+  kind: 'chat-input',
+  data: serverCommand('echo-form', 'Shows a form and echoes it (test only)').toJSON(),
+  defer: 'none',
+  async execute(interaction) {
+    await interaction.showModal({
+      custom_id: 'echo:form',
+      title: 'Echo form',
+      components: [
+        { type: 18, label: 'First thing', component: { type: 4, custom_id: 'first', style: 1, max_length: 100 } },
+        { type: 18, label: 'Second thing', component: { type: 4, custom_id: 'second', style: 2, required: false } },
+      ],
+    });
+  },
+  components: [
+    {
+      prefix: 'echo',
+      defer: 'ephemeral',
+      async modal(interaction) {
+        const first = interaction.fields.getTextInputValue('first');
+        const second = interaction.fields.getTextInputValue('second');
+        await interaction.editReply({ content: `first=${first} | second=${JSON.stringify(second)}`, allowedMentions: { parse: [] } });
+      },
+    },
+  ],
+};
+const quote: MessageContextCommand = {
+  kind: 'message-context',
+  data: new ContextMenuCommandBuilder().setName('Echo message').setType(ApplicationCommandType.Message).setContexts(0).setIntegrationTypes(0).toJSON() as MessageContextCommand['data'],
+  help: 'Echoes a message (test only)',
+  defer: 'none',
+  async execute(interaction) {
+    await interaction.reply({ content: `echo: ${interaction.targetMessage.content}`, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+  },
+};
+const withEchoes: readonly CommandModule[] = [...commands, form, quote];
 
 /**
  * The playground (`npm start` without DISCORD_TOKEN): lines piped in become interactions against the local
@@ -19,12 +61,12 @@ function collector(): { stream: Writable; text: () => string } {
   return { stream, text: () => chunks.join('') };
 }
 
-async function playground(lines: string[]): Promise<{ out: string; logs: string; outcome: string }> {
+async function playground(lines: string[], modules?: readonly CommandModule[]): Promise<{ out: string; logs: string; outcome: string }> {
   const out = collector();
   const logs: string[] = [];
   const outcome = await runFromEnvironment(
     {},
-    { stdin: Readable.from([lines.map((l) => `${l}\n`).join('')]), stdout: out.stream, interactive: false, logDestination: { write: (line: string) => void logs.push(line) } },
+    { commands: modules, stdin: Readable.from([lines.map((l) => `${l}\n`).join('')]), stdout: out.stream, interactive: false, logDestination: { write: (line: string) => void logs.push(line) } },
   );
   return { out: out.text(), logs: logs.join(''), outcome: outcome.kind };
 }
@@ -60,6 +102,19 @@ describe('the playground', () => {
     // Logs stay quiet (warnings only) and out of the conversation.
     expect(out).not.toContain('"level"');
     for (const line of logs.split('\n').filter(Boolean)) expect((JSON.parse(line) as { level: number }).level).toBeGreaterThanOrEqual(40);
+  });
+
+  it('fills a form field by field, runs a message command on a numbered message, and keeps going after a closed form', async () => {
+    const { out } = await playground(
+      ['/echo-form', 'one "quoted" thing', 'two\\nlines', ':say hello from Sam', ':messages', ':apps 1 Echo message', '/echo-form', ':cancel', '/help'],
+      withEchoes,
+    );
+    expect(out).toContain('[form] Echo form\n  1. First thing (required, up to 100 characters)\n  2. Second thing (optional)');
+    expect(out).toContain('  1. First thing: one "quoted" thing\n  2. Second thing: two\\nlines\n(only you can see this)\nfirst=one "quoted" thing | second="two\\nlines"');
+    expect(out).toMatch(/member> :messages\n1\. Sam \(member\): hello from Sam/);
+    expect(out).toContain('echo: hello from Sam');
+    expect(out).toContain('(form closed without sending)');
+    expect(out).toContain('== reading-circle: what I can do ==');
   });
 
   it('runs as a process the way `npm start` does (main.ts, stdin piped): prints the help and exits 0 at the end of input', async () => {
