@@ -176,7 +176,7 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
         chunks.push(chunk);
       });
       const data = Buffer.concat(chunks);
-      return { ...result, split: splitExport(plan.fileName, data, uploadLimit, result.count) };
+      return { ...result, split: await splitExport(plan.fileName, data, uploadLimit, result.count, result.sha256) };
     },
 
     recordAllowed(plan, result, parts) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 export interface ExportFile {
   name: string;
@@ -49,7 +50,7 @@ export function partName(fileName: string, index: number, total: number): string
  * manifest (`name.manifest.json`) with each part's size and hash and the whole file's hash. Never drops a
  * byte: the parts concatenated in order are the file.
  */
-export function splitExport(fileName: string, data: Buffer, limit: number, count: number): SplitExport {
+export async function splitExport(fileName: string, data: Buffer, limit: number, count: number, wholeSha256?: string): Promise<SplitExport> {
   const max = Math.max(1, Math.floor(limit));
   if (data.length <= max) return { files: [{ name: fileName, data }], manifest: null };
   const slices: Buffer[] = [];
@@ -60,14 +61,20 @@ export function splitExport(fileName: string, data: Buffer, limit: number, count
   }
   const files = slices.map((slice, index) => ({ name: partName(fileName, index, slices.length), data: slice }));
   const names = files.map((f) => f.name);
+  // Hashing a large export takes a while: one part per turn of the event loop, so other members are served.
+  const hashes: string[] = [];
+  for (const file of files) {
+    hashes.push(sha256(file.data));
+    await nextTurn();
+  }
   const manifest: PartManifest = {
     format: 'reading-circle/export-parts',
     version: 1,
     file: fileName,
     bytes: data.length,
-    sha256: sha256(data),
+    sha256: wholeSha256 ?? sha256(data),
     count,
-    parts: files.map((f) => ({ name: f.name, bytes: f.data.length, sha256: sha256(f.data) })),
+    parts: files.map((f, index) => ({ name: f.name, bytes: f.data.length, sha256: hashes[index]! })),
     join: `cat ${names.join(' ')} > ${fileName}   (Windows: copy /b ${names.join('+')} ${fileName})`,
   };
   return { files, manifest: { name: `${fileName}.manifest.json`, data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8') } };

@@ -5,18 +5,18 @@ import { splitExport } from '../../src/export/split.js';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('splitting an export above the upload limit', () => {
-  it('keeps a file that fits whole, with no manifest', () => {
+  it('keeps a file that fits whole, with no manifest', async () => {
     const data = Buffer.from('id,text\r\n1,hello\r\n');
-    const { files, manifest } = splitExport('x.csv', data, data.length, 1);
+    const { files, manifest } = await splitExport('x.csv', data, data.length, 1);
     expect(files).toEqual([{ name: 'x.csv', data }]);
     expect(manifest).toBeNull();
   });
 
-  it('cuts into numbered parts no larger than the limit that concatenate to the whole, at line ends where it can', () => {
+  it('cuts into numbered parts no larger than the limit that concatenate to the whole, at line ends where it can', async () => {
     const lines = Array.from({ length: 200 }, (_, i) => `${i},reflection number ${i} 🌱 with some text\r\n`);
     const data = Buffer.from(lines.join(''));
     const limit = 1000;
-    const { files, manifest } = splitExport('reflections.csv', data, limit, 200);
+    const { files, manifest } = await splitExport('reflections.csv', data, limit, 200);
     expect(files.length).toBeGreaterThan(1);
     expect(files.length).toBeLessThan(Math.ceil(data.length / limit) * 2);
     for (const part of files) {
@@ -32,16 +32,16 @@ describe('splitting an export above the upload limit', () => {
     expect(parsed.join).toContain('cat reflections.csv.part01');
   });
 
-  it('never cuts inside a UTF-8 character when a line is longer than the limit', () => {
+  it('never cuts inside a UTF-8 character when a line is longer than the limit', async () => {
     const data = Buffer.from('🌱'.repeat(100));
-    const { files } = splitExport('x.md', data, 10, 1);
+    const { files } = await splitExport('x.md', data, 10, 1);
     for (const part of files) expect(() => new TextDecoder('utf-8', { fatal: true }).decode(part.data)).not.toThrow();
     expect(Buffer.concat(files.map((f) => f.data)).equals(data)).toBe(true);
   });
 
-  it('still splits (byte-exact) with a limit smaller than one character', () => {
+  it('still splits (byte-exact) with a limit smaller than one character', async () => {
     const data = Buffer.from('🌱🌱');
-    const { files } = splitExport('x.md', data, 3, 1);
+    const { files } = await splitExport('x.md', data, 3, 1);
     expect(files.every((f) => f.data.length <= 3)).toBe(true);
     expect(Buffer.concat(files.map((f) => f.data)).equals(data)).toBe(true);
   });
