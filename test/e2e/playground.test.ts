@@ -36,7 +36,7 @@ const form: ChatInputCommand = {
 };
 const quote: MessageContextCommand = {
   kind: 'message-context',
-  data: new ContextMenuCommandBuilder().setName('Echo message').setType(ApplicationCommandType.Message).setContexts(0).setIntegrationTypes(0).toJSON() as MessageContextCommand['data'],
+  data: new ContextMenuCommandBuilder().setName('Echo message').setType(ApplicationCommandType.Message).setContexts(0).setIntegrationTypes(0).toJSON(),
   help: 'Echoes a message (test only)',
   defer: 'none',
   async execute(interaction) {
