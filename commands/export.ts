@@ -9,6 +9,7 @@ import type { ExportService, ScopeInput } from '../src/export/service.js';
 import type { ExportFile } from '../src/export/split.js';
 import { EVERYTHING, EXPORT_FORMATS, type ExportFormat, type ExportScope } from '../src/export/types.js';
 import type { AppContext } from '../src/context.js';
+import { UserFacingError } from '../src/errors.js';
 
 /** Discord's default upload limit, when an interaction does not say (it always should). */
 export const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
@@ -83,6 +84,13 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
   const produced = await ctx.exports.produce(plan, uploadLimit);
   const { files, manifest } = produced.split;
   const logId = ctx.exports.recordAllowed(plan, produced, files.length);
+  if (manifest && manifest.data.length > uploadLimit) {
+    ctx.exports.recordFailed(plan, logId, 'too many parts for the upload limit');
+    throw new UserFacingError(
+      `This export needs ${files.length} parts at this server’s upload limit (${size(uploadLimit)}), more than I can list in one manifest. ` +
+        'Please narrow it (`week`, `from`/`to`, `chapter`) or ask the server’s operator for `npm run export`.',
+    );
+  }
 
   const lines = [
     `**${produced.count === 1 ? '1 reflection' : `${produced.count} reflections`}** exported as ${FORMAT_LABELS[format]} (${size(produced.bytes)}).`,

@@ -77,7 +77,10 @@ export async function splitExport(fileName: string, data: Buffer, limit: number,
     parts: files.map((f, index) => ({ name: f.name, bytes: f.data.length, sha256: hashes[index]! })),
     join: `cat ${names.join(' ')} > ${fileName}   (Windows: copy /b ${names.join('+')} ${fileName})`,
   };
-  return { files, manifest: { name: `${fileName}.manifest.json`, data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8') } };
+  // Readable when it fits the limit, compact otherwise (the caller checks that the manifest itself fits).
+  let text = `${JSON.stringify(manifest, null, 2)}\n`;
+  if (Buffer.byteLength(text) > max) text = `${JSON.stringify(manifest)}\n`;
+  return { files, manifest: { name: `${fileName}.manifest.json`, data: Buffer.from(text, 'utf8') } };
 }
 
 export function sha256(data: Buffer): string {
