@@ -73,6 +73,19 @@ describe('export privacy on the real reflections store', () => {
   });
 });
 
+describe('date scope', () => {
+  it('from and to are inclusive UTC days', async () => {
+    const env = makeExportService();
+    const first = env.write(ALICE, 'on the 2nd', { visibility: 'shared' });
+    env.clock.set('2026-03-04T23:59:59.999Z');
+    const second = env.write(ALICE, 'on the 4th', { visibility: 'anonymous' });
+    expect((await exportJson(env, { from: '2026-03-03' })).ids).toEqual([second.id]);
+    expect((await exportJson(env, { to: '2026-03-03' })).ids).toEqual([first.id]);
+    expect((await exportJson(env, { from: '2026-03-02', to: '2026-03-02' })).ids).toEqual([first.id]);
+    expect((await exportJson(env, { from: '2026-03-02', to: '2026-03-04' })).ids).toEqual([first.id, second.id]);
+  });
+});
+
 describe('since-last', () => {
   it('returns exactly the reflections that became exportable since the server’s previous export', async () => {
     const env = makeExportService();
