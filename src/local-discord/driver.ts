@@ -85,8 +85,12 @@ export interface InteractionHandle {
   reply(options?: { timeoutMs?: number }): Promise<LocalMessage>;
   /** Waits until `count` follow-ups exist and returns them. */
   waitForFollowUps(count?: number, options?: { timeoutMs?: number }): Promise<LocalMessage[]>;
-  /** Waits until no request touched this interaction for `quietMs` (default 100) and the reply is not loading. */
-  settled(options?: { quietMs?: number; timeoutMs?: number }): Promise<void>;
+  /**
+   * Waits until the bot has finished with this interaction: after a deferred response (type 5 or 6) it has
+   * edited, followed up or deleted (unless `requireEdit: false`), the reply is no longer "thinking…", and the
+   * bot has made no request to the local Discord at all for `quietMs` (default 150).
+   */
+  settled(options?: { quietMs?: number; timeoutMs?: number; requireEdit?: boolean }): Promise<void>;
 }
 
 const OPTION_TYPES = { SUB_COMMAND: 1, SUB_COMMAND_GROUP: 2, STRING: 3, INTEGER: 4, BOOLEAN: 5, USER: 6, CHANNEL: 7, ROLE: 8, MENTIONABLE: 9, NUMBER: 10, ATTACHMENT: 11 } as const;
@@ -387,14 +391,15 @@ export class InteractionDriver {
       waitForFollowUps: (count = 1, options = {}) =>
         discord.waitFor(() => (followUps().length >= count ? followUps() : undefined), { timeoutMs: options.timeoutMs ?? 5_000, what: `${count} follow-up(s) to interaction ${record.id}` }),
       settled: async (options = {}) => {
-        const quietMs = options.quietMs ?? 100;
+        const quietMs = options.quietMs ?? 150;
         const deadline = Date.now() + (options.timeoutMs ?? 10_000);
         for (;;) {
           const o = original();
-          const loading = o !== undefined && (o.flags & MESSAGE_FLAGS.LOADING) !== 0 && followUps().length === 0;
-          const quietFor = Date.now() - record.lastActivity;
+          const awaitingEdit = options.requireEdit !== false && (callback.type === 5 || callback.type === 6) && record.webhookWrites === 0;
+          const loading = awaitingEdit || (o !== undefined && (o.flags & MESSAGE_FLAGS.LOADING) !== 0 && followUps().length === 0);
+          const quietFor = Date.now() - Math.max(record.lastActivity, discord.lastRequestAt);
           if (!loading && quietFor >= quietMs) return;
-          if (Date.now() > deadline) throw new Error(`interaction ${record.id} did not settle`);
+          if (Date.now() > deadline) throw new Error(`interaction ${record.id} did not settle${awaitingEdit ? ': the bot deferred but never edited or followed up' : ''}`);
           await new Promise((resolve) => setTimeout(resolve, Math.max(10, quietMs - Math.max(0, quietFor))));
         }
       },

@@ -101,8 +101,15 @@ export interface InteractionRecord {
   originalDeleted: boolean;
   sourceMessageId?: string;
   followUpIds: string[];
-  /** Time of the last request touching this interaction (for "settled" checks). */
+  /** Real time (Date.now) of the last request touching this interaction (for "settled" checks). */
   lastActivity: number;
+  /** Accepted webhook writes (edits, follow-ups, deletes) after the initial response. */
+  webhookWrites: number;
+  /**
+   * High-resolution times (performance.now(), ms) for benchmarks: INTERACTION_CREATE dispatched, initial
+   * response accepted, first visible reply (the initial response itself, or the first edit/follow-up after a defer).
+   */
+  timing: { sent: number; responded?: number; replied?: number };
 }
 
 const DEFAULT_BOT_PERMISSIONS: PermissionName[] = [
@@ -191,6 +198,8 @@ export class LocalDiscordServer {
   readonly newId: () => string;
   private seq = 0;
   private baseUrl = '';
+  /** Real time (Date.now) of the last HTTP request received or answered, for "settled" checks. */
+  lastRequestAt = Date.now();
 
   constructor(options: LocalDiscordOptions = {}) {
     this.options = {
@@ -472,9 +481,12 @@ export class LocalDiscordServer {
       sourceMessageId,
       followUpIds: [],
       lastActivity: Date.now(),
+      webhookWrites: 0,
+      timing: { sent: 0 },
     };
     this.interactions.set(id, record);
     this.byToken.set(token, record);
+    record.timing.sent = performance.now();
     this.gateway.dispatch('INTERACTION_CREATE', record.payload);
     this.changed();
     return record;
@@ -544,6 +556,8 @@ export class LocalDiscordServer {
     }
     record.acknowledged = true;
     record.callback = { type, data, at: this.now() };
+    record.timing.responded = performance.now();
+    if (type !== 5 && type !== 6) record.timing.replied = record.timing.responded;
     if (ctx.query.get('with_response') !== 'true') {
       ctx.status = 204;
       return undefined;
@@ -732,6 +746,7 @@ export class LocalDiscordServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
+    this.lastRequestAt = Date.now();
     const raw = await readBody(req);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
@@ -785,6 +800,7 @@ export class LocalDiscordServer {
     }
     record.status = status;
     record.response = response;
+    this.lastRequestAt = Date.now();
     this.changed();
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (res.destroyed) return;
@@ -905,13 +921,17 @@ export class LocalDiscordServer {
     }, false);
     r('PATCH', '/webhooks/:application/:token/messages/:message', (ctx) => {
       const record = this.interactionByWebhook(ctx);
-      return this.editCheckedMessage(this.webhookMessage(record, ctx.params.message!), ctx);
+      const edited = this.editCheckedMessage(this.webhookMessage(record, ctx.params.message!), ctx);
+      record.timing.replied ??= performance.now();
+      record.webhookWrites += 1;
+      return edited;
     }, false);
     r('DELETE', '/webhooks/:application/:token/messages/:message', (ctx) => {
       const record = this.interactionByWebhook(ctx);
       const message = this.webhookMessage(record, ctx.params.message!);
       if (ctx.params.message === '@original' || message.id === record.originalId) record.originalDeleted = true;
       this.deleteMessage(message);
+      record.webhookWrites += 1;
       return undefined;
     }, false);
     r('POST', '/webhooks/:application/:token', (ctx) => {
@@ -919,6 +939,8 @@ export class LocalDiscordServer {
       if (!record.acknowledged) throw ERRORS.unknownWebhook();
       const error = checkMessage(ctx.body, { isEdit: false, fileCount: ctx.files.length });
       if (error) throw error;
+      record.timing.replied ??= performance.now();
+      record.webhookWrites += 1;
       const original = record.originalId ? this.messages.get(record.originalId) : undefined;
       // Discord: the first follow-up after a deferred response replaces the "thinking…" placeholder, and
       // keeps the placeholder's visibility (an ephemeral flag on the follow-up does not make it private).
