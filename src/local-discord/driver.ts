@@ -99,44 +99,44 @@ export class InteractionDriver {
   constructor(private readonly discord: LocalDiscordServer) {}
 
   /** A slash command, with options and an optional subcommand (`'show'` or `'group sub'`). */
-  chatInput(spec: ChatInputSpec): Promise<InteractionHandle> {
+  async chatInput(spec: ChatInputSpec): Promise<InteractionHandle> {
     const { command, data } = this.commandData(spec, 1);
     data.options = this.buildOptions(command, spec, undefined);
-    return this.send(spec, 2, data);
+    return await this.send(spec, 2, data);
   }
 
   /** An autocomplete request for one option; resolves with the handle whose `choices` the bot gave. */
-  autocomplete(spec: AutocompleteSpec): Promise<InteractionHandle> {
+  async autocomplete(spec: AutocompleteSpec): Promise<InteractionHandle> {
     const { command, data } = this.commandData(spec, 1);
     data.options = this.buildOptions(command, spec, { name: spec.focused, value: spec.value ?? '' });
-    return this.send(spec, 4, data);
+    return await this.send(spec, 4, data);
   }
 
   /** A message context-menu command on a message. */
-  messageContext(spec: MessageContextSpec): Promise<InteractionHandle> {
+  async messageContext(spec: MessageContextSpec): Promise<InteractionHandle> {
     const { data } = this.commandData(spec, 3);
     const message = this.resolveMessage(spec.message);
     data.target_id = message.id;
     data.resolved = { messages: { [message.id]: this.discord.publicMessage(message) } };
-    return this.send({ ...spec, channelId: spec.channelId ?? message.channel_id }, 2, data);
+    return await this.send({ ...spec, channelId: spec.channelId ?? message.channel_id }, 2, data);
   }
 
   /** Presses a button on a message. */
-  button(spec: ComponentSpec): Promise<InteractionHandle> {
+  async button(spec: ComponentSpec): Promise<InteractionHandle> {
     const message = this.resolveMessage(spec.message);
     const component = this.findComponent(message, spec.component);
-    return this.send({ ...spec, channelId: spec.channelId ?? message.channel_id }, 3, { custom_id: component.custom_id, component_type: component.type }, message);
+    return await this.send({ ...spec, channelId: spec.channelId ?? message.channel_id }, 3, { custom_id: component.custom_id, component_type: component.type }, message);
   }
 
   /** Picks values in a select menu on a message. */
-  select(spec: SelectSpec): Promise<InteractionHandle> {
+  async select(spec: SelectSpec): Promise<InteractionHandle> {
     const message = this.resolveMessage(spec.message);
     const component = this.findComponent(message, spec.component);
-    return this.send({ ...spec, channelId: spec.channelId ?? message.channel_id }, 3, { custom_id: component.custom_id, component_type: component.type, values: spec.values }, message);
+    return await this.send({ ...spec, channelId: spec.channelId ?? message.channel_id }, 3, { custom_id: component.custom_id, component_type: component.type, values: spec.values }, message);
   }
 
   /** Submits a modal the bot showed, with values by custom id or in order. */
-  modalSubmit(spec: ModalSubmitSpec): Promise<InteractionHandle> {
+  async modalSubmit(spec: ModalSubmitSpec): Promise<InteractionHandle> {
     const isHandle = 'callback' in spec.modal && 'record' in spec.modal;
     const modal = isHandle ? (spec.modal as InteractionHandle).modal : (spec.modal as Json);
     if (!modal) throw new Error('modalSubmit: that interaction was not answered with a modal');
@@ -148,7 +148,7 @@ export class InteractionDriver {
     };
     const components = inputs.map((input, index) => ({ type: 18, id: index + 1, component: { type: 4, id: index + 100, custom_id: input.custom_id, value: valueFor(input, index) } }));
     const sourceMessage = source?.type === 3 && source.sourceMessageId ? this.discord.messages.get(source.sourceMessageId) : undefined;
-    return this.send({ as: source ? this.actorOf(source.userId) : undefined, channelId: source?.channelId, ...spec }, 5, { custom_id: modal.custom_id, components }, sourceMessage);
+    return await this.send({ as: source ? this.actorOf(source.userId) : undefined, channelId: source?.channelId, ...spec }, 5, { custom_id: modal.custom_id, components }, sourceMessage);
   }
 
   // ---------------------------------------------------------------------------------------------------
