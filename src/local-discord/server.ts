@@ -466,7 +466,7 @@ export class LocalDiscordServer {
 
   createInteraction(payload: Json & { type: number; channel_id: string }, userId: string, sourceMessageId?: string): InteractionRecord {
     const id = this.newId();
-    const token = `aW50ZXJhY3Rpb246${id}:${randomBytes(24).toString('base64url')}`;
+    const token = Buffer.from(`interaction:${id}:${randomBytes(24).toString('hex')}`).toString('base64url');
     const record: InteractionRecord = {
       id,
       token,

@@ -115,6 +115,20 @@ describe('foundation, end to end through the local Discord', () => {
     expect(h.discord.render(reply)).toContain('Reading-group settings');
   });
 
+  it('waits out a 429 with retry-after and x-ratelimit headers, then answers', async () => {
+    const fault = h.discord.faults.add({
+      method: 'POST',
+      path: '/interactions/:id/:token/callback',
+      status: 429,
+      headers: { 'retry-after': '0.05', 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': '0.05', 'x-ratelimit-bucket': 'local-callback', 'x-ratelimit-scope': 'shared' },
+    });
+    const help = await h.discord.interact.chatInput({ name: 'help' });
+    expect(help.callback.type).toBe(4);
+    expect(fault.hits).toBe(1);
+    const attempts = h.discord.requestsMatching({ method: 'POST', path: `/interactions/${help.id}/${help.token}/callback` });
+    expect(attempts.map((r) => r.status)).toEqual([429, 204]);
+  });
+
   it('sends allowed_mentions with parse [] on every message it created or edited in this file', () => {
     const writes = h.discord.messageWrites().filter((r) => r.status < 400);
     expect(writes.length).toBeGreaterThan(5);
