@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +65,14 @@ export async function runPlayground(config: Config, log: Logger, deps: RunDeps &
   let app: RunningApp | undefined;
   try {
     app = await startApp({
-      config: { ...config, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.ids.guild, DATABASE_PATH: databasePath },
+      config: {
+        ...config,
+        DISCORD_API_URL: discord.apiUrl,
+        DISCORD_GUILD_ID: discord.ids.guild,
+        DATABASE_PATH: databasePath,
+        // A throwaway database needs no lasting key: use a random one instead of writing a key file to back up.
+        REFLECTIONS_KEY: config.REFLECTIONS_KEY ?? (tempDir ? new Secret(randomBytes(32).toString('hex')) : undefined),
+      },
       log,
       token: new Secret(discord.token),
       clock: deps.clock,
