@@ -66,12 +66,23 @@ describe('/export end to end through the local Discord', () => {
 
   const exportAs = async (options: Record<string, string | number | boolean>, as = 'moderator'): Promise<{ handle: InteractionHandle; messages: LocalMessage[]; files: { name: string; data: Buffer }[] }> => {
     const handle = await h.discord.interact.chatInput({ name: 'export', subcommand: 'reflections', options, as });
-    await handle.reply({ timeoutMs: 20_000 });
-    await handle.settled({ timeoutMs: 20_000 });
-    const messages = handle.messages();
-    const files = messages.flatMap((m) => m.attachments.map((a) => ({ name: a.filename, data: a.data ?? Buffer.alloc(0) })));
-    return { handle, messages, files };
+    const files = await delivered(handle);
+    return { handle, messages: handle.messages(), files };
   };
+  /** Waits until the export's file, or its manifest and every part the manifest lists, has arrived. */
+  const delivered = (handle: InteractionHandle, timeoutMs = 20_000) =>
+    h.discord.waitFor(
+      () => {
+        const files = handle.messages().flatMap((m) => m.attachments.map((a) => ({ name: a.filename, data: a.data ?? Buffer.alloc(0) })));
+        const manifest = files.find((f) => f.name.endsWith('.manifest.json'));
+        if (manifest) {
+          const names: string[] = JSON.parse(manifest.data.toString('utf8')).parts.map((p: { name: string }) => p.name);
+          return names.every((name) => files.some((f) => f.name === name)) ? files : undefined;
+        }
+        return files.length > 0 && !files.some((f) => /\.part\d+$/.test(f.name)) ? files : undefined;
+      },
+      { timeoutMs, what: 'the export file' },
+    );
   const onlyFile = async (options: Record<string, string | number | boolean>) => {
     const { files, messages } = await exportAs(options);
     expect(files).toHaveLength(1);
@@ -243,10 +254,8 @@ describe('/export end to end through the local Discord', () => {
     const id = Number(/#(\d+)/.exec(confirmation.content)![1]);
     expect(h.ctx.reflections.get(guildId, h.discord.ids.member, id).text).toBe('Written while the export ran.');
 
-    await exporting.settled({ timeoutMs: 60_000 });
-    const file = exporting.messages().flatMap((m) => m.attachments)[0];
-    expect(file).toBeDefined();
-    const records: unknown[] = parse(file!.data!, { columns: true });
+    const [file] = await delivered(exporting, 60_000);
+    const records: unknown[] = parse(file!.data, { columns: true });
     expect(records.length).toBe(exportable().length + 12_000);
     // The member's write was answered before the export's file went out: it did not wait for the export.
     const fileSent = h.discord.requests.find((r) => r.path.includes(exporting.token) && r.files.length > 0)!;
