@@ -205,8 +205,8 @@ describe('privacy rules in every format', () => {
     // Alice wrote first, so she is Member 1 in every one of her rows.
     const alice = rows().filter((r) => r.authorId === ALICE).map((r) => r.id);
     for (const r of doc.reflections) if (alice.includes(r.id)) expect(r.authorName).toBe('Member 1');
-    for (const format of ['csv', 'markdown', 'html'] as const) {
-      const other = await render(format, { pseudonymise: true });
+    for (const format of ['csv', 'markdown', 'html', 'json'] as const) {
+      const other = await render(format, { pseudonymise: true, scope: { ...EVERYTHING, memberId: ALICE } });
       expect(other.text).not.toContain(ALICE);
       expect(other.text).not.toContain('Alice');
       expect(other.text).not.toContain('Bob');

@@ -19,7 +19,8 @@ function createJson(meta: ExportMeta): Formatter {
         version: JSON_EXPORT_VERSION,
         guildId: meta.guildId,
         exportedAt: meta.exportedAt,
-        scope: meta.scope,
+        // A pseudonymised file names no member, not even the one the scope picked.
+        scope: meta.pseudonymised && meta.scope.memberId !== null ? { ...meta.scope, memberId: null } : meta.scope,
         since: meta.since,
         pseudonymised: meta.pseudonymised,
       };
