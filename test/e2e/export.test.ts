@@ -236,6 +236,26 @@ describe('/export end to end through the local Discord', () => {
     expect(JSON.parse(await onlyFile({ format: 'json', 'since-last': true })).reflections).toEqual([]);
   });
 
+  it('forget-me (through /reflections forget-me) removes the member’s id from the export scopes logged', async () => {
+    const memberId = h.discord.ids.member;
+    const mine = await h.discord.interact.chatInput({ name: 'reflect', options: { visibility: 'shared' }, as: 'member' });
+    await (await h.discord.interact.modalSubmit({ modal: mine, values: ['Mine to take back.'] })).reply();
+    const doc = JSON.parse(await onlyFile({ format: 'json', member: memberId }));
+    expect(doc.reflections.map((r: { authorId: string }) => r.authorId)).toEqual([memberId]);
+    const scopeMembers = () => h.ctx.exports.recent(h.discord.ids.guild, 50).map((e) => e.scope.memberId);
+    expect(scopeMembers()).toContain(memberId);
+
+    const ask = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'forget-me', as: 'member' });
+    const prompt = await ask.reply();
+    const erased = await h.discord.interact.button({ message: prompt, component: 'reflections-forget', as: 'member' });
+    await erased.reply();
+    await h.discord.waitFor(() => !scopeMembers().includes(memberId) || undefined, { what: 'the member gone from the export scopes' });
+    const entries = h.ctx.exports.recent(h.discord.ids.guild, 50);
+    expect(entries.some((e) => e.memberForgotten && e.scope.memberId === null)).toBe(true);
+    // Who ran or attempted an export is the audit trail and stays; only the scopes stop naming the member.
+    expect(entries.filter((e) => e.outcome === 'refused').map((e) => e.actor.id)).toContain(memberId);
+  });
+
   it('a reflection written through the bot while a large export runs is stored, and the export completes', async () => {
     const guildId = h.discord.ids.guild;
     const bulk = h.ctx.db.transaction(() => {
