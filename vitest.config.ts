@@ -9,11 +9,16 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', 'node_modules/**'] },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', 'test/hardening/**', 'node_modules/**'] },
       },
       {
         extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false },
+      },
+      {
+        // The hardening suite (fuzz, Discord faults, secrets) also starts whole bots: one file at a time.
+        extends: true,
+        test: { name: 'hardening', include: ['test/hardening/**/*.test.ts'], fileParallelism: false },
       },
     ],
   },

@@ -13,7 +13,8 @@ const search: ChatInputCommand = {
   help: 'Ranked full-text search over the book dataset; each hit says what it is and its source.',
   defer: 'none',
   async execute(interaction, ctx) {
-    const query = interaction.options.getString('query', true).trim();
+    // Discord enforces the option's 100-character limit; a payload beyond it (hardening fuzz) must not break the reply.
+    const query = Array.from(interaction.options.getString('query', true).trim()).slice(0, 100).join('');
     const hits = ctx.book.search(query, 5);
     if (hits.length === 0) throw new UserFacingError(nothingFound(ctx.book, query));
     await answer(interaction, renderBookView(searchView(ctx.book, query, hits)), { ephemeral: false });

@@ -6,6 +6,7 @@ import type { Access, ChatInputCommand, CommandModule, ComponentHandler, InGuild
 import { parseCustomId } from './command.js';
 import { describeDiscordError, isExpiredInteraction } from './errors.js';
 import { hasAccess } from './members.js';
+import { fitContent } from './render.js';
 import { sendPrivately } from './replies.js';
 
 export type InteractionRouter = (interaction: Interaction) => Promise<void>;
@@ -203,7 +204,8 @@ async function funnel(interaction: Interaction, error: unknown, log: Logger): Pr
     log.error({ err: error, ...describeDiscordError(error) }, 'interaction handler failed');
   }
   if (!interaction.isRepliable()) return;
-  const content = error instanceof UserFacingError ? error.message : apology(interaction.id);
+  // A message may quote what the member typed; it must still fit Discord's 2,000 characters or the member sees nothing.
+  const content = error instanceof UserFacingError ? fitContent(error.message) : apology(interaction.id);
   try {
     await sendPrivately(interaction, { content });
   } catch (replyError) {

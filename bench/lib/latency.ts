@@ -1,0 +1,101 @@
+import type { Json } from '../../src/local-discord/index.js';
+import { median, percentile, prng, prose } from './stats.js';
+import { sampleOf, type Sample, type Side } from './sides.js';
+
+/** The five interactions the issue names, each built the same way for the bot and the floor. */
+export interface Workload {
+  key: string;
+  label: string;
+  run(side: Side, i: number): Promise<Sample>;
+}
+
+export function workloads(modal: Json, seed: number): Workload[] {
+  const random = prng(seed);
+  const texts = Array.from({ length: 64 }, () => prose(random, 500 + Math.floor(random() * 1500)));
+  const chapters = ['1', '2', '3', '5', '8', '13', 'Pizer', 'shame'];
+  const typed = ['', 'p', 'pi', 'piz', 'ma', 'sa', 'w', 'br'];
+  const queries = ['rupture', 'shame', 'Pizer', 'p. 97', 'failure', 'bullying', 'repair', 'impasse'];
+  return [
+    {
+      key: 'chapter',
+      label: '/chapter',
+      run: async (side, i) => sampleOf(side, await side.discord.interact.chatInput({ name: 'chapter', options: { chapter: chapters[i % chapters.length]! } })),
+    },
+    {
+      key: 'contributor-autocomplete',
+      label: '/contributor autocomplete',
+      run: async (side, i) => sampleOf(side, await side.discord.interact.autocomplete({ name: 'contributor', focused: 'name', value: typed[i % typed.length]! })),
+    },
+    {
+      key: 'search',
+      label: '/search',
+      run: async (side, i) => sampleOf(side, await side.discord.interact.chatInput({ name: 'search', options: { query: queries[i % queries.length]! } })),
+    },
+    {
+      key: 'reflect-submit',
+      label: 'reflection modal submit',
+      run: async (side, i) => sampleOf(side, await side.discord.interact.modalSubmit({ modal, values: [texts[i % texts.length]!] })),
+    },
+    {
+      key: 'reflections-mine',
+      label: '/reflections mine',
+      run: async (side) => sampleOf(side, await side.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine' })),
+    },
+  ];
+}
+
+export interface LatencyFigures {
+  p50: number;
+  p99: number;
+  visibleP50: number;
+  visibleP99: number;
+  /** Per repeat, for the record. */
+  repeats: { p50: number; p99: number }[];
+}
+
+export interface LatencyResult {
+  key: string;
+  label: string;
+  interactions: number;
+  bot: LatencyFigures;
+  floor: LatencyFigures;
+}
+
+function figures(runs: Sample[][]): LatencyFigures {
+  const repeats = runs.map((samples) => ({ p50: percentile(samples.map((s) => s.first), 50), p99: percentile(samples.map((s) => s.first), 99) }));
+  return {
+    p50: median(repeats.map((r) => r.p50)),
+    p99: median(repeats.map((r) => r.p99)),
+    visibleP50: median(runs.map((samples) => percentile(samples.map((s) => s.visible), 50))),
+    visibleP99: median(runs.map((samples) => percentile(samples.map((s) => s.visible), 99))),
+    repeats,
+  };
+}
+
+/**
+ * Each repeat: `count` interactions for each bot, in blocks of `block`, bot and floor alternating (the
+ * order flips every block) so the machine's drift lands on both. One interaction at a time, each waited
+ * for until its visible reply, as a member at a keyboard would.
+ */
+export async function measureLatency(workload: Workload, bot: Side, floor: Side, options: { count: number; block: number; repeats: number; warmup: number }): Promise<LatencyResult> {
+  for (let i = 0; i < options.warmup; i++) {
+    await workload.run(bot, i);
+    await workload.run(floor, i);
+  }
+  const botRuns: Sample[][] = [];
+  const floorRuns: Sample[][] = [];
+  for (let r = 0; r < options.repeats; r++) {
+    const botSamples: Sample[] = [];
+    const floorSamples: Sample[] = [];
+    let i = 0;
+    for (let b = 0; botSamples.length < options.count; b++) {
+      const size = Math.min(options.block, options.count - botSamples.length);
+      const order: [Side, Sample[]][] = b % 2 === 0 ? [[bot, botSamples], [floor, floorSamples]] : [[floor, floorSamples], [bot, botSamples]];
+      for (const [side, samples] of order) for (let k = 0; k < size; k++) samples.push(await workload.run(side, i + k));
+      i += size;
+    }
+    botRuns.push(botSamples);
+    floorRuns.push(floorSamples);
+  }
+  return { key: workload.key, label: workload.label, interactions: options.count, bot: figures(botRuns), floor: figures(floorRuns) };
+}

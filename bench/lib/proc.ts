@@ -1,0 +1,60 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The bench's side of a measured process: fork it with an IPC channel, ask it questions, stop it. */
+export interface Measured {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** performance.now() just before the fork. */
+  readonly spawnedAt: number;
+  ask<T extends Record<string, unknown>>(q: string): Promise<T>;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+export const distPath = (relative: string): string => fileURLToPath(new URL(`../${relative}`, import.meta.url));
+
+export function spawnMeasured(name: string, script: string, env: Record<string, string>): Measured {
+  const spawnedAt = performance.now();
+  const child = fork(script, [], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'json',
+  });
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    errors += chunk.toString('utf8');
+    if (errors.length > 20_000) errors = errors.slice(-20_000);
+  });
+  let next = 1;
+  const waiting = new Map<number, (answer: Record<string, unknown>) => void>();
+  child.on('message', (message: { id?: number }) => {
+    if (typeof message.id === 'number') {
+      waiting.get(message.id)?.(message);
+      waiting.delete(message.id);
+    }
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    name,
+    child,
+    spawnedAt,
+    ask: <T extends Record<string, unknown>>(q: string) =>
+      new Promise<T>((resolve, reject) => {
+        if (child.exitCode !== null || !child.connected) {
+          reject(new Error(`${name} is not running (${errors.trim().split('\n').pop() ?? 'no error output'})`));
+          return;
+        }
+        const id = next++;
+        waiting.set(id, (answer) => resolve(answer as T));
+        child.send({ id, q });
+      }),
+    stderr: () => errors,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}

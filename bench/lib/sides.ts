@@ -1,0 +1,76 @@
+import type { LocalDiscord } from '../../src/local-discord/index.js';
+import type { InteractionHandle } from '../../src/local-discord/index.js';
+import { distPath, spawnMeasured, type Measured } from './proc.js';
+
+/** The reflections key every bench run uses (a bench database holds nothing real). */
+export const BENCH_KEY = '7b'.repeat(32);
+
+export type SideName = 'bot' | 'floor';
+
+/** One bot (the real one or the floor) in its own process, with its own local Discord. */
+export interface Side {
+  name: SideName;
+  discord: LocalDiscord;
+  proc: Measured | undefined;
+  /** Interactions this process has answered since it started. */
+  interactions: number;
+  rssAt20k?: number;
+}
+
+export function botEnv(discord: LocalDiscord, databasePath: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DISCORD_TOKEN: discord.token,
+    DISCORD_API_URL: discord.apiUrl,
+    DISCORD_GUILD_ID: discord.ids.guild,
+    DATABASE_PATH: databasePath,
+    REFLECTIONS_KEY: BENCH_KEY,
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+export function spawnSide(side: Side, databasePath: string): Measured {
+  const proc =
+    side.name === 'bot'
+      ? spawnMeasured('bot', distPath('lib/bot-child.js'), botEnv(side.discord, databasePath))
+      : spawnMeasured('floor', distPath('floor-bot/main.js'), { DISCORD_TOKEN: side.discord.token, DISCORD_API_URL: side.discord.apiUrl });
+  side.proc = proc;
+  side.interactions = 0;
+  return proc;
+}
+
+export async function stopSide(side: Side): Promise<void> {
+  await side.proc?.stop();
+  side.proc = undefined;
+  // The killed process's gateway session would keep collecting events for a RESUME that never comes.
+  side.discord.gateway.invalidateSessions();
+}
+
+/** Process start → READY → an interaction answered (ms), the way a member sees a restart. */
+export async function measureStart(side: Side, databasePath: string): Promise<number> {
+  const proc = spawnSide(side, databasePath);
+  const exited = new Promise<never>((_, reject) => proc.child.once('exit', () => reject(new Error(`${side.name} exited: ${proc.stderr()}`))));
+  exited.catch(() => undefined);
+  await Promise.race([side.discord.waitFor(() => side.discord.botConnected, { timeoutMs: 60_000, what: `${side.name} to connect` }), exited]);
+  const handle = await side.discord.interact.chatInput({ name: 'chapter', options: { chapter: '1' }, timeoutMs: 30_000 });
+  side.interactions += 1;
+  return handle.record.timing.responded! - proc.spawnedAt;
+}
+
+export interface Sample {
+  /** INTERACTION_CREATE sent → the first response accepted (ms). */
+  first: number;
+  /** INTERACTION_CREATE sent → the first visible reply (ms); equals `first` unless the bot deferred. */
+  visible: number;
+}
+
+/** Waits until the interaction has its visible reply, and returns both times. */
+export async function sampleOf(side: Side, handle: InteractionHandle): Promise<Sample> {
+  const timing = handle.record.timing;
+  if (timing.replied === undefined) {
+    await side.discord.waitFor(() => timing.replied !== undefined, { timeoutMs: 30_000, what: `the reply to ${handle.id}` });
+  }
+  side.interactions += 1;
+  if (side.interactions === 20_000 && side.proc) side.rssAt20k = (await side.proc.ask<{ rss: number }>('rss')).rss;
+  return { first: timing.responded! - timing.sent, visible: timing.replied! - timing.sent };
+}

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { systemClock } from '../../src/clock.js';
+import { openDatabase } from '../../src/db/connection.js';
+import { migrate } from '../../src/db/migrate.js';
+import { migrations } from '../../src/db/migrations/index.js';
+import { createLogger } from '../../src/logger.js';
+import { loadReflectionCipher } from '../../src/reflections/keyring.js';
+import { createReflectionService } from '../../src/reflections/service.js';
+import { Secret } from '../../src/secret.js';
+import { noWeeks } from '../../src/weeks.js';
+import { BENCH_KEY } from './sides.js';
+import { median, prng, prose } from './stats.js';
+
+export interface WritesResult {
+  perRepeat: { bot: number; floor: number }[];
+  bot: number;
+  floor: number;
+  synchronous: number;
+}
+
+/**
+ * Durable writes per second, one commit each (how members' reflections arrive): through the reflection
+ * service and repository (validation, idempotency look-up, AES-256-GCM, insert, read-back) against raw
+ * better-sqlite3 inserts of rows the same size, both on `openDatabase` (WAL, synchronous=FULL).
+ */
+export function measureWrites(dir: string, options: { count: number; block: number; repeats: number }): WritesResult {
+  const log = createLogger('silent');
+  const botDb = openDatabase(join(dir, 'writes-bot.sqlite'));
+  migrate(botDb, migrations);
+  const service = createReflectionService({
+    db: botDb,
+    cipher: loadReflectionCipher({ DATABASE_PATH: join(dir, 'writes-bot.sqlite'), REFLECTIONS_KEY: new Secret(BENCH_KEY) }, botDb, log),
+    clock: systemClock,
+    weeks: noWeeks,
+    log,
+  });
+  const floorDb = openDatabase(join(dir, 'writes-floor.sqlite'));
+  floorDb.exec(`CREATE TABLE IF NOT EXISTS raw (id INTEGER PRIMARY KEY, guild_id TEXT NOT NULL, author_id TEXT NOT NULL, body BLOB NOT NULL,
+    name BLOB NOT NULL, idempotency_key TEXT NOT NULL, created_at TEXT NOT NULL) STRICT`);
+  const insert = floorDb.prepare('INSERT INTO raw (guild_id, author_id, body, name, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const synchronous = botDb.pragma('synchronous', { simple: true }) as number;
+
+  const random = prng(99);
+  const texts = Array.from({ length: 64 }, () => prose(random, 500 + Math.floor(random() * 1500)));
+  let serial = 0;
+  const writeBot = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      serial += 1;
+      service.create({ guildId: '100000000000000001', authorId: '100000000000000002', authorName: 'Reader', text: texts[serial % 64]!, visibility: 'shared', idempotencyKey: `w${serial}`, source: 'modal' });
+    }
+  };
+  const writeFloor = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      serial += 1;
+      insert.run('100000000000000001', '100000000000000002', randomBytes(texts[serial % 64]!.length + 16), randomBytes(22), `w${serial}`, new Date().toISOString());
+    }
+  };
+  const perRepeat: { bot: number; floor: number }[] = [];
+  writeBot(50);
+  writeFloor(50);
+  for (let r = 0; r < options.repeats; r++) {
+    let botMs = 0;
+    let floorMs = 0;
+    for (let done = 0, b = 0; done < options.count; b++) {
+      const n = Math.min(options.block, options.count - done);
+      const timed = (fn: (n: number) => void) => {
+        const t = performance.now();
+        fn(n);
+        return performance.now() - t;
+      };
+      if (b % 2 === 0) {
+        botMs += timed(writeBot);
+        floorMs += timed(writeFloor);
+      } else {
+        floorMs += timed(writeFloor);
+        botMs += timed(writeBot);
+      }
+      done += n;
+    }
+    perRepeat.push({ bot: (options.count / botMs) * 1000, floor: (options.count / floorMs) * 1000 });
+  }
+  botDb.close();
+  floorDb.close();
+  return { perRepeat, bot: median(perRepeat.map((r) => r.bot)), floor: median(perRepeat.map((r) => r.floor)), synchronous };
+}
