@@ -70,12 +70,12 @@ async function main(): Promise<void> {
     for (let r = 0; r < plan.startRepeats; r++) {
       const last = r === plan.startRepeats - 1;
       starts.bot.push(await measureStart(bot, dbPath));
-      if (!last) await stopSide(bot);
       if (r === 0) {
         // The floor's local Discord offers the same commands, so both bots get identical payloads.
         await bot.discord.waitFor(() => (bot.discord.server.commands.get(bot.discord.ids.guild)?.size ?? 0) > 0 || undefined, { timeoutMs: 30_000, what: 'the bot to register its commands' });
         for (const [key, commands] of bot.discord.server.commands) floor.discord.server.commands.set(key === bot.discord.ids.guild ? floor.discord.ids.guild : key, new Map(commands));
       }
+      if (!last) await stopSide(bot);
       starts.floor.push(await measureStart(floor, dbPath));
       if (!last) await stopSide(floor);
     }
@@ -121,9 +121,11 @@ async function main(): Promise<void> {
     say(`durable writes: service ${round(writes.bot, 0)}/s, raw ${round(writes.floor, 0)}/s (${round((performance.now() - t) / 1000, 1)} s)`);
 
     const results = report({ starts, rssReady, rssAfter, latency, exports, underLoad, writes, seconds: (performance.now() - started) / 1000 });
-    if (!quick) writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    else writeFileSync(join(root, 'bench/results.quick.json'), `${JSON.stringify(results, null, 2)}\n`);
-    say(`\nwritten: bench/${quick ? 'results.quick.json' : 'results.json'}`);
+    // A --quick run is a smoke test: it never replaces the last full results.
+    if (!quick) {
+      writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+      say('\nwritten: bench/results.json');
+    }
   } finally {
     await stopSide(bot).catch(() => undefined);
     await stopSide(floor).catch(() => undefined);

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../e2e/harness.js';
+import { KEY, SCALE, mentionViolations } from './support.js';
+
+/**
+ * Discord misbehaving, from the local Discord: 429 with retry-after and bucket headers, 500s, a response
+ * slower than DISCORD_REST_TIMEOUT_MS, the gateway closing with 4000, heartbeats never acknowledged.
+ * The bot must wait, retry, resume (RESUME with its last sequence) and answer, losing and doubling nothing.
+ */
+
+const REST_TIMEOUT_MS = 400;
+const ROUNDS = SCALE;
+
+describe('hardening: Discord faults', () => {
+  let h: Harness;
+  const reflections = () => (h.ctx.db.prepare('SELECT COUNT(*) AS n FROM reflections').get() as { n: number }).n;
+
+  beforeAll(async () => {
+    h = await startHarness({
+      env: { REFLECTIONS_KEY: KEY, DISCORD_REST_TIMEOUT_MS: String(REST_TIMEOUT_MS) },
+      discordOptions: { heartbeatIntervalMs: 300 },
+    });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  async function submitReflection(text: string) {
+    const opened = await h.discord.interact.chatInput({ name: 'reflect' });
+    expect(opened.modal).toBeDefined();
+    const submitted = await h.discord.interact.modalSubmit({ modal: opened, values: [text] });
+    return { submitted, reply: await submitted.reply() };
+  }
+
+  it('waits out a 429 with retry-after and bucket headers, then answers', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const fault = h.discord.faults.add({
+        method: 'POST',
+        path: '/interactions/:id/:token/callback',
+        status: 429,
+        headers: { 'retry-after': '0.2', 'x-ratelimit-bucket': 'hardening-bucket', 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': '0.2', 'x-ratelimit-scope': 'user' },
+      });
+      const handle = await h.discord.interact.chatInput({ name: 'help' });
+      expect(fault.hits).toBe(1);
+      const attempts = h.discord.requestsMatching({ method: 'POST', path: `/interactions/${handle.id}/${handle.token}/callback` });
+      expect(attempts.map((r) => r.status)).toEqual([429, 204]);
+      expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(150);
+      expect(h.discord.render(await handle.reply())).toContain('/');
+    }
+  });
+
+  it('retries 500s on an edit and the member gets one reply; the reflection is saved once', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const before = reflections();
+      const fault = h.discord.faults.add({ method: 'PATCH', path: /^\/webhooks\/[^/]+\/[^/]+\/messages\/@original$/, status: 500, times: 2 });
+      const { submitted, reply } = await submitReflection(`Five hundred twice, round ${round}: the rupture we did not name.`);
+      expect(fault.hits).toBe(2);
+      expect(h.discord.render(reply)).toMatch(/saved/i);
+      expect(submitted.ephemeral).toBe(true);
+      expect(reflections()).toBe(before + 1);
+    }
+  });
+
+  it('a response slower than the REST timeout is retried without a lost or doubled write', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const before = reflections();
+      const fault = h.discord.faults.add({ method: 'PATCH', path: /^\/webhooks\/[^/]+\/[^/]+\/messages\/@original$/, delayMs: REST_TIMEOUT_MS * 3 });
+      const { submitted } = await submitReflection(`Slow Discord, round ${round}.`);
+      await submitted.settled({ quietMs: REST_TIMEOUT_MS * 4, timeoutMs: 15_000 });
+      expect(fault.hits).toBe(1);
+      const edits = h.discord.requestsMatching({ method: 'PATCH', path: `/webhooks/${h.discord.ids.application}/${submitted.token}/messages/@original` });
+      expect(edits.length).toBeGreaterThanOrEqual(2);
+      expect(h.discord.render(submitted.original()!)).toMatch(/saved/i);
+      expect(submitted.followUps()).toEqual([]);
+      expect(reflections()).toBe(before + 1);
+    }
+  });
+
+  it('resumes after the gateway closes with 4000, with its last sequence, and answers what arrived meanwhile', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const identifies = h.discord.gateway.identifies.length;
+      const resumes = h.discord.gateway.resumes.length;
+      const before = reflections();
+      const opened = await h.discord.interact.chatInput({ name: 'reflect' });
+      h.discord.gateway.disconnect(4000);
+      // Sent while the connection is closing: kept for the session and replayed on RESUME.
+      const submitted = await h.discord.interact.modalSubmit({ modal: opened, values: [`Written while the gateway was down, round ${round}.`], timeoutMs: 10_000 });
+      expect(h.discord.render(await submitted.reply())).toMatch(/saved/i);
+      expect(h.discord.gateway.resumes.length).toBe(resumes + 1);
+      // The RESUME carried the last sequence the bot had seen: exactly the one missed event was replayed.
+      const resume = h.discord.gateway.resumes.at(-1)!;
+      expect(resume.seq).toBeGreaterThan(0);
+      expect(resume.replayed).toBe(1);
+      expect(h.discord.gateway.identifies.length).toBe(identifies);
+      expect(reflections()).toBe(before + 1);
+      const next = await h.discord.interact.chatInput({ name: 'help' });
+      expect(h.discord.render(await next.reply())).toContain('/');
+    }
+  });
+
+  it('detects heartbeats that are never acknowledged, resumes, and answers the next interaction', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const identifies = h.discord.gateway.identifies.length;
+      const resumes = h.discord.gateway.resumes.length;
+      h.discord.gateway.ackHeartbeats = false;
+      await h.discord.waitFor(() => h.discord.gateway.resumes.length > resumes, { timeoutMs: 10_000, what: 'a RESUME after missing heartbeat ACKs' });
+      h.discord.gateway.ackHeartbeats = true;
+      await h.discord.waitFor(() => h.discord.botConnected, { timeoutMs: 5_000, what: 'the bot to be connected again' });
+      expect(h.discord.gateway.resumes.at(-1)!.seq).toBeGreaterThan(0);
+      expect(h.discord.gateway.identifies.length).toBe(identifies);
+      const next = await h.discord.interact.chatInput({ name: 'chapter', options: { chapter: '1' } });
+      expect(h.discord.render(await next.reply())).toMatch(/chapter/i);
+    }
+  });
+
+  it('sent nothing that could ping, and no promise was rejected unhandled', () => {
+    expect(mentionViolations(h.discord.requests)).toEqual([]);
+    expect(h.unhandledRejections).toEqual([]);
+  });
+});
