@@ -213,6 +213,7 @@ function report(c: Collected) {
   add('  bot longest event-loop block', u.elMaxMs, null, 'ms', '≤ 50 ms', u.elMaxMs <= 50, 1);
   add(`  concurrent /chapter p99 (${u.during} during, ${u.failed} failed) vs idle p99`, u.duringP99, u.idleP99, 'ms', '≤ 1.5x', u.failed === 0 && u.duringP99 <= 1.5 * u.idleP99);
   add(`durable writes/s (synchronous=${c.writes.synchronous === 2 ? 'FULL' : c.writes.synchronous})`, c.writes.bot, c.writes.floor, '/s', '≥ 0.7x', c.writes.bot >= 0.7 * c.writes.floor, 0);
+  add('  durable writes/s vs raw inserts into the same reflections schema', c.writes.bot, c.writes.sameSchema, '/s', 'info', null, 0);
   add('RSS after READY', mb(c.rssReady.bot), mb(c.rssReady.floor), 'MB', '≤ 1.3x', c.rssReady.bot <= 1.3 * c.rssReady.floor, 1);
   add(`RSS after ${c.rssAfter.interactions} interactions`, mb(c.rssAfter.bot), mb(c.rssAfter.floor), 'MB', '≤ 1.3x', c.rssAfter.bot <= 1.3 * c.rssAfter.floor, 1);
   const growth = c.rssAfter.bot / c.rssReady.bot - 1;

@@ -8,7 +8,13 @@ import { answerBench } from './child-side.js';
  */
 answerBench();
 process.on('unhandledRejection', (reason) => process.stderr.write(`bot: unhandled rejection: ${String(reason)}\n`));
-runFromEnvironment(process.env).then(
+// A graceful stop, as `npm start` does on SIGTERM: the single-instance lease is released, so the next start need not wait it out.
+runFromEnvironment(process.env, {
+  onStarted: (app) =>
+    process.once('SIGTERM', () => {
+      void app.stop().finally(() => process.exit(0));
+    }),
+}).then(
   (outcome) => {
     if (outcome.kind !== 'running') {
       process.stderr.write(`bot did not start: ${outcome.kind}\n`);

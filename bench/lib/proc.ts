@@ -52,8 +52,10 @@ export function spawnMeasured(name: string, script: string, env: Record<string, 
     stderr: () => errors,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
+        clearTimeout(timer);
       }
     },
   };

@@ -13,9 +13,11 @@ import { BENCH_KEY } from './sides.js';
 import { median, prng, prose } from './stats.js';
 
 export interface WritesResult {
-  perRepeat: { bot: number; floor: number }[];
+  perRepeat: { bot: number; floor: number; sameSchema: number }[];
   bot: number;
   floor: number;
+  /** Raw inserts into the reflections table itself (its three indexes): where the cost beyond the floor goes. */
+  sameSchema: number;
   synchronous: number;
 }
 
@@ -39,6 +41,10 @@ export function measureWrites(dir: string, options: { count: number; block: numb
   floorDb.exec(`CREATE TABLE IF NOT EXISTS raw (id INTEGER PRIMARY KEY, guild_id TEXT NOT NULL, author_id TEXT NOT NULL, body BLOB NOT NULL,
     name BLOB NOT NULL, idempotency_key TEXT NOT NULL, created_at TEXT NOT NULL) STRICT`);
   const insert = floorDb.prepare('INSERT INTO raw (guild_id, author_id, body, name, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const schemaDb = openDatabase(join(dir, 'writes-schema.sqlite'));
+  migrate(schemaDb, migrations);
+  const schemaInsert = schemaDb.prepare(`INSERT INTO reflections (guild_id, author_id, visibility, key_id, body_iv, body, name_iv, name, source, idempotency_key, created_at, updated_at, exportable_at)
+    VALUES (?, ?, 'shared', 'k', ?, ?, ?, ?, 'modal', ?, ?, ?, ?)`);
   const synchronous = botDb.pragma('synchronous', { simple: true }) as number;
 
   const random = prng(99);
@@ -56,12 +62,21 @@ export function measureWrites(dir: string, options: { count: number; block: numb
       insert.run('100000000000000001', '100000000000000002', randomBytes(texts[serial % 64]!.length + 16), randomBytes(22), `w${serial}`, new Date().toISOString());
     }
   };
-  const perRepeat: { bot: number; floor: number }[] = [];
+  const writeSchema = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      serial += 1;
+      const now = new Date().toISOString();
+      schemaInsert.run('100000000000000001', '100000000000000002', randomBytes(12), randomBytes(texts[serial % 64]!.length + 16), randomBytes(12), randomBytes(22), `w${serial}`, now, now, now);
+    }
+  };
+  const perRepeat: { bot: number; floor: number; sameSchema: number }[] = [];
   writeBot(50);
   writeFloor(50);
+  writeSchema(50);
   for (let r = 0; r < options.repeats; r++) {
     let botMs = 0;
     let floorMs = 0;
+    let schemaMs = 0;
     for (let done = 0, b = 0; done < options.count; b++) {
       const n = Math.min(options.block, options.count - done);
       const timed = (fn: (n: number) => void) => {
@@ -76,11 +91,13 @@ export function measureWrites(dir: string, options: { count: number; block: numb
         floorMs += timed(writeFloor);
         botMs += timed(writeBot);
       }
+      schemaMs += timed(writeSchema);
       done += n;
     }
-    perRepeat.push({ bot: (options.count / botMs) * 1000, floor: (options.count / floorMs) * 1000 });
+    perRepeat.push({ bot: (options.count / botMs) * 1000, floor: (options.count / floorMs) * 1000, sameSchema: (options.count / schemaMs) * 1000 });
   }
   botDb.close();
   floorDb.close();
-  return { perRepeat, bot: median(perRepeat.map((r) => r.bot)), floor: median(perRepeat.map((r) => r.floor)), synchronous };
+  schemaDb.close();
+  return { perRepeat, bot: median(perRepeat.map((r) => r.bot)), floor: median(perRepeat.map((r) => r.floor)), sameSchema: median(perRepeat.map((r) => r.sameSchema)), synchronous };
 }
