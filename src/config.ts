@@ -97,7 +97,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   // One line per problem, naming the variable and what is expected. Never the value: it may be a secret.
   const problems = parsed.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
-    const expected = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    const missing = (env[name] ?? '').trim() === '';
+    const expected = missing && issue.code === 'invalid_type' ? `is required (${issue.message})` : issue.message;
     return `${name}: ${expected}`;
   });
   return { ok: false, problems: [...new Set(problems)] };
