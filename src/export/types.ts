@@ -3,32 +3,12 @@
  * (`npm run export`) drive the same pipeline.
  */
 
-/** A reflection as the reflections store hands it out for export (see `listExportable`). */
-export interface ExportableReflection {
-  id: number;
-  guildId: string;
-  /** Both null for an anonymous reflection. */
-  authorId: string | null;
-  authorName: string | null;
-  visibility: 'shared' | 'anonymous';
-  chapterId: string | null;
-  week: number | null;
-  text: string;
-  createdAt: string;
-  /** When it became exportable: written, or made shared or anonymous. */
-  exportableAt: string;
-}
+import type { ExportFilter } from '../reflections/repo.js';
+import type { ExportableReflection } from '../reflections/service.js';
 
-export interface ExportableFilter {
-  afterId: number;
-  limit: number;
-  week?: number;
-  from?: string;
-  to?: string;
-  chapterId?: string;
-  authorId?: string;
-  exportableSince?: string;
-}
+/** A reflection as the reflections store hands it out for export, and the store's filter (see `listExportable`). */
+export type { ExportableReflection };
+export type ExportableFilter = ExportFilter;
 
 /** Where exported reflections come from: ascending id, never private, hidden or deleted. */
 export interface ExportSource {
