@@ -25,6 +25,8 @@ export interface LeaseRepo {
   tryAcquire(name: string, holder: string, now: Date, ttlMs: number): boolean;
   release(name: string, holder: string): boolean;
   get(name: string): LeaseRow | null;
+  /** Takes the lease from `from`, whatever its expiry, if `from` still holds it. */
+  takeOver(name: string, from: string, holder: string, now: Date, ttlMs: number): boolean;
 }
 
 export function createLeaseRepo(db: Db): LeaseRepo {
@@ -37,6 +39,9 @@ export function createLeaseRepo(db: Db): LeaseRepo {
       expires_at = excluded.expires_at
     WHERE leases.holder = excluded.holder OR leases.expires_at <= @now`);
   const del = db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?');
+  const steal = db.prepare(
+    'UPDATE leases SET holder = @holder, acquired_at = @now, expires_at = @expiresAt WHERE name = @name AND holder = @from',
+  );
   const tryAcquire = db.transaction((name: string, holder: string, now: Date, ttlMs: number) => {
     const result = upsert.run({ name, holder, now: now.toISOString(), expiresAt: new Date(now.getTime() + ttlMs).toISOString() });
     return result.changes > 0;
@@ -45,6 +50,8 @@ export function createLeaseRepo(db: Db): LeaseRepo {
     tryAcquire: (name, holder, now, ttlMs) => tryAcquire.immediate(name, holder, now, ttlMs),
     release: (name, holder) => del.run(name, holder).changes > 0,
     get: (name) => (select.get(name) as LeaseRow | undefined) ?? null,
+    takeOver: (name, from, holder, now, ttlMs) =>
+      steal.run({ name, from, holder, now: now.toISOString(), expiresAt: new Date(now.getTime() + ttlMs).toISOString() }).changes > 0,
   };
 }
 
@@ -61,6 +68,30 @@ export const systemTimers: Timers = {
 
 export function newHolderId(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+/** Whether a process id names a live process on this machine. */
+export type ProcessProbe = (pid: number) => boolean;
+
+export const probeProcess: ProcessProbe = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * A holder recorded by a process of this machine that no longer runs (killed with SIGKILL, crashed): the
+ * lease is certainly stale, and a restarted bot need not wait out its TTL. SQLite is shared on one host
+ * only, so the host name and process id are meaningful.
+ */
+export function isDeadLocalHolder(holder: string, probe: ProcessProbe = probeProcess): boolean {
+  const match = /^(.*):(\d+):[0-9a-f]{8}$/.exec(holder);
+  if (!match || match[1] !== hostname()) return false;
+  return !probe(Number(match[2]));
 }
 
 export interface HeldLease {
@@ -81,6 +112,8 @@ export interface LeaseOptions {
   log: Logger;
   /** Stops waiting (shutdown before the lease was ever held). */
   signal?: AbortSignal;
+  /** Tells whether a local process still runs (tests inject one). */
+  probe?: ProcessProbe;
 }
 
 /**
@@ -111,6 +144,11 @@ export function holdLease(options: LeaseOptions): Promise<HeldLease> {
       let acquired = false;
       try {
         acquired = repo.tryAcquire(name, holder, clock.now(), ttlMs);
+        const current = acquired ? null : repo.get(name);
+        if (current && isDeadLocalHolder(current.holder, options.probe)) {
+          acquired = repo.takeOver(name, current.holder, holder, clock.now(), ttlMs);
+          if (acquired) log.info({ previous: current.holder }, 'the previous holder of the lease is no longer running on this machine; taking over');
+        }
       } catch (error) {
         log.warn({ err: error }, 'could not check the lease; trying again');
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
-import { createLeaseRepo, holdLease, type HeldLease, type Timers } from '../../src/prompts/lease.js';
+import { hostname } from 'node:os';
+import { createLeaseRepo, holdLease, isDeadLocalHolder, type HeldLease, type Timers } from '../../src/prompts/lease.js';
 import { capturedLogger } from '../helpers/logs.js';
 import { join, useTempDir } from '../helpers/tmp.js';
 import { openMigrated } from './prompts-helpers.js';
@@ -116,5 +117,28 @@ describe('single-instance lease in SQLite', () => {
     await expect(waiting).rejects.toThrow('stopped while waiting');
     expect(repo.get('discord')?.holder).toBe('other');
     db.close();
+  });
+
+  it('takes over at once from a holder on this machine whose process is gone (a restart after kill -9)', async () => {
+    const path = join(tempDir(), 'bot.sqlite');
+    const clock = fixedClock('2026-05-01T09:00:00Z');
+    const db = openMigrated(path);
+    const repo = createLeaseRepo(db);
+    const killed = `${hostname()}:424242:0123abcd`;
+    expect(repo.tryAcquire('discord', killed, clock.now(), 60_000)).toBe(true);
+    const held = await holdLease({ repo, ttlMs: 60_000, clock, timers: manualTimers(clock).timers, log: capturedLogger('silent').log, probe: () => false });
+    expect(repo.get('discord')?.holder).toBe(held.holder);
+    held.release();
+    db.close();
+  });
+
+  it('waits for a live holder, and never judges a holder on another machine by process id', () => {
+    const alive = () => true;
+    const dead = () => false;
+    expect(isDeadLocalHolder(`${hostname()}:4242:0123abcd`, alive)).toBe(false);
+    expect(isDeadLocalHolder(`${hostname()}:4242:0123abcd`, dead)).toBe(true);
+    expect(isDeadLocalHolder('another-host:4242:0123abcd', dead)).toBe(false);
+    expect(isDeadLocalHolder('A', dead)).toBe(false);
+    expect(isDeadLocalHolder(`${hostname()}:${process.pid}:0123abcd`)).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { fixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
-import type { Timers } from '../../src/prompts/lease.js';
+import { createLeaseRepo, type Timers } from '../../src/prompts/lease.js';
 import { capturedLogger } from '../helpers/logs.js';
 import { createPromptPoster } from '../../src/discord/prompt-poster.js';
 import { startHarness, type Harness } from './harness.js';
@@ -176,6 +176,7 @@ describe('weekly prompts, end to end', () => {
     }
     expect(second).toBeUndefined();
     expect(h.discord.gateway.identifies).toHaveLength(identifies);
+    expect(createLeaseRepo(h.ctx.db).get('discord')?.holder).not.toBe('second');
 
     await h.bot.stop(); // releases the lease
     pending.splice(0).forEach((retry) => retry());
