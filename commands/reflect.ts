@@ -1,3 +1,4 @@
+import { describePlace } from '../src/reflections/place.js';
 import {
   ActionRowBuilder,
   ButtonBuilder,
@@ -67,8 +68,8 @@ export function visibilityButtons(reflection: Reflection): APIActionRowComponent
     .toJSON();
 }
 
-export function confirmation(reflection: Reflection, outcome: PostOutcome | null, lead: string): { content: string; components: APIActionRowComponent<APIButtonComponent>[] } {
-  const belongs = [reflection.week !== null ? `week ${reflection.week}` : null, reflection.chapterId !== null ? `chapter ${reflection.chapterId}` : null].filter(Boolean).join(', ');
+export function confirmation(ctx: AppContext, reflection: Reflection, outcome: PostOutcome | null, lead: string): { content: string; components: APIActionRowComponent<APIButtonComponent>[] } {
+  const belongs = describePlace(reflection, ctx.book.chapterLabelById);
   const lines = [
     `${lead} **#${reflection.id}**${belongs ? ` (${belongs})` : ''}, ${VISIBILITY_LABEL[reflection.visibility]}.`,
     outcome ? describePostOutcome(outcome, reflection) : '',
@@ -121,7 +122,7 @@ const submit: ComponentHandler = {
       source: 'modal',
     });
     const outcome = reflection.visibility === 'private' || duplicate ? null : await syncAfterChange(interaction, ctx, reflection);
-    await sendPrivately(interaction, confirmation(reflection, outcome, 'Saved your reflection'));
+    await sendPrivately(interaction, confirmation(ctx, reflection, outcome, 'Saved your reflection'));
   },
 };
 
@@ -144,7 +145,7 @@ const visibilityButton: ComponentHandler = {
   async button(interaction, [id, to], ctx) {
     const { reflection } = ctx.reflections.setVisibility(interaction.guildId, interaction.user.id, Number(id), parseVisibility(to));
     const outcome = await syncAfterChange(interaction, ctx, reflection);
-    await interaction.editReply({ ...confirmation(reflection, outcome, 'Updated'), allowedMentions: { parse: [] } });
+    await interaction.editReply({ ...confirmation(ctx, reflection, outcome, 'Updated'), allowedMentions: { parse: [] } });
   },
 };
 

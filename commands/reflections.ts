@@ -1,3 +1,4 @@
+import { describePlace } from '../src/reflections/place.js';
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, escapeMarkdown, type SlashCommandStringOption, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
 import type { AppContext } from '../src/context.js';
 import type { ChatInputCommand, ComponentHandler } from '../src/discord/command.js';
@@ -19,8 +20,8 @@ const FOOTER = 'Only you can see this. Your reflections are encrypted at rest; /
 type Row = APIActionRowComponent<APIButtonComponent>;
 const row = (...buttons: ButtonBuilder[]): Row => new ActionRowBuilder<ButtonBuilder>().addComponents(buttons).toJSON();
 
-function belongsTo(r: Reflection): string {
-  return [r.week !== null ? `week ${r.week}` : null, r.chapterId !== null ? `chapter ${r.chapterId}` : null].filter(Boolean).join(', ') || 'no week';
+function belongsTo(ctx: AppContext, r: Reflection): string {
+  return describePlace(r, ctx.book.chapterLabelById) || 'no week';
 }
 
 function minePage(ctx: AppContext, guildId: string, userId: string, beforeId?: number): { embeds: APIEmbed[]; components: Row[] } {
@@ -29,7 +30,7 @@ function minePage(ctx: AppContext, guildId: string, userId: string, beforeId?: n
     return { embeds: [styledEmbed({ title: 'Your reflections', description: 'You have no reflections in this server yet. `/reflect` opens a private form whenever you are ready.', footer: FOOTER })], components: [] };
   }
   const lines = page.items.map(
-    (r) => `**#${r.id}** · ${r.createdAt.slice(0, 10)} · ${r.visibility}${r.hidden ? ' (hidden by a moderator)' : ''} · ${belongsTo(r)}\n> ${escapeMarkdown(preview(r.text, 120))}`,
+    (r) => `**#${r.id}** · ${r.createdAt.slice(0, 10)} · ${r.visibility}${r.hidden ? ' (hidden by a moderator)' : ''} · ${belongsTo(ctx, r)}\n> ${escapeMarkdown(preview(r.text, 120))}`,
   );
   const buttons: ButtonBuilder[] = [];
   if (beforeId !== undefined) buttons.push(new ButtonBuilder().setCustomId(customId('reflections-page', 'newest')).setLabel('Newest').setStyle(ButtonStyle.Secondary));
@@ -53,7 +54,7 @@ function showEmbed(ctx: AppContext, r: Reflection): APIEmbed {
     description: r.text,
     fields: [
       { name: 'Visibility', value: VISIBILITY_LABEL[r.visibility] + (r.hidden ? ' (hidden by a moderator)' : ''), inline: true },
-      { name: 'Belongs to', value: belongsTo(r), inline: true },
+      { name: 'Belongs to', value: belongsTo(ctx, r), inline: true },
       { name: 'Written', value: `${r.createdAt.slice(0, 16).replace('T', ' ')} UTC${r.updatedAt !== r.createdAt ? ` (edited ${r.updatedAt.slice(0, 10)})` : ''}`, inline: true },
       ...(post ? [{ name: 'Posted', value: messageLink(r.guildId, post.channelId, post.messageId), inline: false }] : []),
     ],
@@ -116,7 +117,7 @@ const editModal: ComponentHandler = {
   async modal(interaction, [id], ctx) {
     const reflection = ctx.reflections.edit(interaction.guildId, interaction.user.id, parseReflectionId(id), interaction.fields.getTextInputValue(TEXT_FIELD));
     const outcome = reflection.visibility === 'private' ? null : await syncAfterChange(interaction, ctx, reflection);
-    await sendPrivately(interaction, confirmation(reflection, outcome, 'Saved your changes to'));
+    await sendPrivately(interaction, confirmation(ctx, reflection, outcome, 'Saved your changes to'));
   },
 };
 
@@ -251,7 +252,7 @@ const reflections: ChatInputCommand = {
         const { reflection, changed } = ctx.reflections.setVisibility(guildId, userId, id(), parseVisibility(interaction.options.getString('to', true)));
         const outcome = await syncAfterChange(interaction, ctx, reflection);
         const lead = changed ? 'Updated' : 'No change needed for';
-        const { content, components } = confirmation(reflection, outcome, lead);
+        const { content, components } = confirmation(ctx, reflection, outcome, lead);
         await sendPrivately(interaction, { content: reflection.hidden && reflection.visibility !== 'private' ? `${content}\n${describePostOutcome({ kind: 'not-posted' }, reflection)}` : content, components });
         return;
       }
@@ -269,7 +270,7 @@ const reflections: ChatInputCommand = {
         return;
       }
       case 'download': {
-        const { markdown, json, count } = ctx.reflections.download(guildId, userId);
+        const { markdown, json, count } = ctx.reflections.download(guildId, userId, ctx.book.chapterLabelById);
         if (count === 0) {
           await sendPrivately(interaction, { content: 'You have no reflections in this server, so there is nothing to download.' });
           return;

@@ -42,7 +42,7 @@ const saveAsReflection: MessageContextCommand = {
       idempotencyKey: interaction.id,
       source: 'message',
     });
-    await sendPrivately(interaction, confirmation(reflection, null, 'Saved your message as a reflection'));
+    await sendPrivately(interaction, confirmation(ctx, reflection, null, 'Saved your message as a reflection'));
   },
 };
 

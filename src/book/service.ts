@@ -76,6 +76,8 @@ export interface BookService {
   partLabel(part: Part): string;
   /** "Chapter 5 (Matthias Wenke), Part II". */
   chapterLabel(chapter: Chapter): string;
+  /** The same for a stored chapter id; an id the dataset no longer has is shown as it is. */
+  chapterLabelById: (chapterId: string) => string;
   contributorNames(chapter: Chapter): string;
   roleWords(person: Person): string;
   describeTarget(target: Target): string;
@@ -288,6 +290,10 @@ export function createBookService(book: Book): BookService {
     questions: (kind) => book.questions.filter((q) => kind === undefined || q.kind === kind),
     partLabel,
     chapterLabel,
+    chapterLabelById: (chapterId) => {
+      const chapter = chapters.get(chapterId);
+      return chapter ? chapterLabel(chapter) : `chapter ${chapterId}`;
+    },
     contributorNames,
     roleWords,
     describeTarget,

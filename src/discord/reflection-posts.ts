@@ -209,8 +209,10 @@ export async function purgeServer(client: Client, ctx: AppContext, guildId: stri
 }
 
 export function describeErasure(report: ErasureReport, who: 'member' | 'server'): string {
-  const lines = report.erased.map((e) => `• ${e.name}: ${e.count} record(s) erased`);
-  lines.push(`• the bot’s posts in week threads: ${report.postsRemoved} removed (or already gone)`);
+  // Stores that held nothing about this member are left out: a list of zeros reads as noise, not reassurance.
+  const lines = report.erased.filter((e) => e.count > 0).map((e) => `• ${e.name}: ${e.count} record(s) erased`);
+  if (report.postsRemoved > 0) lines.push(`• the bot’s posts in week threads: ${report.postsRemoved} removed (or already gone)`);
+  if (lines.length === 0) lines.push('• nothing: the bot kept no record of you here');
   const unreached: string[] = [];
   if (report.postsUnreachable > 0) unreached.push(`${report.postsUnreachable} post(s) in threads I could not reach (a moderator can delete them by hand)`);
   for (const f of report.failed) unreached.push(`${f.name} (an error; please tell a moderator)`);

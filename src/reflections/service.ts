@@ -5,6 +5,7 @@ import { UserFacingError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { WeekDirectory } from '../weeks.js';
 import type { ReflectionCipher, RowBinding } from './crypto.js';
+import { describePlace } from './place.js';
 import { createReflectionRepo, type ExportFilter, type StoredPost, type StoredReflection, type Visibility } from './repo.js';
 import { characterCount, validateReflectionText } from './validation.js';
 
@@ -76,7 +77,7 @@ export interface ReflectionService {
   /** Deletes the member's own reflection; returns the post it had, for the caller to remove from Discord. */
   remove(guildId: string, authorId: string, id: number): { post: StoredPost | null };
   allMine(guildId: string, authorId: string): Reflection[];
-  download(guildId: string, authorId: string): { markdown: string; json: string; count: number };
+  download(guildId: string, authorId: string, chapterLabel: (chapterId: string) => string): { markdown: string; json: string; count: number };
 
   /** Where a shared or anonymous reflection is posted: its week's thread, when the week has one. */
   postTarget(reflection: Reflection): string | null;
@@ -270,11 +271,11 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
 
     allMine: (guildId, authorId) => repo.allOwn(guildId, authorId).map(decrypt),
 
-    download(guildId, authorId) {
+    download(guildId, authorId, chapterLabel) {
       const all = service.allMine(guildId, authorId);
       const lines = ['# My reflections', '', `Downloaded ${clock.now().toISOString()} · ${all.length} reflection(s) in this server.`, ''];
       for (const r of all) {
-        const where = [r.week !== null ? `week ${r.week}` : null, r.chapterId !== null ? `chapter ${r.chapterId}` : null].filter(Boolean).join(', ');
+        const where = describePlace(r, chapterLabel);
         lines.push(`## #${r.id} · ${r.createdAt.slice(0, 10)} · ${r.visibility}${r.hidden ? ' (hidden by a moderator)' : ''}${where ? ` · ${where}` : ''}`, '', r.text, '');
       }
       const json = JSON.stringify(

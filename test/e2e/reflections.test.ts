@@ -77,6 +77,14 @@ describe('reflections, end to end', () => {
     expect(threadPosts()).toHaveLength(before);
   });
 
+  it('a reflection on a chapter names the chapter in words, as /chapter does, in the confirmation and the list', async () => {
+    const { reply, id } = await reflect('member', 'On the collusive enactment.', { chapter: 'wenke' });
+    expect(reply.content).toContain(`#${id}`);
+    expect(reply.content).toContain('Chapter 5 (Matthias Wenke), Part II');
+    const mine = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine', as: 'member' });
+    expect(h.discord.render(await mine.reply())).toContain('Chapter 5 (Matthias Wenke), Part II');
+  });
+
   it('a shared reflection is posted by the bot in the week thread with the author’s name, byte-exact and with no pingable mention', async () => {
     const text = hostile();
     const { reply, id } = await reflect('member', text, { visibility: 'shared' });
@@ -269,6 +277,9 @@ describe('reflections, end to end', () => {
     await done.settled();
     const summary = h.discord.render(done.original() ?? confirm);
     expect(summary).toContain('Erased');
+    expect(summary).toMatch(/reflections \(with their thread posts and your reports\): [1-9]\d* record\(s\) erased/);
+    expect(summary).toMatch(/posts in week threads: [1-9]\d* removed/);
+    expect(summary).not.toContain(': 0 record(s)');
     expect(summary).toContain('Not reachable by the bot');
 
     for (const messageId of posted) expect(h.discord.message(messageId)).toBeUndefined();
