@@ -199,7 +199,9 @@ async function funnel(interaction: Interaction, error: unknown, log: Logger): Pr
     return;
   }
   if (error instanceof UserFacingError) {
-    log.info({ reason: error.message }, 'interaction refused with a message for the member');
+    // The message may quote what the member typed (a chapter name, a question): only at debug level.
+    log.info('interaction refused with a message for the member');
+    log.debug({ reason: error.message }, 'refusal text');
   } else {
     log.error({ err: error, ...describeDiscordError(error) }, 'interaction handler failed');
   }
