@@ -1,7 +1,8 @@
-import type { AskBook, AskBookRecord } from './book-port.js';
+import type { AskBookRecord } from './book-port.js';
 import type { ClaudeReply } from './claude.js';
 import { citedRecordIds, describeSource, type BookDocument } from './document.js';
-import { CARE_MARKER, FALLBACK_REASONS, MESSAGES } from './prompt.js';
+import type { FALLBACK_REASONS} from './prompt.js';
+import { CARE_MARKER, MESSAGES } from './prompt.js';
 import type { AskOutcome } from './usage-repo.js';
 
 /**
@@ -104,43 +105,6 @@ export function answerFromReply(
 }
 
 export type FallbackReason = keyof typeof FALLBACK_REASONS | 'quota' | 'budget';
-
-export const FALLBACK_LIMIT = 5;
-
-/**
- * The dataset's own answer: the closest records by search, one line each with its source. Used without a
- * key and whenever Claude cannot answer. When nothing matches it says so and adds the support note.
- */
-export function datasetAnswer(book: AskBook, question: string, options: { reason: FallbackReason; notice?: string; supportNote: string | null; personal: boolean }): AskAnswer {
-  const hits = book.search(question, FALLBACK_LIMIT);
-  const remarks: string[] = [];
-  const why = options.notice ?? (options.reason in FALLBACK_REASONS ? FALLBACK_REASONS[options.reason as keyof typeof FALLBACK_REASONS] : '');
-  if (why) remarks.push(why);
-  const outcome: AskOutcome = options.reason;
-  if (hits.length === 0) {
-    remarks.push(supportRemark(options.supportNote));
-    return { by: 'dataset', outcome, title: TITLES.datasetEmpty, body: MESSAGES.nothingMatches, notes: [], remarks, sourceIds: [], final: true };
-  }
-  remarks.push(MESSAGES.datasetLabel);
-  if (options.personal) remarks.push(supportRemark(options.supportNote));
-  const lines = hits.map((hit) => `• ${oneLine(hit.snippet || hit.record.text)} (${describeSource(hit.record)})`);
-  return {
-    by: 'dataset',
-    outcome,
-    title: TITLES.dataset,
-    body: lines.join('\n'),
-    notes: [],
-    remarks,
-    sourceIds: hits.map((hit) => hit.record.id),
-    final: true,
-  };
-}
-
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  const chars = Array.from(flat);
-  return chars.length <= 300 ? flat : `${chars.slice(0, 299).join('')}…`;
-}
 
 /**
  * The answer as one text that fits `max` characters (an embed description holds 4096): the remarks and

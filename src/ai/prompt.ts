@@ -32,6 +32,8 @@ export const MESSAGES = {
   notFound: '**Not found in the book data.** Claude cited no record for this, so treat it as unsupported.',
   datasetLabel: 'This is the dataset’s own answer: the closest records to your question, found by searching the book data (Claude did not write it).',
   nothingMatches: 'Nothing in the book data matches that question.',
+  careFallback:
+    'It sounds like this touches something personal, and it may be heavy to carry. I’m only a reading companion for this book, so I can’t help with personal matters or give advice, but you don’t have to hold it alone: please reach out to someone you trust, or to the support below.',
   defaultSupport: 'If the reading stirs up something painful, please reach out to someone you trust or a professional you work with. This bot is a reading companion, not therapy.',
   empty: 'Claude returned no text for this question.',
 } as const;

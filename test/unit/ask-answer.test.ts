@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { answerFromReply, composeText, datasetAnswer, TITLES } from '../../src/ai/answer.js';
+import { answerFromReply, composeText, TITLES } from '../../src/ai/answer.js';
+import { datasetAnswer } from '../../src/ai/fallback.js';
 import type { ClaudeReply } from '../../src/ai/claude.js';
 import { blockText, buildDocument, citedRecordIds, describeSource } from '../../src/ai/document.js';
 import { CARE_MARKER, looksPersonal, MESSAGES } from '../../src/ai/prompt.js';
@@ -95,7 +96,7 @@ describe('the dataset’s own answer', () => {
     expect(answer.by).toBe('dataset');
     expect(answer.title).toBe(TITLES.dataset);
     expect(answer.remarks).toContain(MESSAGES.datasetLabel);
-    expect(answer.body.split('\n')[0]).toBe('• Nancy Eichhorn writes about a culture of accountability and fears of litigation. (Chapter 13 (Nancy Eichhorn), Part V)');
+    expect(answer.body.split('\n')[0]).toBe('• Nancy Eichhorn writes about a culture of **accountability** and fears of **litigation**. (Chapter 13 (Nancy Eichhorn), Part V)');
     expect(answer.sourceIds[0]).toBe('chapter-13');
   });
 
