@@ -1,4 +1,4 @@
-import type { Db } from '../db/connection.js';
+import { openDatabase, type Db } from '../db/connection.js';
 
 export type Visibility = 'private' | 'shared' | 'anonymous';
 export const VISIBILITIES: readonly Visibility[] = ['private', 'shared', 'anonymous'];
@@ -38,7 +38,11 @@ export type NewStoredReflection = Omit<StoredReflection, 'hidden' | 'hiddenAt' |
 export interface ExportFilter {
   afterId: number;
   limit: number;
+  /** Inclusive upper bound on the id (a range the scan stops at, not a filter it checks row by row). */
+  toId?: number;
   week?: number;
+  /** Only reflections tied to no plan week. */
+  noWeek?: boolean;
   from?: string;
   to?: string;
   chapterId?: string;
@@ -65,6 +69,12 @@ export function createReflectionRepo(db: Db) {
       name_iv, name, source, idempotency_key, created_at, updated_at, exportable_at)
     VALUES (@id, @guildId, @authorId, @visibility, @chapterId, @week, @keyId, @bodyIv, @body, @nameIv, @name, @source,
       @idempotencyKey, @createdAt, @createdAt, CASE WHEN @visibility = 'private' THEN NULL ELSE @createdAt END)`);
+  // A retried submission collides on the UNIQUE idempotency key and inserts nothing: the happy path needs no look-up first.
+  const insertNew = db.prepare(`INSERT INTO reflections (id, guild_id, author_id, visibility, chapter_id, week, key_id, body_iv, body,
+      name_iv, name, source, idempotency_key, created_at, updated_at, exportable_at)
+    VALUES (@id, @guildId, @authorId, @visibility, @chapterId, @week, @keyId, @bodyIv, @body, @nameIv, @name, @source,
+      @idempotencyKey, @createdAt, @createdAt, CASE WHEN @visibility = 'private' THEN NULL ELSE @createdAt END)
+    ON CONFLICT (idempotency_key) DO NOTHING`);
   const byIdempotency = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE idempotency_key = ?`);
   const own = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE id = @id AND guild_id = @guildId AND author_id = @authorId`);
   const byId = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE id = @id AND guild_id = @guildId`);
@@ -103,30 +113,27 @@ export function createReflectionRepo(db: Db) {
     ON CONFLICT (guild_id) DO UPDATE SET removed_at = NULL`);
   const removedBefore = db.prepare('SELECT guild_id AS guildId, removed_at AS removedAt FROM guild_presence WHERE removed_at IS NOT NULL AND removed_at <= ?');
   const knownGuilds = db.prepare('SELECT guild_id AS guildId FROM guild_presence UNION SELECT DISTINCT guild_id FROM reflections');
-  const exportable = db.prepare(`SELECT ${COLUMNS} FROM reflections
-    WHERE guild_id = @guildId AND visibility IN ('shared', 'anonymous') AND hidden = 0 AND id > @afterId
-      AND (@week IS NULL OR week = @week)
-      AND (@from IS NULL OR created_at >= @from)
-      AND (@to IS NULL OR created_at < @to)
-      AND (@chapterId IS NULL OR chapter_id = @chapterId)
-      AND (@authorId IS NULL OR (author_id = @authorId AND visibility = 'shared'))
-      AND (@exportableSince IS NULL OR exportable_at >= @exportableSince)
-    ORDER BY id LIMIT @limit`);
+  const exportReads = prepareExportReads(db);
   const keyUsage = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE key_id != ? AND id > ? ORDER BY id LIMIT ?`);
   const rewrap = db.prepare(`UPDATE reflections SET key_id = @keyId, body_iv = @bodyIv, body = @body, name_iv = @nameIv, name = @name
     WHERE id = @id AND key_id = @oldKeyId`);
+
+  // Built once: better-sqlite3's db.transaction() builds five wrapper functions per call, which showed up per write.
+  const immediate = db.transaction((fn: () => unknown) => fn());
 
   const row = (value: unknown) => value as StoredReflection | undefined;
   const rows = (value: unknown[]) => value as StoredReflection[];
 
   return {
     transaction<T>(fn: () => T): T {
-      return db.transaction(fn).immediate();
+      return immediate.immediate(fn) as T;
     },
     nextId: () => (nextId.get() as { id: number }).id,
     insert(record: NewStoredReflection): void {
       insert.run(record);
     },
+    /** Inserts unless the idempotency key is already stored; false when it was (nothing written). */
+    insertNew: (record: NewStoredReflection): boolean => insertNew.run(record).changes > 0,
     findByIdempotencyKey: (key: string) => row(byIdempotency.get(key)),
     getOwn: (guildId: string, authorId: string, id: number) => row(own.get({ guildId, authorId, id })),
     getById: (guildId: string, id: number) => row(byId.get({ guildId, id })),
@@ -162,24 +169,93 @@ export function createReflectionRepo(db: Db) {
     markPresent: (guildId: string) => markPresent.run(guildId),
     removedBefore: (cutoff: string) => removedBefore.all(cutoff) as { guildId: string; removedAt: string }[],
     knownGuilds: () => (knownGuilds.all() as { guildId: string }[]).map((r) => r.guildId),
-    exportable: (guildId: string, filter: ExportFilter, to: string | null, from: string | null) =>
-      rows(
-        exportable.all({
-          guildId,
-          afterId: filter.afterId,
-          limit: filter.limit,
-          week: filter.week ?? null,
-          from,
-          to,
-          chapterId: filter.chapterId ?? null,
-          authorId: filter.authorId ?? null,
-          exportableSince: filter.exportableSince ?? null,
-        }),
-      ),
+    exportable: exportReads.exportable,
+    exportableMeta: exportReads.exportableMeta,
     notUnderKey: (keyId: string, afterId: number, limit: number) => rows(keyUsage.all(keyId, afterId, limit)),
     rewrap: (args: { id: number; oldKeyId: string; keyId: string; bodyIv: Buffer; body: Buffer; nameIv: Buffer; name: Buffer }) => rewrap.run(args).changes,
     checkpoint(): void {
       db.pragma('wal_checkpoint(TRUNCATE)');
     },
   };
+}
+
+/** A reflection's export-relevant columns without its (encrypted) text and name: enough to count and group an export. */
+export interface StoredExportMeta {
+  id: number;
+  guildId: string;
+  authorId: string;
+  visibility: Visibility;
+  chapterId: string | null;
+  week: number | null;
+  createdAt: string;
+  exportableAt: string | null;
+}
+
+export type ExportReads = ReturnType<typeof prepareExportReads>;
+
+/**
+ * The export's reads, prepared once per connection. `NOT INDEXED` keeps the plan a rowid range scan
+ * (`id > @afterId AND id <= @toId`, in id order, stopping at LIMIT): with the visibility index SQLite would
+ * gather and sort every remaining row of the server for each chunk, which made a large export quadratic.
+ */
+export function prepareExportReads(db: Db) {
+  const where = `FROM reflections NOT INDEXED
+    WHERE guild_id = @guildId AND visibility IN ('shared', 'anonymous') AND hidden = 0 AND id > @afterId AND id <= @toId
+      AND (@week IS NULL OR week = @week)
+      AND (@noWeek = 0 OR week IS NULL)
+      AND (@from IS NULL OR created_at >= @from)
+      AND (@to IS NULL OR created_at < @to)
+      AND (@chapterId IS NULL OR chapter_id = @chapterId)
+      AND (@authorId IS NULL OR (author_id = @authorId AND visibility = 'shared'))
+      AND (@exportableSince IS NULL OR exportable_at >= @exportableSince)
+    ORDER BY id LIMIT @limit`;
+  const exportable = db.prepare(`SELECT ${COLUMNS} ${where}`);
+  const exportableMeta = db.prepare(`SELECT id, guild_id AS guildId, author_id AS authorId, visibility, chapter_id AS chapterId, week,
+    created_at AS createdAt, exportable_at AS exportableAt ${where}`);
+  const params = (guildId: string, filter: ExportFilter, to: string | null, from: string | null) => ({
+    guildId,
+    afterId: filter.afterId,
+    toId: filter.toId ?? Number.MAX_SAFE_INTEGER,
+    limit: filter.limit,
+    week: filter.week ?? null,
+    noWeek: filter.noWeek === true ? 1 : 0,
+    from,
+    to,
+    chapterId: filter.chapterId ?? null,
+    authorId: filter.authorId ?? null,
+    exportableSince: filter.exportableSince ?? null,
+  });
+  return {
+    exportable: (guildId: string, filter: ExportFilter, to: string | null, from: string | null) =>
+      exportable.all(params(guildId, filter, to, from)) as StoredReflection[],
+    exportableMeta: (guildId: string, filter: ExportFilter, to: string | null, from: string | null) =>
+      exportableMeta.all(params(guildId, filter, to, from)) as StoredExportMeta[],
+  };
+}
+
+/**
+ * A read-only second connection to the same database file, inside one read transaction: every read an
+ * export makes through it sees the database as of its first read (WAL: writers are not blocked, and the
+ * bot's own connection never holds a transaction across an await). Null for an in-memory database.
+ */
+export function openExportSnapshot(db: Db): (ExportReads & { close(): void }) | null {
+  if (db.memory || db.name === '' || db.name === ':memory:') return null;
+  const reader = openDatabase(db.name, { readonly: true });
+  try {
+    const reads = prepareExportReads(reader);
+    reader.exec('BEGIN');
+    return {
+      ...reads,
+      close() {
+        try {
+          if (reader.inTransaction) reader.exec('COMMIT');
+        } finally {
+          reader.close();
+        }
+      },
+    };
+  } catch (error) {
+    reader.close();
+    throw error;
+  }
 }

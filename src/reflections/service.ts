@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { WeekDirectory } from '../weeks.js';
 import type { ReflectionCipher, RowBinding } from './crypto.js';
 import { describePlace } from './place.js';
-import { createReflectionRepo, type ExportFilter, type StoredPost, type StoredReflection, type Visibility } from './repo.js';
+import { createReflectionRepo, openExportSnapshot, type ExportFilter, type ExportReads, type StoredExportMeta, type StoredPost, type StoredReflection, type Visibility } from './repo.js';
 import { characterCount, validateReflectionText } from './validation.js';
 
 export type { Visibility } from './repo.js';
@@ -43,6 +43,15 @@ export interface ExportableReflection {
   createdAt: string;
   /** When it last became shared or anonymous. */
   exportableAt: string;
+}
+
+/** An exportable reflection's metadata: what an export needs to count and group it, without decrypting anything. */
+export type ExportableMeta = Omit<ExportableReflection, 'text' | 'authorName'>;
+
+export interface ExportReader {
+  listExportable(guildId: string, filter: ExportFilter): ExportableReflection[];
+  listExportableMeta(guildId: string, filter: ExportFilter): ExportableMeta[];
+  close(): void;
 }
 
 export interface NewReflection {
@@ -97,6 +106,13 @@ export interface ReflectionService {
   hide(guildId: string, id: number): { reflection: Reflection; changed: boolean };
 
   listExportable(guildId: string, filter: ExportFilter): ExportableReflection[];
+  /** The same rows without their text and name (nothing decrypted): for counting and grouping an export ahead of writing it. */
+  listExportableMeta(guildId: string, filter: ExportFilter): ExportableMeta[];
+  /**
+   * A read view for one export, consistent across all its reads (a read-only connection in one read
+   * transaction; the shared connection for an in-memory database). Close it when the export ends.
+   */
+  openExportSnapshot(): ExportReader;
 
   /** The data eraser registered in ctx.erasers (forget-me and the server purge). */
   eraser: DataEraser;
@@ -152,6 +168,40 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
   const { db, cipher, clock, weeks, log } = deps;
   const repo = createReflectionRepo(db);
 
+  const exportLimit = (filter: ExportFilter): ExportFilter => ({ ...filter, limit: Math.min(Math.max(Math.trunc(filter.limit), 1), 10_000) });
+  const exportDays = (filter: ExportFilter) => [filter.to !== undefined ? dayAfter(filter.to) : null, filter.from !== undefined ? dayStart(filter.from) : null] as const;
+  // Only what the file can hold is decrypted: an anonymous reflection's name never leaves the store, so it is not opened.
+  const exportRows = (reads: Pick<ExportReads, 'exportable'>, guildId: string, filter: ExportFilter): ExportableReflection[] =>
+    reads.exportable(guildId, exportLimit(filter), ...exportDays(filter)).map((row) => {
+      const anonymous = row.visibility === 'anonymous';
+      return {
+        id: row.id,
+        guildId: row.guildId,
+        authorId: anonymous ? null : row.authorId,
+        authorName: anonymous ? null : cipher.open({ keyId: row.keyId, iv: row.nameIv, data: row.name }, binding('name', row)),
+        visibility: row.visibility as 'shared' | 'anonymous',
+        chapterId: row.chapterId,
+        week: row.week,
+        text: cipher.open({ keyId: row.keyId, iv: row.bodyIv, data: row.body }, binding('body', row)),
+        createdAt: row.createdAt,
+        exportableAt: row.exportableAt ?? row.createdAt,
+      };
+    });
+  const exportMeta = (reads: Pick<ExportReads, 'exportableMeta'>, guildId: string, filter: ExportFilter): ExportableMeta[] =>
+    reads.exportableMeta(guildId, exportLimit(filter), ...exportDays(filter)).map((row: StoredExportMeta) => {
+      const anonymous = row.visibility === 'anonymous';
+      return {
+        id: row.id,
+        guildId: row.guildId,
+        authorId: anonymous ? null : row.authorId,
+        visibility: row.visibility as 'shared' | 'anonymous',
+        chapterId: row.chapterId,
+        week: row.week,
+        createdAt: row.createdAt,
+        exportableAt: row.exportableAt ?? row.createdAt,
+      };
+    });
+
   const decrypt = (row: StoredReflection): Reflection => ({
     id: row.id,
     guildId: row.guildId,
@@ -185,17 +235,12 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
     create(input) {
       const text = validateReflectionText(input.text);
       const now = clock.now().toISOString();
-      const result = repo.transaction(() => {
-        const existing = repo.findByIdempotencyKey(input.idempotencyKey);
-        if (existing) {
-          if (existing.guildId !== input.guildId || existing.authorId !== input.authorId) {
-            throw new Error('idempotency key reused by another member or server');
-          }
-          return { row: existing, duplicate: true };
-        }
+      // One IMMEDIATE transaction, one commit: insert (a retried interaction id collides on the UNIQUE key and
+      // returns the stored row instead). The new reflection is built from what was written, not read back.
+      const result = repo.transaction((): { reflection: Reflection; duplicate: boolean } => {
         const id = repo.nextId();
         const row = { guildId: input.guildId, authorId: input.authorId, id };
-        repo.insert({
+        const record = {
           id,
           guildId: input.guildId,
           authorId: input.authorId,
@@ -206,12 +251,36 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
           source: input.source,
           idempotencyKey: input.idempotencyKey,
           createdAt: now,
-        });
-        return { row: repo.getOwn(input.guildId, input.authorId, id) as StoredReflection, duplicate: false };
+        };
+        if (!repo.insertNew(record)) {
+          const existing = repo.findByIdempotencyKey(input.idempotencyKey);
+          if (!existing) throw new Error('idempotency key conflict without a stored row');
+          if (existing.guildId !== input.guildId || existing.authorId !== input.authorId) {
+            throw new Error('idempotency key reused by another member or server');
+          }
+          return { reflection: decrypt(existing), duplicate: true };
+        }
+        const reflection: Reflection = {
+          id,
+          guildId: input.guildId,
+          authorId: input.authorId,
+          authorName: input.authorName,
+          visibility: input.visibility,
+          hidden: false,
+          hiddenAt: null,
+          chapterId: record.chapterId,
+          week: record.week,
+          text,
+          source: input.source,
+          createdAt: now,
+          updatedAt: now,
+          exportableAt: input.visibility === 'private' ? null : now,
+        };
+        return { reflection, duplicate: false };
       });
-      log.info({ guildId: input.guildId, reflectionId: result.row.id, visibility: input.visibility, chars: characterCount(text), duplicate: result.duplicate }, 'reflection saved');
-      log.debug({ reflectionId: result.row.id, text }, 'reflection text');
-      return { reflection: decrypt(result.row), duplicate: result.duplicate };
+      log.info({ guildId: input.guildId, reflectionId: result.reflection.id, visibility: input.visibility, chars: characterCount(text), duplicate: result.duplicate }, 'reflection saved');
+      log.debug({ reflectionId: result.reflection.id, text }, 'reflection text');
+      return result;
     },
 
     get: (guildId, authorId, id) => decrypt(ownRow(guildId, authorId, id)),
@@ -340,25 +409,16 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
       return { reflection: decrypt(repo.getById(guildId, id) as StoredReflection), changed };
     },
 
-    listExportable(guildId, filter) {
-      const limit = Math.min(Math.max(Math.trunc(filter.limit), 1), 10_000);
-      const rows = repo.exportable(guildId, { ...filter, limit }, filter.to !== undefined ? dayAfter(filter.to) : null, filter.from !== undefined ? dayStart(filter.from) : null);
-      return rows.map((row) => {
-        const r = decrypt(row);
-        const anonymous = r.visibility === 'anonymous';
-        return {
-          id: r.id,
-          guildId: r.guildId,
-          authorId: anonymous ? null : r.authorId,
-          authorName: anonymous ? null : r.authorName,
-          visibility: r.visibility as 'shared' | 'anonymous',
-          chapterId: r.chapterId,
-          week: r.week,
-          text: r.text,
-          createdAt: r.createdAt,
-          exportableAt: r.exportableAt ?? r.createdAt,
-        };
-      });
+    listExportable: (guildId, filter) => exportRows(repo, guildId, filter),
+    listExportableMeta: (guildId, filter) => exportMeta(repo, guildId, filter),
+    openExportSnapshot() {
+      const snapshot = openExportSnapshot(db);
+      const reads = snapshot ?? repo;
+      return {
+        listExportable: (guildId, filter) => exportRows(reads, guildId, filter),
+        listExportableMeta: (guildId, filter) => exportMeta(reads, guildId, filter),
+        close: () => snapshot?.close(),
+      };
     },
 
     eraser: {

@@ -6,8 +6,20 @@ export const REFLECTION_MAX_CHARS = 4000;
 /** Characters that carry no visible content: controls, format marks, separators and other whitespace. */
 const INVISIBLE = /^[\p{Cc}\p{Cf}\p{Z}\s]*$/u;
 
+/** Code points, as `Array.from(text).length` counts them, without building the array (it ran on every write). */
 export function characterCount(text: string): number {
-  return Array.from(text).length;
+  let count = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count -= 1;
+        i += 1;
+      }
+    }
+  }
+  return count;
 }
 
 /**
