@@ -1,3 +1,4 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import { Events, type Client } from 'discord.js';
 import { commands as registry } from '../commands/index.js';
 import { systemClock, type Clock } from './clock.js';
@@ -55,7 +56,7 @@ export interface RunningApp {
 }
 
 /** Opens the database and builds the context: everything but Discord. Also used by the shell tools. */
-export function buildContext(options: { config: Config; log: Logger; clock?: Clock; commands?: readonly CommandModule[]; db?: Db; book?: BookService }): AppContext {
+export function buildContext(options: { config: Config; log: Logger; clock?: Clock; commands?: readonly CommandModule[]; db?: Db; book?: BookService; anthropic?: Anthropic | undefined }): AppContext {
   // startApp loads the book first (so an invalid dataset stops the bot before anything opens); tools may omit it.
   const book = options.book ?? loadBookSync(options.config.BOOK_PATH);
   const db = options.db ?? openDatabase(options.config.DATABASE_PATH);
@@ -85,7 +86,8 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     clock: options.clock ?? systemClock,
     log: options.log.child({ feature: 'export' }),
   });
-  // The Anthropic client exists only when ANTHROPIC_API_KEY is set; without it /ask answers from the dataset.
+  // The Anthropic client exists only when ANTHROPIC_API_KEY is set (startApp makes it, loading the SDK only then);
+  // without it, or in the shell tools, /ask answers from the dataset.
   const ask = createAskService({
     config: options.config,
     log: options.log.child({ feature: 'ask' }),
@@ -93,7 +95,7 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     book,
     usage: createAskUsageRepo(db),
     supportNote: (guildId) => settings.get(guildId).supportNote,
-    client: createAnthropicClient(options.config, options.log),
+    client: options.anthropic,
   });
   const context: AppContext = {
     config: options.config,
@@ -131,7 +133,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const { config, log } = options;
   // An invalid dataset throws a BookDataError listing each problem with its JSON path, as `npm run check-data` prints them.
   const book = options.book ?? (await loadBook(config.BOOK_PATH));
-  const ctx = buildContext({ ...options, book });
+  const ctx = buildContext({ ...options, book, anthropic: await createAnthropicClient(config, log) });
   // Counts the book document's tokens once, to decide on prompt caching (logged; never fatal).
   void ctx.ask.prepare();
   const client = createDiscordClient(config);

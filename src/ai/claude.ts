@@ -1,4 +1,6 @@
-import { APIConnectionError, type Anthropic } from '@anthropic-ai/sdk';
+import type { Anthropic } from '@anthropic-ai/sdk';
+// The error class only: importing the SDK's index would load all of it at start, key or not (see client.ts).
+import { APIConnectionError } from '@anthropic-ai/sdk/core/error';
 import type { MessageCreateParamsBase, RawMessageStreamEvent, TextCitation, Usage } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { BookDocument } from './document.js';
 import { SYSTEM_PROMPT, userQuestion } from './prompt.js';

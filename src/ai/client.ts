@@ -1,25 +1,33 @@
-import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
+import type { ClientOptions } from '@anthropic-ai/sdk';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 
 export type AnthropicFactory = (options: ClientOptions) => Anthropic;
 
-const defaultFactory: AnthropicFactory = (options) => new Anthropic(options);
+// The SDK is loaded here and only here, on first use: about 200 ms and several MB at start that a bot without a
+// key never needs. (retry.ts and claude.ts take its error classes from '@anthropic-ai/sdk/core/error', the same
+// module the SDK itself uses, which is small.)
+const defaultFactory = async (): Promise<AnthropicFactory> => {
+  const { default: AnthropicClient } = await import('@anthropic-ai/sdk');
+  return (options) => new AnthropicClient(options);
+};
 
 /**
  * The one place an Anthropic client is made, and only when ANTHROPIC_API_KEY is set: without a key /ask
- * answers from the dataset and no client exists at all.
+ * answers from the dataset, no client exists at all, and the SDK is never even loaded.
  *
  * `maxRetries: 0` because /ask owns its retry policy (src/ai/retry.ts): the SDK would retry the spend-cap 429.
  * `timeout` is a backstop; each call also carries its own AbortSignal covering the whole streamed body.
  * The SDK's own logging goes to our logger at warn and above only: at debug it would print request
  * bodies, which hold the member's question.
  */
-export function createAnthropicClient(config: Config, log: Logger, factory: AnthropicFactory = defaultFactory): Anthropic | undefined {
+export async function createAnthropicClient(config: Config, log: Logger, factory?: AnthropicFactory): Promise<Anthropic | undefined> {
   const key = config.ANTHROPIC_API_KEY;
   if (key === undefined) return undefined;
+  const make = factory ?? (await defaultFactory());
   const sdkLog = log.child({ component: 'anthropic-sdk' });
-  return factory({
+  return make({
     apiKey: key.reveal(),
     baseURL: config.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com',
     maxRetries: 0,

@@ -1,4 +1,5 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk/core/error';
+// (Not the SDK's index: that would load all of the SDK at start even without a key; see client.ts.)
 
 /**
  * The retry policy of /ask, owned here instead of left to the SDK (which is built with maxRetries 0):

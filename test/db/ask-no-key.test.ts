@@ -28,12 +28,12 @@ vi.mock('@anthropic-ai/sdk', async (importOriginal) => {
 
 const book = loadBookSync('data/when-hurt-remains.json');
 
-function serviceWithoutKey(supportNote: string | null = 'Ask a host in #support.') {
+async function serviceWithoutKey(supportNote: string | null = 'Ask a host in #support.') {
   const config = testConfig({});
   const db = openDatabase(':memory:');
   migrate(db, askMigrations());
   const { log } = capturedLogger('info');
-  const client = createAnthropicClient(config, log);
+  const client = await createAnthropicClient(config, log);
   const service = createAskService({ config, log, clock: fixedClock('2026-03-10T10:00:00Z'), book, usage: createAskUsageRepo(db), supportNote: () => supportNote, client });
   return { service, client, db };
 }
@@ -48,7 +48,7 @@ describe('/ask without ANTHROPIC_API_KEY', () => {
     ['Who wrote the foreword?', 'andrew-samuels'],
     ['@everyone what about litigation?', 'chapter-13'],
   ])('answers “%s” from the dataset, each line with its source (expects %s)', async (question, expected) => {
-    const { service, client, db } = serviceWithoutKey();
+    const { service, client, db } = await serviceWithoutKey();
     expect(client).toBeUndefined();
     const answer = await service.ask({ guildId: GUILD, userId: MEMBER, question });
     expect(answer).toMatchObject({ by: 'dataset', outcome: 'no-key', title: TITLES.dataset });
@@ -67,7 +67,7 @@ describe('/ask without ANTHROPIC_API_KEY', () => {
   });
 
   it('says when nothing in the dataset matches, with the server’s support note', async () => {
-    const { service, db } = serviceWithoutKey();
+    const { service, db } = await serviceWithoutKey();
     const answer = await service.ask({ guildId: GUILD, userId: MEMBER, question: 'What is the capital of France?' });
     expect(answer).toMatchObject({ by: 'dataset', title: TITLES.datasetEmpty, body: MESSAGES.nothingMatches, sourceIds: [] });
     expect(answer.remarks).toContain('**Support:** Ask a host in #support.');
@@ -75,7 +75,7 @@ describe('/ask without ANTHROPIC_API_KEY', () => {
   });
 
   it('adds the support note to a question about the member’s own distress', async () => {
-    const { service, db } = serviceWithoutKey(null);
+    const { service, db } = await serviceWithoutKey(null);
     const answer = await service.ask({ guildId: GUILD, userId: MEMBER, question: 'I feel so ashamed, my therapist hurt me' });
     expect(answer.remarks).toContain(`**Support:** ${MESSAGES.defaultSupport}`);
     db.close();
@@ -83,20 +83,20 @@ describe('/ask without ANTHROPIC_API_KEY', () => {
 
   it('never constructs an Anthropic client (while a key does construct one, so the count is real)', async () => {
     const before = constructed.count;
-    const { service, db } = serviceWithoutKey();
+    const { service, db } = await serviceWithoutKey();
     expect(service.usesClaude).toBe(false);
     await service.prepare();
     for (const question of ['Who writes about culture?', 'What is the capital of France?']) await service.ask({ guildId: GUILD, userId: MEMBER, question });
     expect(constructed.count).toBe(before);
     db.close();
 
-    const withKey = createAnthropicClient(testConfig({ ANTHROPIC_API_KEY: 'sk-ant-test-1', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' }), capturedLogger('silent').log);
+    const withKey = await createAnthropicClient(testConfig({ ANTHROPIC_API_KEY: 'sk-ant-test-1', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' }), capturedLogger('silent').log);
     expect(withKey).toBeDefined();
     expect(constructed.count).toBe(before + 1);
   });
 
   it('refuses an empty or too long question kindly, storing nothing', async () => {
-    const { service, db } = serviceWithoutKey();
+    const { service, db } = await serviceWithoutKey();
     await expect(service.ask({ guildId: GUILD, userId: MEMBER, question: '   ' })).rejects.toThrow(/write a question/);
     await expect(service.ask({ guildId: GUILD, userId: MEMBER, question: 'x'.repeat(501) })).rejects.toThrow(/500 characters/);
     expect(db.prepare('SELECT count(*) AS n FROM ask_usage').get()).toEqual({ n: 0 });

@@ -76,7 +76,7 @@ export function useAskRig(): (options?: { env?: Record<string, string>; records?
       book: bookOf(options.records ?? RECORDS),
       usage,
       supportNote: () => 'Reach out to a host in #support.',
-      client: createAnthropicClient(config, captured.log),
+      client: await createAnthropicClient(config, captured.log),
       sleep: (ms) => Promise.resolve(void waits.push(ms)),
     });
     return { fake, config, service, usage, db, logs: captured.text, clock, waits };
