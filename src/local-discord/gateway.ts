@@ -11,7 +11,7 @@ import type { Json } from './model.js';
  * READY → GUILD_CREATE, RESUME with replay of the events the session missed, and forced closes.
  */
 
-export const INTENTS = { GUILDS: 1 << 0, GUILD_MEMBERS: 1 << 1, GUILD_PRESENCES: 1 << 8, GUILD_MESSAGES: 1 << 9, MESSAGE_CONTENT: 1 << 15 } as const;
+export const INTENTS = { GUILDS: 1 << 0, GUILD_MEMBERS: 1 << 1, GUILD_PRESENCES: 1 << 8, GUILD_MESSAGES: 1 << 9, DIRECT_MESSAGES: 1 << 12, MESSAGE_CONTENT: 1 << 15 } as const;
 const PRIVILEGED = INTENTS.GUILD_MEMBERS | INTENTS.GUILD_PRESENCES | INTENTS.MESSAGE_CONTENT;
 
 export interface GatewayEvent {

@@ -13,13 +13,14 @@ import { LocalDiscordServer, type LocalDiscordOptions, type RecordedRequest } fr
  *   discord.render(handle | message)                              → plain text
  *   discord.requests / discord.requestsMatching({ method, path }) → what the bot sent (headers without the token)
  *   discord.messages(channelId)                                   → a channel's messages, oldest first
+ *   discord.directMessages('member') / discord.blockDMs('member') → the bot's DMs to a member / make them refuse DMs (50007)
  *   discord.faults.add({ method, path, status, body, headers, delayMs, times })
  *   discord.gateway.ackHeartbeats = false; discord.gateway.disconnect(4000)
  */
 
 export type { InteractionHandle } from './driver.js';
 export type { Fault, FaultSpec } from './faults.js';
-export type { LocalMessage, LocalChannel, Overwrite, Json } from './model.js';
+export type { LocalMessage, LocalChannel, LocalDMChannel, Overwrite, Json } from './model.js';
 export type { LocalDiscordOptions, RecordedRequest, RecordedFile, InteractionRecord, Ids } from './server.js';
 export { PERMISSIONS, permissionBits } from './model.js';
 export { renderMessage, renderModal, renderChoices } from './render.js';
@@ -75,6 +76,22 @@ export class LocalDiscord {
   /** A channel's messages, oldest first (default: the main text channel). */
   messages(channelId: string = this.ids.channel): LocalMessage[] {
     return this.server.channelMessages(channelId);
+  }
+
+  /** The bot's direct messages to a member ('member' | 'moderator' | 'owner' | user id), oldest first; [] before any. */
+  directMessages(actor: string): LocalMessage[] {
+    const channel = this.server.dms.withRecipient(this.interact.userId(actor));
+    return channel ? this.server.channelMessages(channel.id) : [];
+  }
+
+  /**
+   * Makes a member refuse direct messages from the bot (or accept them again with `false`): opening the DM
+   * still works, sending in it answers 403 50007 "Cannot send messages to this user", as Discord does.
+   */
+  blockDMs(actor: string, blocked = true): void {
+    const id = this.interact.userId(actor);
+    if (blocked) this.server.dms.refusing.add(id);
+    else this.server.dms.refusing.delete(id);
   }
 
   message(id: string): LocalMessage | undefined {

@@ -29,10 +29,11 @@ export class MessageStore {
     const s = this.s;
     const { body } = options;
     const id = s.newId();
+    const dm = s.dms.channel(options.channelId);
     const message: LocalMessage = {
       id,
       channel_id: options.channelId,
-      guild_id: s.ids.guild,
+      ...(dm ? {} : { guild_id: s.ids.guild }),
       author: options.author,
       content: typeof body.content === 'string' ? body.content : '',
       embeds: ((body.embeds as Json[] | undefined) ?? []).map((e) => ({ type: 'rich', ...e })),
@@ -56,6 +57,7 @@ export class MessageStore {
       const order = this.order.get(options.channelId) ?? [];
       order.push(id);
       this.order.set(options.channelId, order);
+      if (dm) dm.last_message_id = id;
       const channel = s.channels.get(options.channelId);
       if (channel) {
         channel.last_message_id = id;
@@ -64,7 +66,7 @@ export class MessageStore {
           channel.total_message_sent = (channel.total_message_sent ?? 0) + 1;
         }
       }
-      s.gateway.dispatch('MESSAGE_CREATE', this.publicMessage(message), INTENTS.GUILD_MESSAGES);
+      s.gateway.dispatch('MESSAGE_CREATE', this.publicMessage(message), dm ? INTENTS.DIRECT_MESSAGES : INTENTS.GUILD_MESSAGES);
     }
     return message;
   }

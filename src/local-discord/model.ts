@@ -81,6 +81,15 @@ export interface LocalChannel {
   flags?: number;
 }
 
+/** A DM channel between the bot and one user (type 1), as POST /users/@me/channels returns it. */
+export interface LocalDMChannel {
+  id: string;
+  type: 1;
+  last_message_id: string | null;
+  flags: number;
+  recipients: LocalUser[];
+}
+
 export interface Attachment {
   id: string;
   filename: string;
@@ -246,6 +255,7 @@ export const ERRORS = {
   alreadyAcknowledged: () => apiError(400, 40060, 'Interaction has already been acknowledged.'),
   missingAccess: () => apiError(403, 50001, 'Missing Access'),
   emptyMessage: () => apiError(400, 50006, 'Cannot send an empty message'),
+  cannotMessageUser: () => apiError(403, 50007, 'Cannot send messages to this user'),
   missingPermissions: () => apiError(403, 50013, 'Missing Permissions'),
   invalidWebhookToken: () => apiError(401, 50027, 'Invalid Webhook Token'),
   archivedThread: () => apiError(400, 50083, 'Thread is archived'),

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ChangeSignal } from './changes.js';
+import { DirectMessages } from './dms.js';
 import { FaultInjector } from './faults.js';
 import { INTENTS, LocalGateway } from './gateway.js';
 import { handleRequest } from './http.js';
@@ -11,6 +12,7 @@ import { RequestRecorder, type RecordedRequest } from './recording.js';
 import { Router } from './router.js';
 import { channelRoutes } from './routes/channels.js';
 import { commandRoutes } from './routes/commands.js';
+import { dmRoutes } from './routes/dms.js';
 import { guildRoutes } from './routes/guild.js';
 import { interactionRoutes } from './routes/interactions.js';
 import { messageRoutes } from './routes/messages.js';
@@ -25,7 +27,7 @@ import { DEFAULT_BOT_PERMISSIONS, guildCreatePayload, guildPayload, guildPermiss
  * The interaction driver (driver.ts) and the renderer (render.ts) build on it.
  *
  * This file holds the state and wires the parts together: world.ts (seed guild, permissions), messages.ts
- * (message store), interactions.ts (interaction records), recording.ts, changes.ts (waitFor), http.ts
+ * (message store), dms.ts (DM channels), interactions.ts (interaction records), recording.ts, changes.ts (waitFor), http.ts
  * (request handling, faults, error shape), router.ts, and the routes under routes/.
  */
 
@@ -64,6 +66,8 @@ export class LocalDiscordServer {
   readonly channels = new Map<string, LocalChannel>();
   readonly store = new MessageStore(this);
   readonly messages: Map<string, LocalMessage> = this.store.messages;
+  /** The bot's DM channels with members (and who refuses DMs). */
+  readonly dms = new DirectMessages(this);
   readonly interactionRegistry = new InteractionRegistry(this);
   readonly interactions: Map<string, InteractionRecord> = this.interactionRegistry.records;
   /** Application commands: key `global` or a guild id → id → command as Discord returns it. */
@@ -97,7 +101,7 @@ export class LocalDiscordServer {
       },
       { heartbeatIntervalMs: this.options.heartbeatIntervalMs },
     );
-    for (const routes of [userRoutes, commandRoutes, interactionRoutes, channelRoutes, messageRoutes, threadRoutes, guildRoutes]) routes(this.router.add, this);
+    for (const routes of [userRoutes, dmRoutes, commandRoutes, interactionRoutes, channelRoutes, messageRoutes, threadRoutes, guildRoutes]) routes(this.router.add, this);
     this.server = createServer((req, res) => void handleRequest(this, req, res));
     this.gateway.attach(this.server);
   }

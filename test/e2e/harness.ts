@@ -24,6 +24,7 @@
  *       h.discord.render(handle | message | messages)    → plain text (buttons numbered [1], [2] …)
  *       h.discord.requests / requestsMatching({ method: 'POST', path: '/channels/:id/messages' }) / messageWrites()
  *       h.discord.messages(channelId?)                  → a channel's messages (oldest first)
+ *       h.discord.directMessages('member')              → the bot's DMs to a member; h.discord.blockDMs('member') → sending them one fails (50007)
  *       h.discord.postAs('member', 'text', channelId?)  → a member's message (for message commands)
  *       h.discord.faults.add({ method, path: string | RegExp, status?, body?, headers?, delayMs?, times? })
  *       h.discord.interactionDeadlineMs = 0             → any initial response is late (10062), no waiting

@@ -122,6 +122,34 @@ describe('messages', () => {
   });
 });
 
+describe('direct messages', () => {
+  it('opens one DM channel (type 1) per recipient, reused, whose messages have no guild and stay out of the guild', async () => {
+    const opened = await api('POST', '/users/@me/channels', { recipient_id: discord.ids.member });
+    expect(opened).toMatchObject({ status: 200, body: { type: 1, recipients: [{ id: discord.ids.member }] } });
+    const dm = opened.body!.id as string;
+    expect((await api('POST', '/users/@me/channels', { recipient_id: discord.ids.member })).body!.id).toBe(dm);
+    expect((await api('POST', '/users/@me/channels', { recipient_id: discord.ids.moderator })).body!.id).not.toBe(dm);
+    const sent = await api('POST', `/channels/${dm}/messages`, { content: 'just you', allowed_mentions: { parse: [] } });
+    expect(sent).toMatchObject({ status: 200, body: { channel_id: dm, content: 'just you' } });
+    expect(sent.body!.guild_id).toBeUndefined();
+    expect(discord.directMessages('member').map((m) => m.content)).toEqual(['just you']);
+    expect(discord.directMessages('owner')).toEqual([]);
+    expect((await api('GET', `/channels/${dm}`)).body).toMatchObject({ id: dm, type: 1, last_message_id: sent.body!.id });
+    expect((await api('GET', `/guilds/${discord.ids.guild}/channels`)).body).not.toEqual(expect.arrayContaining([expect.objectContaining({ id: dm })]));
+    expect(await api('POST', '/users/@me/channels', { recipient_id: '1' })).toMatchObject({ status: 404, body: { code: 10013 } });
+    expect(await api('POST', '/users/@me/channels', {})).toMatchObject({ status: 400, body: { code: 50035 } });
+  });
+
+  it('answers 50007 to a message for a member who refuses DMs (opening the channel still works), until they accept again', async () => {
+    discord.blockDMs('member');
+    const dm = (await api('POST', '/users/@me/channels', { recipient_id: discord.ids.member })).body!.id as string;
+    expect(await api('POST', `/channels/${dm}/messages`, { content: 'hello' })).toMatchObject({ status: 403, body: { code: 50007, message: 'Cannot send messages to this user' } });
+    expect(discord.directMessages('member')).toEqual([]);
+    discord.blockDMs('member', false);
+    expect((await api('POST', `/channels/${dm}/messages`, { content: 'hello' })).status).toBe(200);
+  });
+});
+
 describe('interactions', () => {
   it('accepts one initial response within the deadline: 40060 for a second, 10062 when late', async () => {
     const first = interaction();

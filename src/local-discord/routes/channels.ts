@@ -8,6 +8,8 @@ import { channelOr404, requireView } from './guards.js';
 /** Channels and threads as channels: read, edit (thread archive/lock rules), delete. */
 export function channelRoutes(r: Register, s: LocalDiscordServer): void {
   r('GET', '/channels/:channel', (ctx) => {
+    const dm = s.dms.channel(ctx.params.channel!);
+    if (dm) return dm;
     const channel = channelOr404(s, ctx.params.channel);
     requireView(s, channel);
     return channel;

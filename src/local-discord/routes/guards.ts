@@ -11,7 +11,7 @@ export function channelOr404(s: LocalDiscordServer, id: string | undefined): Loc
 }
 
 /** A visible message of this channel (ephemeral messages cannot be fetched through the channel). */
-export function messageOr404(s: LocalDiscordServer, channel: LocalChannel, id: string | undefined): LocalMessage {
+export function messageOr404(s: LocalDiscordServer, channel: { id: string }, id: string | undefined): LocalMessage {
   const message = id ? s.messages.get(id) : undefined;
   if (!message || message.channel_id !== channel.id || (message.flags & MESSAGE_FLAGS.EPHEMERAL) !== 0) throw ERRORS.unknownMessage();
   return message;
