@@ -224,6 +224,44 @@ describe('reflections, end to end', () => {
     expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, id).hidden).toBe(true);
   });
 
+  it('the author of a hidden reflection is told by DM, with no pingable mention and not who reported it; if they refuse DMs the hide still succeeds and /reflections mine shows it', async () => {
+    const reportAndHide = async (text: string) => {
+      const { id } = await reflect('member', text, { visibility: 'shared', week: 1 });
+      const post = threadPosts().find((m) => m.id === h.ctx.reflections.getPost(id)?.messageId)!;
+      await (await h.discord.interact.button({ message: post, component: `reflection-report:${id}`, as: 'owner' })).reply();
+      const log = h.discord.messages(h.discord.ids.modLogChannel).at(-1)!;
+      const hidden = await h.discord.interact.button({ message: log, component: `reflection-hide:${id}`, as: 'moderator' });
+      return { id, answer: h.discord.render(await hidden.reply()) };
+    };
+    const reporter = h.discord.server.users.get(h.discord.ids.owner)!;
+
+    const before = h.discord.directMessages('member').length;
+    const told = await reportAndHide('Words a moderator will hide.');
+    expect(told.answer).toContain('is hidden');
+    expect(told.answer).toContain('told by direct message');
+    const dm = h.discord.directMessages('member').at(-1)!;
+    expect(h.discord.directMessages('member')).toHaveLength(before + 1);
+    expect(dm.content).toContain(`hid your reflection #${told.id}`);
+    for (const secret of [reporter.id, reporter.username, reporter.global_name!, h.discord.ids.moderator]) expect(dm.content).not.toContain(secret);
+    expect(dm.content).not.toMatch(/<@|@everyone|@here/);
+    const sent = h.discord.requestsMatching({ method: 'POST', path: `/channels/${dm.channel_id}/messages` }).at(-1)!;
+    expect((sent.body as { allowed_mentions: { parse: string[] } }).allowed_mentions.parse).toEqual([]);
+
+    h.discord.blockDMs('member');
+    try {
+      const refused = await reportAndHide('Hidden while DMs are off.');
+      expect(refused.answer).toContain('is hidden');
+      expect(refused.answer).toContain('could not message its author directly');
+      expect(h.discord.requestsMatching({ method: 'POST', path: `/channels/${dm.channel_id}/messages` }).at(-1)!.status).toBe(403);
+      expect(h.discord.directMessages('member')).toHaveLength(before + 1);
+      expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, refused.id).hidden).toBe(true);
+      const mine = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine', as: 'member' });
+      expect(h.discord.render(await mine.reply())).toMatch(new RegExp(`#${refused.id}\\b[^\\n]*hidden by a moderator`));
+    } finally {
+      h.discord.blockDMs('member', false);
+    }
+  });
+
   it('editing a shared reflection in an archived thread unarchives it first, and the edit carries no pingable mention', async () => {
     const { id } = await reflect('member', 'Before the edit.', { visibility: 'shared' });
     const messageId = h.ctx.reflections.getPost(id)!.messageId;
