@@ -5,14 +5,23 @@ import { realpathSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildContext } from '../app.js';
-import type { Clock } from '../clock.js';
-import { loadConfig } from '../config.js';
-import type { AppContext } from '../context.js';
+import { loadBookSync } from '../book/service.js';
+import { systemClock, type Clock } from '../clock.js';
+import { loadConfig, type Config } from '../config.js';
+import { openDatabase, type Db } from '../db/connection.js';
+import { migrate } from '../db/migrate.js';
+import { migrations } from '../db/migrations/index.js';
 import { UserFacingError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createPlanCatalog } from '../prompts/plans.js';
+import { createPromptService } from '../prompts/service.js';
+import { loadReflectionCipher } from '../reflections/keyring.js';
+import { createReflectionService } from '../reflections/service.js';
+import { chaptersFromBook } from './chapters.js';
 import { describeScope } from './formats/common.js';
+import { createExportLogRepo } from './log-repo.js';
 import type { ExportSink } from './pipeline.js';
+import { createExportService, type ExportService } from './service.js';
 import { EXPORT_FORMATS, type ExportFormat } from './types.js';
 
 export const USAGE = `Usage: npm run export -- --guild ID [--format markdown|csv|json|html] [--week N] [--from YYYY-MM-DD]
@@ -31,6 +40,40 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Tests pass a clock; the shell uses the system clock. */
   clock?: Clock;
+}
+
+/**
+ * What the shell export needs, built the way `buildContext` builds it (same database settings, migrations,
+ * key check, book, plan weeks) but without the Discord client, the commands or the AI client: importing
+ * those took longer than exporting a small server.
+ */
+function openExportContext(config: Config, log: Logger, clock: Clock): { db: Db; exports: ExportService } {
+  const book = loadBookSync(config.BOOK_PATH);
+  const db = openDatabase(config.DATABASE_PATH);
+  try {
+    const result = migrate(db, migrations);
+    if (result.applied.length > 0) log.info({ from: result.from, to: result.to }, 'database migrated');
+    const prompts = createPromptService({ db, clock, log: log.child({ feature: 'prompts' }), plans: createPlanCatalog(book) });
+    const reflections = createReflectionService({
+      db,
+      cipher: loadReflectionCipher(config, db, log),
+      clock,
+      weeks: prompts.directory,
+      log: log.child({ feature: 'reflections' }),
+    });
+    const exports = createExportService({
+      source: reflections,
+      weeks: prompts.directory,
+      chapters: chaptersFromBook(book),
+      logRepo: createExportLogRepo(db),
+      clock,
+      log: log.child({ feature: 'export' }),
+    });
+    return { db, exports };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 function say(stream: NodeJS.WritableStream, text: string): void {
@@ -103,9 +146,9 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
   });
   const log = createLogger(io.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', stderrStream);
 
-  let ctx: AppContext | undefined;
+  let ctx: { db: Db; exports: ExportService } | undefined;
   try {
-    ctx = buildContext({ config, log, ...(io.clock ? { clock: io.clock } : {}) });
+    ctx = openExportContext(config, log, io.clock ?? systemClock);
     const scope = ctx.exports.parseScope({
       week: week === null ? null : Number.isNaN(week) ? -1 : week,
       from: args.from ?? null,

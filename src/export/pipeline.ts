@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { formats } from './formats/index.js';
-import { project, Pseudonyms } from './privacy.js';
-import type { ExportableFilter, ExportFormat, ExportMeta, ExportScope, ExportSource, WeekHeading } from './types.js';
+import { admits, project, Pseudonyms, type ProjectOptions } from './privacy.js';
+import type { ExportableFilter, ExportableMeta, ExportEntry, ExportFormat, ExportMeta, ExportScope, ExportSource, WeekHeading } from './types.js';
 
 /** Where the file goes, a piece at a time (memory for Discord, a file or stdout for the shell). */
 export type ExportSink = (chunk: Buffer) => void | Promise<void>;
@@ -30,8 +30,8 @@ export interface GeneratedExport {
 }
 
 export const DEFAULT_CHUNK_SIZE = 500;
-/** How many formatter pieces the closing phase writes before letting other work run. */
-const PIECES_PER_TURN = 500;
+/** Rows per statement while counting a grouped export (no text, nothing decrypted, so a larger chunk stays short). */
+const META_CHUNK_FACTOR = 4;
 
 /** The filter handed to the store (the pipeline re-checks every rule on each row, see `project`). */
 export function storeFilter(scope: ExportScope, since: string | null): Omit<ExportableFilter, 'afterId' | 'limit'> {
@@ -46,9 +46,14 @@ export function storeFilter(scope: ExportScope, since: string | null): Omit<Expo
 }
 
 /**
- * Writes one export to the sink. Reads in keyset chunks (`id > afterId LIMIT n`): each read is one
- * synchronous statement that is finished before the next await, so no statement stays open while other
- * members' commands run and write; between chunks it yields to the event loop.
+ * Writes one export to the sink, a chunk at a time: each chunk of rows is read (one synchronous statement,
+ * finished before the next await, so no statement stays open while other members' commands run and write),
+ * formatted, encoded once, hashed and handed to the sink, which may take its time (backpressure); then the
+ * event loop gets a turn. Nothing holds more than one chunk of the file.
+ *
+ * Grouped formats (Markdown, HTML) state the count up front and list reflections week by week, so they read
+ * twice: first the rows' metadata (nothing decrypted) to count them, find the weeks and number pseudonyms in
+ * id order, then each week's rows in id order. Both passes read the same snapshot when the store offers one.
  */
 export async function generateExport(options: GenerateOptions, sink: ExportSink): Promise<GeneratedExport> {
   const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
@@ -65,9 +70,14 @@ export async function generateExport(options: GenerateOptions, sink: ExportSink)
   const formatter = formats[options.format].create(meta);
   const hash = createHash('sha256');
   let bytes = 0;
-  const write = async (text: string) => {
-    if (text === '') return;
-    const chunk = Buffer.from(text, 'utf8');
+  let pending: string[] = [];
+  const write = (text: string) => {
+    if (text !== '') pending.push(text);
+  };
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const chunk = Buffer.from(pending.length === 1 ? pending[0]! : pending.join(''), 'utf8');
+    pending = [];
     hash.update(chunk);
     bytes += chunk.length;
     await sink(chunk);
@@ -86,37 +96,104 @@ export async function generateExport(options: GenerateOptions, sink: ExportSink)
     pseudonyms: options.pseudonymise ? new Pseudonyms() : null,
     chapterLabel: (id: string) => options.chapterLabel(id),
   };
-
   const filter = storeFilter(options.scope, options.since);
+
+  const snapshot = options.source.openExportSnapshot?.();
+  const source: ExportSource = snapshot ?? options.source;
+  try {
+    /** Reads rows in keyset chunks (ascending id, each id once) and hands each admitted entry on; yields between chunks. */
+    const readRows = async (range: Omit<ExportableFilter, 'afterId' | 'limit'>, from: number, accept: (entry: ExportEntry) => void) => {
+      let afterId = from;
+      for (;;) {
+        const rows = source.listExportable(options.guildId, { ...range, afterId, limit: chunkSize });
+        let lastId = afterId;
+        for (const row of rows) {
+          if (row.id <= lastId) continue;
+          lastId = row.id;
+          const entry = project(row, projectOptions);
+          if (entry !== null) accept(entry);
+        }
+        await flush();
+        if (rows.length < chunkSize || lastId === afterId) return;
+        afterId = lastId;
+        await nextTurn();
+      }
+    };
+
+    let count = 0;
+    if (!formatter.grouped) {
+      write(formatter.begin(0));
+      await readRows(filter, 0, (entry) => {
+        count += 1;
+        write(formatter.entry(entry));
+      });
+    } else {
+      const groups = await countGroups(source, options.guildId, filter, chunkSize * META_CHUNK_FACTOR, projectOptions);
+      write(formatter.begin(groups.count));
+      for (const [groupWeek, span] of groups.inOrder()) {
+        write(formatter.group(groupWeek));
+        const range = { ...filter, toId: span.lastId, ...(groupWeek === null ? { noWeek: true } : { week: groupWeek }) };
+        await readRows(range, span.firstId - 1, (entry) => {
+          if (entry.week !== groupWeek) return;
+          count += 1;
+          write(formatter.entry(entry));
+        });
+        write(formatter.groupEnd(groupWeek));
+      }
+    }
+    write(formatter.end(count));
+    await flush();
+    return { count, bytes, sha256: hash.digest('hex') };
+  } finally {
+    snapshot?.close();
+  }
+}
+
+interface GroupSpan {
+  firstId: number;
+  lastId: number;
+}
+
+/**
+ * The first pass of a grouped export: how many rows the file will hold, which weeks they fall in (with the
+ * id range of each, so the second pass reads only that range), and the pseudonyms, numbered in id order.
+ */
+async function countGroups(
+  source: ExportSource,
+  guildId: string,
+  filter: Omit<ExportableFilter, 'afterId' | 'limit'>,
+  chunkSize: number,
+  projectOptions: ProjectOptions,
+): Promise<{ count: number; inOrder(): [number | null, GroupSpan][] }> {
+  const list = (f: ExportableFilter): ExportableMeta[] => (source.listExportableMeta ? source.listExportableMeta(guildId, f) : source.listExportable(guildId, f));
+  const spans = new Map<number | null, GroupSpan>();
   let count = 0;
   let afterId = 0;
-  await write(formatter.begin());
   for (;;) {
-    const rows = options.source.listExportable(options.guildId, { ...filter, afterId, limit: chunkSize });
-    const pieces: string[] = [];
+    const rows = list({ ...filter, afterId, limit: chunkSize });
+    let lastId = afterId;
     for (const row of rows) {
-      if (row.id <= afterId) continue;
-      const entry = project(row, projectOptions);
-      if (entry === null) continue;
+      if (row.id <= lastId) continue;
+      lastId = row.id;
+      if (!admits(row, projectOptions)) continue;
       count += 1;
-      pieces.push(formatter.entry(entry));
+      if (projectOptions.pseudonyms && row.visibility === 'shared' && row.authorId !== null) projectOptions.pseudonyms.of(row.authorId);
+      const span = spans.get(row.week);
+      if (span) span.lastId = row.id;
+      else spans.set(row.week, { firstId: row.id, lastId: row.id });
     }
-    await write(pieces.join(''));
-    const lastId = rows.reduce((max, r) => Math.max(max, r.id), afterId);
     if (rows.length < chunkSize || lastId === afterId) break;
     afterId = lastId;
     await nextTurn();
   }
-
-  let pending: string[] = [];
-  for (const piece of formatter.end(count)) {
-    pending.push(piece);
-    if (pending.length >= PIECES_PER_TURN) {
-      await write(pending.join(''));
-      pending = [];
-      await nextTurn();
-    }
-  }
-  await write(pending.join(''));
-  return { count, bytes, sha256: hash.digest('hex') };
+  return {
+    count,
+    inOrder() {
+      const weeks = [...spans.keys()].filter((w): w is number => w !== null).sort((a, b) => a - b);
+      const ordered: [number | null, GroupSpan][] = weeks.map((w) => [w, spans.get(w)!]);
+      const loose = spans.get(null);
+      if (loose) ordered.push([null, loose]);
+      return ordered;
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import type { ExportableReflection, ExportEntry, ExportScope } from './types.js';
+import type { ExportableMeta, ExportableReflection, ExportEntry, ExportScope } from './types.js';
 
 export const ANONYMOUS_BYLINE = 'A member';
 
@@ -36,18 +36,7 @@ const time = (iso: string) => Date.parse(iso);
  * that must not be in the file.
  */
 export function project(row: ExportableReflection, options: ProjectOptions): ExportEntry | null {
-  const { scope } = options;
-  if (row.guildId !== options.guildId) return null;
-  if (row.visibility !== 'shared' && row.visibility !== 'anonymous') return null;
-  if (time(row.exportableAt) > time(options.snapshot)) return null;
-  if (options.since !== null && !(time(row.exportableAt) > time(options.since))) return null;
-  if (scope.week !== null && row.week !== scope.week) return null;
-  if (scope.chapterId !== null && row.chapterId !== scope.chapterId) return null;
-  if (scope.memberId !== null && (row.visibility !== 'shared' || row.authorId !== scope.memberId)) return null;
-  const day = row.createdAt.slice(0, 10);
-  if (scope.from !== null && day < scope.from) return null;
-  if (scope.to !== null && day > scope.to) return null;
-
+  if (!admits(row, options)) return null;
   let authorId: string | null = null;
   let authorName: string | null = null;
   let byline = ANONYMOUS_BYLINE;
@@ -74,7 +63,27 @@ export function project(row: ExportableReflection, options: ProjectOptions): Exp
   };
 }
 
+/** Whether a row belongs in the file at all (the rules of `project`, on the row's metadata only). */
+export function admits(row: ExportableMeta, options: Omit<ProjectOptions, 'pseudonyms' | 'chapterLabel'>): boolean {
+  const { scope } = options;
+  if (row.guildId !== options.guildId) return false;
+  if (row.visibility !== 'shared' && row.visibility !== 'anonymous') return false;
+  if (time(row.exportableAt) > time(options.snapshot)) return false;
+  if (options.since !== null && !(time(row.exportableAt) > time(options.since))) return false;
+  if (scope.week !== null && row.week !== scope.week) return false;
+  if (scope.chapterId !== null && row.chapterId !== scope.chapterId) return false;
+  if (scope.memberId !== null && (row.visibility !== 'shared' || row.authorId !== scope.memberId)) return false;
+  const day = row.createdAt.slice(0, 10);
+  if (scope.from !== null && day < scope.from) return false;
+  if (scope.to !== null && day > scope.to) return false;
+  return true;
+}
+
+/** What `toISOString` writes; such a value is returned as it is, without a parse and a format per row. */
+const CANONICAL_ISO = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 function isoOrAsIs(value: string): string {
+  if (CANONICAL_ISO.test(value) && Number(value.slice(8, 10)) <= 28) return value;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? value : new Date(ms).toISOString();
 }

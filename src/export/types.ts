@@ -4,15 +4,23 @@
  */
 
 import type { ExportFilter } from '../reflections/repo.js';
-import type { ExportableReflection } from '../reflections/service.js';
+import type { ExportableMeta, ExportableReflection } from '../reflections/service.js';
 
 /** A reflection as the reflections store hands it out for export, and the store's filter (see `listExportable`). */
-export type { ExportableReflection };
+export type { ExportableMeta, ExportableReflection };
 export type ExportableFilter = ExportFilter;
 
-/** Where exported reflections come from: ascending id, never private, hidden or deleted. */
+/**
+ * Where exported reflections come from: ascending id, never private, hidden or deleted. The filter's scope
+ * fields (and `week`/`noWeek`/`toId`) narrow the rows; a store may ignore them, since the pipeline checks
+ * every row again.
+ */
 export interface ExportSource {
   listExportable(guildId: string, filter: ExportableFilter): ExportableReflection[];
+  /** The same rows without text and name (nothing decrypted); without it the pipeline counts with `listExportable`. */
+  listExportableMeta?(guildId: string, filter: ExportableFilter): ExportableMeta[];
+  /** A view of the store that every read of one export shares (consistent count and rows); closed when the export ends. */
+  openExportSnapshot?(): Omit<ExportSource, 'openExportSnapshot'> & { close(): void };
 }
 
 export const EXPORT_FORMATS = ['markdown', 'csv', 'json', 'html'] as const;
@@ -69,13 +77,19 @@ export interface ExportMeta {
 }
 
 /**
- * A formatter writes a file in pieces, so the pipeline can yield between chunks. `entry` may return '' and
- * keep the piece for `end` (the readable formats group reflections by week).
+ * A formatter writes a file in pieces, so the pipeline can stream it chunk by chunk. A `grouped` formatter
+ * gets its entries week by week (numbered weeks in order, then those tied to no week; by id within a week),
+ * each group opened by `group` and closed by `groupEnd`, and knows the count from `begin`, since its header
+ * states it. The others get their entries in id order and learn the count at `end`.
  */
 export interface Formatter {
-  begin(): string;
+  readonly grouped: boolean;
+  /** The file's start; `count` is the number of entries for a grouped formatter (0 for the others, unknown yet). */
+  begin(count: number): string;
+  group(week: number | null): string;
+  groupEnd(week: number | null): string;
   entry(entry: ExportEntry): string;
-  end(count: number): Iterable<string>;
+  end(count: number): string;
 }
 
 export interface FormatInfo {

@@ -191,6 +191,16 @@ export interface StoredExportMeta {
   exportableAt: string | null;
 }
 
+/** A row as an export reads it: the text and (for shared reflections only) the name, still encrypted. */
+export interface StoredExportRow extends StoredExportMeta {
+  keyId: string;
+  bodyIv: Buffer;
+  body: Buffer;
+  /** Null for anonymous reflections: their name is not read. */
+  nameIv: Buffer | null;
+  name: Buffer | null;
+}
+
 export type ExportReads = ReturnType<typeof prepareExportReads>;
 
 /**
@@ -209,7 +219,12 @@ export function prepareExportReads(db: Db) {
       AND (@authorId IS NULL OR (author_id = @authorId AND visibility = 'shared'))
       AND (@exportableSince IS NULL OR exportable_at >= @exportableSince)
     ORDER BY id LIMIT @limit`;
-  const exportable = db.prepare(`SELECT ${COLUMNS} ${where}`);
+  // Only the columns an export uses (an anonymous reflection's name is not even read), as arrays: building a
+  // named object per row in the driver cost more than the read itself.
+  const exportable = db
+    .prepare(`SELECT id, guild_id, author_id, visibility, chapter_id, week, key_id, body_iv, body,
+      CASE WHEN visibility = 'shared' THEN name_iv END, CASE WHEN visibility = 'shared' THEN name END, created_at, exportable_at ${where}`)
+    .raw(true);
   const exportableMeta = db.prepare(`SELECT id, guild_id AS guildId, author_id AS authorId, visibility, chapter_id AS chapterId, week,
     created_at AS createdAt, exportable_at AS exportableAt ${where}`);
   const params = (guildId: string, filter: ExportFilter, to: string | null, from: string | null) => ({
@@ -226,8 +241,22 @@ export function prepareExportReads(db: Db) {
     exportableSince: filter.exportableSince ?? null,
   });
   return {
-    exportable: (guildId: string, filter: ExportFilter, to: string | null, from: string | null) =>
-      exportable.all(params(guildId, filter, to, from)) as StoredReflection[],
+    exportable: (guildId: string, filter: ExportFilter, to: string | null, from: string | null): StoredExportRow[] =>
+      (exportable.all(params(guildId, filter, to, from)) as unknown[][]).map((r) => ({
+        id: r[0] as number,
+        guildId: r[1] as string,
+        authorId: r[2] as string,
+        visibility: r[3] as Visibility,
+        chapterId: r[4] as string | null,
+        week: r[5] as number | null,
+        keyId: r[6] as string,
+        bodyIv: r[7] as Buffer,
+        body: r[8] as Buffer,
+        nameIv: r[9] as Buffer | null,
+        name: r[10] as Buffer | null,
+        createdAt: r[11] as string,
+        exportableAt: r[12] as string | null,
+      })),
     exportableMeta: (guildId: string, filter: ExportFilter, to: string | null, from: string | null) =>
       exportableMeta.all(params(guildId, filter, to, from)) as StoredExportMeta[],
   };

@@ -178,7 +178,7 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
         id: row.id,
         guildId: row.guildId,
         authorId: anonymous ? null : row.authorId,
-        authorName: anonymous ? null : cipher.open({ keyId: row.keyId, iv: row.nameIv, data: row.name }, binding('name', row)),
+        authorName: anonymous || row.nameIv === null || row.name === null ? null : cipher.open({ keyId: row.keyId, iv: row.nameIv, data: row.name }, binding('name', row)),
         visibility: row.visibility as 'shared' | 'anonymous',
         chapterId: row.chapterId,
         week: row.week,

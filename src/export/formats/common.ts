@@ -1,4 +1,4 @@
-import type { ExportEntry, ExportMeta, ExportScope } from '../types.js';
+import type { ExportMeta, ExportScope } from '../types.js';
 
 /** The reflection's day, as YYYY-MM-DD (UTC). */
 export function dayOf(iso: string): string {
@@ -20,27 +20,6 @@ export function describeScope(scope: ExportScope, since: string | null): string 
 
 export function countLabel(count: number): string {
   return count === 1 ? '1 reflection' : `${count} reflections`;
-}
-
-/**
- * Keeps rendered entries grouped by plan week, for the readable formats: numbered weeks in order, then the
- * reflections not tied to a week. Within a week, entries keep their order (by id, i.e. as written).
- */
-export class WeekGroups {
-  private readonly groups = new Map<number | null, string[]>();
-
-  add(entry: ExportEntry, rendered: string): void {
-    const group = this.groups.get(entry.week);
-    if (group) group.push(rendered);
-    else this.groups.set(entry.week, [rendered]);
-  }
-
-  *inOrder(): Generator<[number | null, string[]]> {
-    const weeks = [...this.groups.keys()].filter((w): w is number => w !== null).sort((a, b) => a - b);
-    for (const week of weeks) yield [week, this.groups.get(week)!];
-    const loose = this.groups.get(null);
-    if (loose) yield [null, loose];
-  }
 }
 
 export function exportedAtLabel(meta: ExportMeta): string {

@@ -10,10 +10,14 @@ export const CSV_COLUMNS = ['id', 'created_at', 'week', 'chapter_id', 'chapter',
  */
 function createCsv(): Formatter {
   return {
+    grouped: false,
     begin: () => `${CSV_COLUMNS.join(',')}\r\n`,
+    group: () => '',
+    groupEnd: () => '',
     entry: (e: ExportEntry) =>
-      `${[e.id, e.createdAt, e.week, e.chapterId, e.chapter, e.visibility, e.authorId, e.authorName, e.text].map(csvCell).join(',')}\r\n`,
-    *end() {},
+      `${csvCell(e.id)},${csvCell(e.createdAt)},${csvCell(e.week)},${csvCell(e.chapterId)},${csvCell(e.chapter)},${csvCell(e.visibility)},` +
+      `${csvCell(e.authorId)},${csvCell(e.authorName)},${csvCell(e.text)}\r\n`,
+    end: () => '',
   };
 }
 

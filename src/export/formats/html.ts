@@ -1,6 +1,6 @@
 import { escapeHtml } from '../escape.js';
 import type { ExportEntry, ExportMeta, FormatInfo, Formatter } from '../types.js';
-import { countLabel, dayOf, describeScope, exportedAtLabel, WeekGroups } from './common.js';
+import { countLabel, dayOf, describeScope, exportedAtLabel } from './common.js';
 
 const STYLE = `
   :root { color-scheme: light; }
@@ -18,31 +18,28 @@ const STYLE = `
  * Content-Security-Policy forbids them), and every piece of text escaped.
  */
 function createHtml(meta: ExportMeta): Formatter {
-  const groups = new WeekGroups();
   return {
-    begin: () => '',
+    grouped: true,
+    begin(count) {
+      const title = meta.guildName === null ? 'Reflections' : `Reflections from ${meta.guildName}`;
+      const summary = `Exported ${exportedAtLabel(meta)}: ${countLabel(count)}; scope: ${describeScope(meta.scope, meta.since)}${meta.pseudonymised ? '; authors pseudonymised' : ''}.`;
+      return (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
+        `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">\n` +
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
+        `<title>${escapeHtml(title)}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n` +
+        `<header><h1>${escapeHtml(title)}</h1><p class="summary">${escapeHtml(summary)}</p></header>\n` +
+        (count === 0 ? '<p>No reflections match this export.</p>\n' : '')
+      );
+    },
+    group: (week) => `<section>\n${heading(meta, week)}`,
+    groupEnd: () => '</section>\n',
     entry(e: ExportEntry) {
       const about = [`<strong>${escapeHtml(e.byline)}</strong>`, `<time datetime="${escapeHtml(e.createdAt)}">${escapeHtml(dayOf(e.createdAt))}</time>`];
       if (e.chapter !== null) about.push(escapeHtml(e.chapter));
-      groups.add(e, `<article><p class="about">${about.join(' · ')}</p><p class="text">${escapeHtml(e.text)}</p></article>\n`);
-      return '';
+      return `<article><p class="about">${about.join(' · ')}</p><p class="text">${escapeHtml(e.text)}</p></article>\n`;
     },
-    *end(count) {
-      const title = meta.guildName === null ? 'Reflections' : `Reflections from ${meta.guildName}`;
-      yield '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
-        `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">\n` +
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
-        `<title>${escapeHtml(title)}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n`;
-      const summary = `Exported ${exportedAtLabel(meta)}: ${countLabel(count)}; scope: ${describeScope(meta.scope, meta.since)}${meta.pseudonymised ? '; authors pseudonymised' : ''}.`;
-      yield `<header><h1>${escapeHtml(title)}</h1><p class="summary">${escapeHtml(summary)}</p></header>\n`;
-      if (count === 0) yield '<p>No reflections match this export.</p>\n';
-      for (const [week, entries] of groups.inOrder()) {
-        yield `<section>\n${heading(meta, week)}`;
-        for (const piece of entries) yield piece;
-        yield '</section>\n';
-      }
-      yield '</body>\n</html>\n';
-    },
+    end: () => '</body>\n</html>\n',
   };
 }
 

@@ -13,6 +13,9 @@ function createJson(meta: ExportMeta): Formatter {
   const weeks = new Map<number, WeekHeading>();
   let first = true;
   return {
+    grouped: false,
+    group: () => '',
+    groupEnd: () => '',
     begin: () => {
       const header = {
         format: 'reading-circle/reflections',
@@ -47,9 +50,9 @@ function createJson(meta: ExportMeta): Formatter {
       first = false;
       return piece;
     },
-    *end(count) {
+    end(count) {
       const sorted = [...weeks.values()].sort((a, b) => a.week - b.week);
-      yield `${first ? '' : '\n'}  ],\n  "count": ${count},\n  "weeks": ${safeJson(sorted)}\n}\n`;
+      return `${first ? '' : '\n'}  ],\n  "count": ${count},\n  "weeks": ${safeJson(sorted)}\n}\n`;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { escapeMarkdownBlock, escapeMarkdownInline } from '../escape.js';
 import type { ExportEntry, ExportMeta, FormatInfo, Formatter } from '../types.js';
-import { countLabel, dayOf, describeScope, exportedAtLabel, WeekGroups } from './common.js';
+import { countLabel, dayOf, describeScope, exportedAtLabel } from './common.js';
 
 /**
  * Readable Markdown, grouped by plan week: the week's prompt as the heading, then each reflection signed
@@ -8,26 +8,25 @@ import { countLabel, dayOf, describeScope, exportedAtLabel, WeekGroups } from '.
  * so a viewer shows it literally: no headings, links, HTML or mentions come out of it.
  */
 function createMarkdown(meta: ExportMeta): Formatter {
-  const groups = new WeekGroups();
   return {
-    begin: () => '',
+    grouped: true,
+    begin(count) {
+      const where = meta.guildName === null ? '' : ` from ${escapeMarkdownInline(meta.guildName)}`;
+      return (
+        `# Reflections${where}\n\n` +
+        `*Exported ${exportedAtLabel(meta)}: ${countLabel(count)}; scope: ${escapeMarkdownInline(describeScope(meta.scope, meta.since))}` +
+        `${meta.pseudonymised ? '; authors pseudonymised' : ''}.*\n\n` +
+        (count === 0 ? 'No reflections match this export.\n' : '')
+      );
+    },
+    group: (week) => heading(meta, week),
+    groupEnd: () => '',
     entry(entry: ExportEntry) {
       const about = [`**${escapeMarkdownInline(entry.byline)}**`, dayOf(entry.createdAt)];
       if (entry.chapter !== null) about.push(escapeMarkdownInline(entry.chapter));
-      groups.add(entry, `${about.join(' · ')}\n\n${escapeMarkdownBlock(entry.text)}\n\n---\n\n`);
-      return '';
+      return `${about.join(' · ')}\n\n${escapeMarkdownBlock(entry.text)}\n\n---\n\n`;
     },
-    *end(count) {
-      const where = meta.guildName === null ? '' : ` from ${escapeMarkdownInline(meta.guildName)}`;
-      yield `# Reflections${where}\n\n`;
-      yield `*Exported ${exportedAtLabel(meta)}: ${countLabel(count)}; scope: ${escapeMarkdownInline(describeScope(meta.scope, meta.since))}` +
-        `${meta.pseudonymised ? '; authors pseudonymised' : ''}.*\n\n`;
-      if (count === 0) yield 'No reflections match this export.\n';
-      for (const [week, entries] of groups.inOrder()) {
-        yield heading(meta, week);
-        for (const piece of entries) yield piece;
-      }
-    },
+    end: () => '',
   };
 }
 
