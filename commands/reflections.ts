@@ -181,10 +181,12 @@ const hideButton: ComponentHandler = {
     }
     const outcome = await syncAfterChange(interaction, ctx, reflection);
     let authorTold = true;
+    // A member may be in several reading groups: name the server, so the DM makes sense on its own.
+    const server = interaction.guild?.name ? `the server **${escapeMarkdown(interaction.guild.name)}**` : 'a reading group you are in';
     try {
       await interaction.client.users.send(reflection.authorId, {
         content:
-          `A moderator of a reading group hid your reflection #${reflection.id}: it is no longer shown in the week’s thread and is left out of exports. ` +
+          `A moderator of ${server} hid your reflection #${reflection.id}: it is no longer shown in the week’s thread and is left out of exports. ` +
           'It is still yours: `/reflections show`, `edit`, `download` and `delete` work as before. If you think this was a mistake, please talk to a moderator.',
         allowedMentions: NO_MENTIONS,
       });

@@ -242,6 +242,7 @@ describe('reflections, end to end', () => {
     const dm = h.discord.directMessages('member').at(-1)!;
     expect(h.discord.directMessages('member')).toHaveLength(before + 1);
     expect(dm.content).toContain(`hid your reflection #${told.id}`);
+    expect(dm.content).toContain('the server **Reading Circle (local)**');
     for (const secret of [reporter.id, reporter.username, reporter.global_name!, h.discord.ids.moderator]) expect(dm.content).not.toContain(secret);
     expect(dm.content).not.toMatch(/<@|@everyone|@here/);
     const sent = h.discord.requestsMatching({ method: 'POST', path: `/channels/${dm.channel_id}/messages` }).at(-1)!;
