@@ -1,6 +1,6 @@
 import type { ChatInputCommand, ComponentHandler } from '../src/discord/command.js';
 import { serverCommand } from '../src/discord/builders.js';
-import { BOOK_PREFIX, renderBookView } from '../src/discord/book-reply.js';
+import { BOOK_PREFIX, cachedBookReply, renderBookView } from '../src/discord/book-reply.js';
 import { answer } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import { chapterView, pick } from '../src/book/views.js';
@@ -12,7 +12,7 @@ const chapterButton: ComponentHandler = {
   async button(interaction, [id = ''], ctx) {
     const chapter = ctx.book.chapter(id);
     if (!chapter) throw new UserFacingError('That chapter is no longer in the book dataset. `/book` lists the parts and `/part` their chapters.');
-    await answer(interaction, renderBookView(chapterView(ctx.book, chapter)), { ephemeral: true });
+    await answer(interaction, cachedBookReply(ctx.book, `chapter:${chapter.id}`, () => renderBookView(chapterView(ctx.book, chapter))), { ephemeral: true });
   },
 };
 
@@ -28,7 +28,7 @@ const chapter: ChatInputCommand = {
     const input = interaction.options.getString('chapter', true);
     const count = ctx.book.chapters().length;
     const found = pick(ctx.book.resolveChapter(input), 'chapter', input, (c) => ctx.book.chapterLabel(c), `Chapters are numbered 1–${count} in the order the review presents them; try a number or a contributor’s name.`);
-    await answer(interaction, renderBookView(chapterView(ctx.book, found)), { ephemeral: false });
+    await answer(interaction, cachedBookReply(ctx.book, `chapter:${found.id}`, () => renderBookView(chapterView(ctx.book, found))), { ephemeral: false });
   },
   async autocomplete(interaction, ctx) {
     await interaction.respond(ctx.book.completeChapter(interaction.options.getFocused()));

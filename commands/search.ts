@@ -1,9 +1,12 @@
 import type { ChatInputCommand } from '../src/discord/command.js';
 import { serverCommand } from '../src/discord/builders.js';
-import { renderBookView } from '../src/discord/book-reply.js';
+import { cachedBookReply, renderBookView } from '../src/discord/book-reply.js';
 import { answer } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import { nothingFound, searchView } from '../src/book/views.js';
+
+/** How many recent search replies are kept. */
+const SEARCH_REPLIES_KEPT = 500;
 
 const search: ChatInputCommand = {
   kind: 'chat-input',
@@ -15,9 +18,13 @@ const search: ChatInputCommand = {
   async execute(interaction, ctx) {
     // Discord enforces the option's 100-character limit; a payload beyond it (hardening fuzz) must not break the reply.
     const query = Array.from(interaction.options.getString('query', true).trim()).slice(0, 100).join('');
-    const hits = ctx.book.search(query, 5);
-    if (hits.length === 0) throw new UserFacingError(nothingFound(ctx.book, query));
-    await answer(interaction, renderBookView(searchView(ctx.book, query, hits)), { ephemeral: false });
+    // The dataset is fixed, so a query's reply is too: recent ones are kept (bounded), a miss is never cached.
+    const reply = cachedBookReply(ctx.book, `search:${query}`, () => {
+      const hits = ctx.book.search(query, 5);
+      if (hits.length === 0) throw new UserFacingError(nothingFound(ctx.book, query));
+      return renderBookView(searchView(ctx.book, query, hits));
+    }, SEARCH_REPLIES_KEPT);
+    await answer(interaction, reply, { ephemeral: false });
   },
 };
 

@@ -37,7 +37,7 @@ describe('book views', () => {
       expect(embeds[0]?.footer?.text).toMatch(/^Source: 000_ca59435536f5b40c\.txt/);
       expect(components.length).toBeLessThanOrEqual(5);
       for (const row of components) {
-        const buttons = row.toJSON().components;
+        const buttons = row.components;
         expect(buttons.length).toBeLessThanOrEqual(5);
         for (const button of buttons) {
           expect('label' in button && (button.label ?? '').length).toBeLessThanOrEqual(80);
@@ -53,7 +53,7 @@ describe('book views', () => {
     expect(links.map((l) => `${l.kind}:${l.id}`)).toEqual(['person:muriel-dimen', 'person:asaf-rolef-ben-shahar', 'part:part-4', 'book:book']);
     expect(personView(book, book.person('muriel-dimen')!).links.flat().map((l) => l.id)).toContain('chapter-10');
     expect(partView(book, book.part('part-4')!).links.flat().map((l) => l.id)).toEqual(['chapter-10', 'chapter-11', 'book']);
-    const ids = renderBookView(chapterView(book, chapter)).components.flatMap((row) => row.toJSON().components.map((b) => ('custom_id' in b ? b.custom_id : '')));
+    const ids = renderBookView(chapterView(book, chapter)).components.flatMap((row) => row.components.map((b) => b.custom_id));
     expect(ids).toEqual([`${BOOK_PREFIX.person}:muriel-dimen`, `${BOOK_PREFIX.person}:asaf-rolef-ben-shahar`, `${BOOK_PREFIX.part}:part-4`, `${BOOK_PREFIX.book}:book`]);
   });
 
