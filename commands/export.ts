@@ -69,6 +69,14 @@ export function batches(files: ExportFile[], uploadLimit: number): ExportFile[][
   return out;
 }
 
+/** A split export whose manifest would no longer fit one upload: stopped before more parts go out. */
+class TooManyParts extends Error {}
+
+/**
+ * Streams the export to the moderator: above the upload limit, parts go out as they are cut, a few per
+ * ephemeral message (at most 10 files and one request's worth of bytes each; only those are held), and the
+ * summary with the manifest comes last. A file within the limit goes out whole with the summary.
+ */
 async function exportReflections(interaction: ChatInputCommandInteraction<InGuild>, ctx: AppContext): Promise<void> {
   const format = formatOf(interaction);
   const scope = ctx.exports.parseScope(scopeInput(interaction));
@@ -81,51 +89,87 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
     pseudonymise: interaction.options.getBoolean('pseudonymise') === true,
   });
   const uploadLimit = interaction.attachmentSizeLimit > 0 ? interaction.attachmentSizeLimit : DEFAULT_UPLOAD_LIMIT;
-  const produced = await ctx.exports.produce(plan, uploadLimit);
-  const { files, manifest } = produced.split;
-  const logId = ctx.exports.recordAllowed(plan, produced, files.length);
-  if (manifest && manifest.data.length > uploadLimit) {
-    ctx.exports.recordFailed(plan, logId, 'too many parts for the upload limit');
-    throw new UserFacingError(
-      `This export needs ${files.length} parts at this server’s upload limit (${size(uploadLimit)}), more than I can list in one manifest. ` +
-        'Please narrow it (`week`, `from`/`to`, `chapter`) or ask the server’s operator for `npm run export`.',
+  const cap = Math.max(uploadLimit, REQUEST_BYTES);
+
+  let messagesSent = 0;
+  const send = async (files: ExportFile[], content: string) => {
+    const attachments = files.map((file) => ({ attachment: file.data, name: file.name }));
+    if (messagesSent === 0) {
+      await interaction.editReply({ content: fitContent(content), files: attachments, allowedMentions: NO_MENTIONS });
+    } else {
+      await interaction.followUp({ content: fitContent(content), files: attachments, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+    }
+    messagesSent += 1;
+  };
+  let batch: ExportFile[] = [];
+  let batchBytes = 0;
+  const sendBatch = async () => {
+    const files = batch;
+    batch = [];
+    batchBytes = 0;
+    const range = files.length === 1 ? `Part ${partNumber(files[0]!)}` : `Parts ${partNumber(files[0]!)}–${partNumber(files.at(-1)!)}`;
+    await send(
+      files,
+      messagesSent === 0
+        ? `Exporting: this export is larger than the upload limit here (${size(uploadLimit)}), so it comes in numbered parts, a few per message. ` +
+            `${range} below; the summary and the manifest (each part’s checksum and the command to join them) come last.`
+        : `${range} of the export.`,
     );
+  };
+
+  let produced;
+  try {
+    produced = await ctx.exports.stream(plan, uploadLimit, async (part, _index, splitter) => {
+      if (splitter.projectedManifestBytes() > uploadLimit) throw new TooManyParts();
+      if (batch.length > 0 && (batch.length >= FILES_PER_MESSAGE || batchBytes + part.data.length > cap)) await sendBatch();
+      batch.push(part);
+      batchBytes += part.data.length;
+    });
+  } catch (error) {
+    const tooMany = error instanceof TooManyParts;
+    ctx.exports.recordAborted(plan, tooMany ? 'too many parts for the upload limit' : error instanceof Error ? truncate(error.message, 200) : 'failed', messagesSent);
+    if (tooMany) {
+      throw new UserFacingError(
+        `This export needs more parts at this server’s upload limit (${size(uploadLimit)}) than I can list in one manifest, so I stopped it. ` +
+          'Please narrow it (`week`, `from`/`to`, `chapter`) or ask the server’s operator for `npm run export`.',
+      );
+    }
+    throw error;
   }
 
+  const { single, manifest, parts } = produced.split;
+  const logId = ctx.exports.recordAllowed(plan, produced, parts);
   const lines = [
     `**${produced.count === 1 ? '1 reflection' : `${produced.count} reflections`}** exported as ${FORMAT_LABELS[format]} (${size(produced.bytes)}).`,
     `Scope: ${describeScope(scope, plan.since)}${plan.pseudonymise ? '; authors pseudonymised' : ''}.`,
     `SHA-256 \`${produced.sha256}\` · logged in \`/export log\`.`,
   ];
   if (produced.count === 0) lines.push('No reflections match: the file is there for your records, with nothing in it.');
-  const messages = batches(manifest ? [manifest, ...files] : files, uploadLimit);
   if (manifest) {
     lines.push(
-      `It is larger than the upload limit here (${size(uploadLimit)}), so it comes in ${files.length} numbered parts plus a manifest` +
-        `${messages.length > 1 ? `, over ${messages.length} messages` : ''}. Join the parts in order to get the whole file ` +
-        '(the manifest gives the command and each part’s checksum); nothing is left out.',
+      `It is larger than the upload limit here (${size(uploadLimit)}), so it came in ${parts} numbered parts plus this manifest. ` +
+        'Join the parts in order to get the whole file (the manifest gives the command and each part’s checksum); nothing is left out.',
     );
   }
   lines.push('Private reflections are never exported; anonymous ones carry no author.');
 
   try {
-    for (const [index, batch] of messages.entries()) {
-      const attachments = batch.map((file) => ({ attachment: file.data, name: file.name }));
-      if (index === 0) {
-        await interaction.editReply({ content: fitContent(lines.join('\n')), files: attachments, allowedMentions: NO_MENTIONS });
-      } else {
-        await interaction.followUp({
-          content: `Part ${index + 1} of ${messages.length} of the export.`,
-          files: attachments,
-          flags: MessageFlags.Ephemeral,
-          allowedMentions: NO_MENTIONS,
-        });
-      }
+    if (single) {
+      await send([single], lines.join('\n'));
+    } else if (manifest) {
+      // The manifest goes last, with the last parts when they fit in the same message.
+      if (batch.length > 0 && (batch.length >= FILES_PER_MESSAGE || batchBytes + manifest.data.length > cap)) await sendBatch();
+      await send([...batch, manifest], lines.join('\n'));
+      batch = [];
     }
   } catch (error) {
     ctx.exports.recordFailed(plan, logId, error instanceof Error ? truncate(error.message, 200) : 'delivery failed');
     throw error;
   }
+}
+
+function partNumber(file: ExportFile): string {
+  return /\.part(\d+)$/.exec(file.name)?.[1]?.replace(/^0+(?=\d)/, '') ?? '?';
 }
 
 function describeActor(entry: ExportLogEntry): string {

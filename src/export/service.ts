@@ -7,7 +7,7 @@ import { describeScope } from './formats/common.js';
 import { formats } from './formats/index.js';
 import type { ExportActor, ExportLogEntry, ExportLogRepo } from './log-repo.js';
 import { generateExport, type ExportSink, type GeneratedExport } from './pipeline.js';
-import { splitExport, type SplitExport } from './split.js';
+import { PartSplitter, splitExport, type ExportFile, type SplitExport, type StreamedSplit } from './split.js';
 import { EVERYTHING, type ExportFormat, type ExportScope, type ExportSource } from './types.js';
 
 /** How chapters are named and found (the book service provides it; without a book, ids stand as they are). */
@@ -51,6 +51,10 @@ export interface ProducedExport extends GeneratedExport {
   split: SplitExport;
 }
 
+export interface StreamedExport extends GeneratedExport {
+  split: StreamedSplit;
+}
+
 export interface ExportService {
   /** Checks what a moderator typed; throws a UserFacingError with a kind message for bad input. */
   parseScope(input: ScopeInput): ExportScope;
@@ -58,8 +62,15 @@ export interface ExportService {
   generate(plan: ExportPlan, sink: ExportSink): Promise<GeneratedExport>;
   /** Generates in memory and splits above the upload limit (bytes). */
   produce(plan: ExportPlan, uploadLimit: number): Promise<ProducedExport>;
+  /**
+   * Generates and splits as it goes: each part above the upload limit is handed to `onPart` (awaited) as soon
+   * as it is complete, so only about one part is ever held. A file within the limit comes back whole.
+   */
+  stream(plan: ExportPlan, uploadLimit: number, onPart: (part: ExportFile, index: number, splitter: PartSplitter) => void | Promise<void>): Promise<StreamedExport>;
   /** Logs an allowed export and moves the since-last cursor to its instant; returns the log id. */
   recordAllowed(plan: ExportPlan, result: GeneratedExport, parts: number): number;
+  /** An export stopped before it was complete (nothing was logged for it yet, the cursor did not move). */
+  recordAborted(plan: ExportPlan, reason: string, parts: number): number;
   /** The file could not be delivered: the log says so and the cursor goes back. */
   recordFailed(plan: ExportPlan, logId: number, reason: string): void;
   /** Logs an export refused before anything was read (no permission). */
@@ -177,6 +188,32 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
       });
       const data = Buffer.concat(chunks);
       return { ...result, split: await splitExport(plan.fileName, data, uploadLimit, result.count, result.sha256) };
+    },
+
+    async stream(plan, uploadLimit, onPart) {
+      const splitter: PartSplitter = new PartSplitter(plan.fileName, uploadLimit, (part, index) => onPart(part, index, splitter));
+      const result = await generate(plan, (chunk) => splitter.push(chunk));
+      return { ...result, split: await splitter.finish(result.count, result.sha256, result.bytes) };
+    },
+
+    recordAborted(plan, reason, parts) {
+      const id = logRepo.append({
+        guildId: plan.guildId,
+        actor: plan.actor,
+        at: plan.snapshot,
+        outcome: 'failed',
+        reason,
+        format: plan.format,
+        scope: plan.scope,
+        since: plan.since,
+        pseudonymised: plan.pseudonymise,
+        count: null,
+        bytes: null,
+        parts,
+        sha256: null,
+      });
+      log.warn({ guildId: plan.guildId, logId: id, reason, parts }, 'export stopped before it was complete');
+      return id;
     },
 
     recordAllowed(plan, result, parts) {

@@ -86,3 +86,108 @@ export async function splitExport(fileName: string, data: Buffer, limit: number,
 export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
+
+/** Hashing a whole part at once blocks for tens of milliseconds at Discord's limits: this many bytes per turn. */
+const HASH_SLICE = 1024 * 1024;
+
+async function sha256InSlices(data: Buffer): Promise<string> {
+  const hash = createHash('sha256');
+  for (let start = 0; start < data.length; start += HASH_SLICE) {
+    if (start > 0) await nextTurn();
+    hash.update(data.subarray(start, start + HASH_SLICE));
+  }
+  return hash.digest('hex');
+}
+
+export interface StreamedSplit {
+  /** The whole file, when it fit in one upload (nothing was handed to `onPart`). */
+  single: ExportFile | null;
+  /** The manifest, when the file went out in parts. */
+  manifest: ExportFile | null;
+  /** How many files the export took: 1, or the number of parts. */
+  parts: number;
+}
+
+/**
+ * The streaming form of `splitExport`, for a file written a chunk at a time: it cuts the same parts at the
+ * same places (a part is cut only once more bytes than the limit are waiting, so the last part is whatever
+ * remains) and hands each to `onPart` as soon as it is complete, awaiting it, so at most one part and one
+ * chunk are held. A file that never exceeds the limit comes back whole from `finish`, with no manifest.
+ * Part names are numbered with at least two digits (`.part01` … `.part99`, then `.part100`).
+ */
+export class PartSplitter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private readonly parts: { name: string; bytes: number; sha256: string }[] = [];
+  private readonly limit: number;
+
+  constructor(
+    private readonly fileName: string,
+    limit: number,
+    private readonly onPart: (part: ExportFile, index: number) => void | Promise<void>,
+  ) {
+    this.limit = Math.max(1, Math.floor(limit));
+  }
+
+  /** How many parts have been handed on so far. */
+  get partsSent(): number {
+    return this.parts.length;
+  }
+
+  async push(chunk: Buffer): Promise<void> {
+    if (chunk.length === 0) return;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    while (this.pendingBytes > this.limit) {
+      const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+      const end = cutPoint(data, 0, this.limit);
+      // The rest is copied out so the part's buffer can be released once it is sent.
+      const rest = Buffer.from(data.subarray(end));
+      this.pending = rest.length > 0 ? [rest] : [];
+      this.pendingBytes = rest.length;
+      await this.emit(data.subarray(0, end));
+    }
+  }
+
+  async finish(count: number, wholeSha256: string, wholeBytes: number): Promise<StreamedSplit> {
+    const rest = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.parts.length === 0) return { single: { name: this.fileName, data: rest }, manifest: null, parts: 1 };
+    if (rest.length > 0) await this.emit(rest);
+    return { single: null, manifest: this.manifest(count, wholeSha256, wholeBytes), parts: this.parts.length };
+  }
+
+  /** The manifest's size if the file ended after the parts sent so far (compact form): to stop early when it cannot fit. */
+  projectedManifestBytes(): number {
+    return Buffer.byteLength(`${JSON.stringify(this.manifestOf(0, '0'.repeat(64), Number.MAX_SAFE_INTEGER))}\n`);
+  }
+
+  private async emit(data: Buffer): Promise<void> {
+    const index = this.parts.length;
+    const name = partName(this.fileName, index, index + 1);
+    this.parts.push({ name, bytes: data.length, sha256: await sha256InSlices(data) });
+    await this.onPart({ name, data }, index);
+  }
+
+  private manifestOf(count: number, sha: string, bytes: number): PartManifest {
+    const names = this.parts.map((p) => p.name);
+    return {
+      format: 'reading-circle/export-parts',
+      version: 1,
+      file: this.fileName,
+      bytes,
+      sha256: sha,
+      count,
+      parts: this.parts.map((p) => ({ ...p })),
+      join: `cat ${names.join(' ')} > ${this.fileName}   (Windows: copy /b ${names.join('+')} ${this.fileName})`,
+    };
+  }
+
+  private manifest(count: number, sha: string, bytes: number): ExportFile {
+    const manifest = this.manifestOf(count, sha, bytes);
+    let text = `${JSON.stringify(manifest, null, 2)}\n`;
+    if (Buffer.byteLength(text) > this.limit) text = `${JSON.stringify(manifest)}\n`;
+    return { name: `${this.fileName}.manifest.json`, data: Buffer.from(text, 'utf8') };
+  }
+}
