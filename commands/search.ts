@@ -1,6 +1,6 @@
 import type { ChatInputCommand } from '../src/discord/command.js';
 import { serverCommand } from '../src/discord/builders.js';
-import { cachedBookReply, renderBookView } from '../src/discord/book-reply.js';
+import { cachedForBook, renderBookView } from '../src/discord/book-reply.js';
 import { answer } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import { nothingFound, searchView } from '../src/book/views.js';
@@ -18,12 +18,13 @@ const search: ChatInputCommand = {
   async execute(interaction, ctx) {
     // Discord enforces the option's 100-character limit; a payload beyond it (hardening fuzz) must not break the reply.
     const query = Array.from(interaction.options.getString('query', true).trim()).slice(0, 100).join('');
-    // The dataset is fixed, so a query's reply is too: recent ones are kept (bounded), a miss is never cached.
-    const reply = cachedBookReply(ctx.book, `search:${query}`, () => {
+    // The dataset is fixed, so a query's reply is too, and so is its "nothing matches" with its spelling
+    // suggestions (the slow part): recent ones are kept, at most SEARCH_REPLIES_KEPT.
+    const reply = cachedForBook(ctx.book, `search:${query}`, () => {
       const hits = ctx.book.search(query, 5);
-      if (hits.length === 0) throw new UserFacingError(nothingFound(ctx.book, query));
-      return renderBookView(searchView(ctx.book, query, hits));
+      return hits.length === 0 ? { refusal: nothingFound(ctx.book, query) } : renderBookView(searchView(ctx.book, query, hits));
     }, SEARCH_REPLIES_KEPT);
+    if ('refusal' in reply) throw new UserFacingError(reply.refusal);
     await answer(interaction, reply, { ephemeral: false });
   },
 };

@@ -63,6 +63,8 @@ export class SearchIndex {
       const limit = token.length <= 5 ? 1 : 2;
       let best: { word: string; distance: number } | undefined;
       for (const word of this.vocabulary) {
+        // The distance is at least the difference in length: most words need no full comparison.
+        if (Math.abs(word.length - token.length) > limit) continue;
         const distance = levenshtein(token, word);
         if (distance <= limit && (!best || distance < best.distance)) best = { word, distance };
       }

@@ -48,25 +48,29 @@ export function renderBookView(view: BookView): { embeds: APIEmbed[]; components
 
 export type BookReply = ReturnType<typeof renderBookView>;
 
-const replies = new WeakMap<object, Map<string, BookReply>>();
+const replies = new WeakMap<object, Map<string, unknown>>();
 
 /**
- * The rendered reply for `key`, built once per dataset: the dataset never changes while the bot runs, so the
- * same chapter or the same search always renders the same message. discord.js copies a payload when it sends
- * it, so sharing one is safe. `max` bounds the cache (least recently used first out) where keys are
- * open-ended, as search queries are; a dataset's own records are few, so views of them need no bound.
+ * What `build` makes for `key`, built once per dataset: the dataset never changes while the bot runs, so the
+ * same chapter or the same search always renders the same message (or the same kind refusal). discord.js
+ * copies a payload when it sends it, so sharing one is safe. `max` bounds the cache (least recently used
+ * first out) where keys are open-ended, as search queries are; a dataset's own records are few, so views of
+ * them need no bound. A build that throws is not kept.
  */
-export function cachedBookReply(book: object, key: string, build: () => BookReply, max = Number.POSITIVE_INFINITY): BookReply {
+export function cachedForBook<T>(book: object, key: string, build: () => T, max = Number.POSITIVE_INFINITY): T {
   let cache = replies.get(book);
-  if (!cache) replies.set(book, (cache = new Map<string, BookReply>()));
-  const hit = cache.get(key);
-  if (hit) {
+  if (!cache) replies.set(book, (cache = new Map<string, unknown>()));
+  if (cache.has(key)) {
+    const hit = cache.get(key) as T;
     cache.delete(key);
     cache.set(key, hit);
     return hit;
   }
-  const reply = build();
-  cache.set(key, reply);
+  const value = build();
+  cache.set(key, value);
   if (cache.size > max) cache.delete(cache.keys().next().value as string);
-  return reply;
+  return value;
 }
+
+/** A rendered book reply, built once per dataset and key (see `cachedForBook`). */
+export const cachedBookReply = (book: object, key: string, build: () => BookReply, max?: number): BookReply => cachedForBook(book, key, build, max);
