@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ExportRequest } from '../../src/export/service.js';
+import { PartSplitter, splitExport } from '../../src/export/split.js';
+import { EVERYTHING, type ExportFormat } from '../../src/export/types.js';
+import { join, useTempDir } from '../helpers/tmp.js';
+import { ALICE, BOB, GUILD } from './reflections-helpers.js';
+import { makeExportService } from './export-helpers.js';
+
+const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const tempDir = useTempDir();
+
+function request(format: ExportFormat): ExportRequest {
+  return { guildId: GUILD, guildName: 'Circle', actor: { kind: 'member', id: ALICE, label: null }, format, scope: { ...EVERYTHING }, pseudonymise: false };
+}
+
+/** A few thousand reflections on a database file (so the export reads through its own snapshot connection). */
+function seeded(rows: number, chunkSize: number) {
+  const env = makeExportService({ path: join(tempDir(), 'bot.sqlite'), chunkSize });
+  env.db.transaction(() => {
+    for (let i = 0; i < rows; i += 1) {
+      env.write(i % 2 ? ALICE : BOB, `reflection ${i}: ${'a thought that stays with me, '.repeat(1 + (i % 7))}`, { visibility: i % 3 ? 'shared' : 'anonymous', week: i % 4 ? 1 + (i % 5) : null });
+    }
+  })();
+  env.clock.advance(1000);
+  return env;
+}
+
+describe('streaming an export in parts', () => {
+  it('the streaming splitter cuts exactly where the whole-file splitter does', async () => {
+    const lines = Array.from({ length: 400 }, (_, i) => `${i},reflection ${'🌱'.repeat(i % 9)} ${'x'.repeat(i % 37)}\r\n`);
+    const whole = Buffer.from(lines.join(''));
+    // Limits that give fewer than 100 parts: from the 100th on, streamed part names are numbered .part100 … (the whole-file splitter pads all to three digits).
+    for (const limit of [400, 700, 1000, whole.length - 1, whole.length]) {
+      expect(Math.ceil(whole.length / limit)).toBeLessThan(90);
+      const expected = await splitExport('f.csv', whole, limit, 400, sha(whole));
+      const parts: Buffer[] = [];
+      const splitter = new PartSplitter('f.csv', limit, (part) => {
+        parts.push(part.data);
+      });
+      // Fed in uneven chunks, as the pipeline does.
+      for (let at = 0, step = 1; at < whole.length; at += step, step = (step * 7) % 997) await splitter.push(whole.subarray(at, at + step));
+      const result = await splitter.finish(400, sha(whole), whole.length);
+      if (expected.manifest === null) {
+        expect(result.single?.data.equals(whole)).toBe(true);
+        expect(parts).toEqual([]);
+      } else {
+        expect(parts.map((p) => p.toString('hex'))).toEqual(expected.files.map((f) => f.data.toString('hex')));
+        expect(JSON.parse(result.manifest!.data.toString())).toEqual(JSON.parse(expected.manifest.data.toString()));
+      }
+    }
+  });
+
+  it('hands parts on while the export is still being read, and they concatenate to the same file generate writes', async () => {
+    const env = seeded(3000, 100);
+    const plan = env.exports.plan(request('markdown'));
+    const whole: Buffer[] = [];
+    const direct = await env.exports.generate(plan, (chunk) => {
+      whole.push(chunk);
+    });
+    const file = Buffer.concat(whole);
+
+    let readsAtFirstPart: number | null = null;
+    let readCount = 0;
+    const original = env.service.openExportSnapshot.bind(env.service);
+    env.service.openExportSnapshot = () => {
+      const snapshot = original();
+      return { ...snapshot, listExportable: (g, f) => ((readCount += 1), snapshot.listExportable(g, f)) };
+    };
+    const parts: Buffer[] = [];
+    const streamed = await env.exports.stream(plan, 16 * 1024, (part) => {
+      readsAtFirstPart ??= readCount;
+      parts.push(part.data);
+    });
+    expect(streamed.sha256).toBe(direct.sha256);
+    expect(streamed.count).toBe(3000);
+    expect(parts.length).toBeGreaterThan(5);
+    expect(Buffer.concat(parts).equals(file)).toBe(true);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(16 * 1024);
+    const manifest = JSON.parse(streamed.split.manifest!.data.toString('utf8'));
+    expect(manifest).toMatchObject({ bytes: file.length, sha256: sha(file), count: 3000 });
+    expect(manifest.parts.map((p: { sha256: string }) => p.sha256)).toEqual(parts.map(sha));
+    // The first part went out long before the last rows were read: nothing waits for the whole file.
+    expect(readsAtFirstPart).not.toBeNull();
+    expect(readsAtFirstPart!).toBeLessThan(readCount / 2);
+  });
+
+  it('yields to the event loop between chunks: a timer set during the export fires before it ends, again and again', async () => {
+    const env = seeded(3000, 100);
+    const plan = env.exports.plan(request('csv'));
+    let chunks = 0;
+    let ticks = 0;
+    let tickChunks: number[] = [];
+    const tick = () => {
+      ticks += 1;
+      tickChunks.push(chunks);
+      if (!done) setImmediate(tick);
+    };
+    let done = false;
+    setImmediate(tick);
+    const result = await env.exports.generate(plan, () => {
+      chunks += 1;
+    });
+    done = true;
+    expect(result.count).toBe(3000);
+    expect(chunks).toBeGreaterThanOrEqual(30);
+    // Serviced between chunks, not only before the first or after the last.
+    tickChunks = [...new Set(tickChunks)];
+    expect(tickChunks.filter((c) => c > 0 && c < chunks).length).toBeGreaterThan(chunks / 2);
+    expect(ticks).toBeGreaterThan(chunks / 2);
+  });
+});
