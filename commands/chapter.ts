@@ -1,6 +1,6 @@
 import type { ChatInputCommand, ComponentHandler } from '../src/discord/command.js';
 import { serverCommand } from '../src/discord/builders.js';
-import { BOOK_PREFIX, cachedBookReply, renderBookView } from '../src/discord/book-reply.js';
+import { BOOK_PREFIX, cachedBookReply, cachedForBook, renderBookView } from '../src/discord/book-reply.js';
 import { answer } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import { chapterView, pick } from '../src/book/views.js';
@@ -16,6 +16,9 @@ const chapterButton: ComponentHandler = {
   },
 };
 
+/** How many recent /chapter inputs keep their resolution. */
+const CHAPTER_INPUTS_KEPT = 500;
+
 const chapter: ChatInputCommand = {
   kind: 'chat-input',
   data: serverCommand('chapter', 'A chapter: number, part, contributors, what it is about, pages cited')
@@ -26,8 +29,18 @@ const chapter: ChatInputCommand = {
   components: [chapterButton],
   async execute(interaction, ctx) {
     const input = interaction.options.getString('chapter', true);
-    const count = ctx.book.chapters().length;
-    const found = pick(ctx.book.resolveChapter(input), 'chapter', input, (c) => ctx.book.chapterLabel(c), `Chapters are numbered 1–${count} in the order the review presents them; try a number or a contributor’s name.`);
+    // What an input resolves to (a chapter, or a kind "which one?") is fixed with the dataset: recent inputs are kept.
+    const resolved = cachedForBook(ctx.book, `chapter-input:${input}`, () => {
+      const count = ctx.book.chapters().length;
+      try {
+        return { chapter: pick(ctx.book.resolveChapter(input), 'chapter', input, (c) => ctx.book.chapterLabel(c), `Chapters are numbered 1–${count} in the order the review presents them; try a number or a contributor’s name.`) };
+      } catch (error) {
+        if (error instanceof UserFacingError) return { refusal: error.message };
+        throw error;
+      }
+    }, CHAPTER_INPUTS_KEPT);
+    if ('refusal' in resolved) throw new UserFacingError(resolved.refusal);
+    const found = resolved.chapter;
     await answer(interaction, cachedBookReply(ctx.book, `chapter:${found.id}`, () => renderBookView(chapterView(ctx.book, found))), { ephemeral: false });
   },
   async autocomplete(interaction, ctx) {
