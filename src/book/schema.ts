@@ -125,6 +125,8 @@ export const BookInfoSchema = z.strictObject({
   structure: text.optional(),
   audiences: z.array(text).optional(),
   purpose: text.optional(),
+  /** The review's summary of the book's starting point: failure, rupture and repair, and the hurt therapists carry alone. */
+  framing: z.strictObject({ text, source: SourceSchema }).optional(),
   titleReason: z.strictObject({ text, source: SourceSchema }).optional(),
   goals: z.strictObject({ text, source: SourceSchema }).optional(),
   contentWarning: z.strictObject({ text, by: id, source: SourceSchema }).optional(),

@@ -148,6 +148,7 @@ export function createBookService(book: Book): BookService {
     `${info.counts.parts} parts, ${info.counts.chapters} chapters, ${info.counts.contributors} contributors.`,
     info.structure ?? '',
     info.description,
+    info.framing?.text ?? '',
     info.audiences ? `Edited with ${info.audiences.length} audiences in mind: ${list(info.audiences)}.` : '',
     info.purpose ?? '',
     info.titleReason ? `Why the title: ${info.titleReason.text}${info.titleReason.source.page ? ` (${info.titleReason.source.page})` : ''}` : '',
@@ -160,6 +161,8 @@ export function createBookService(book: Book): BookService {
     'Publisher and publication year: not in the dataset.',
   ];
   add({ id: info.id, kind: 'book', label: `${info.title} (the book)`, text: bookFacts.filter(Boolean).join(' ') }, info.source);
+  // Its own record too, so a citation or a search hit can point at exactly this passage.
+  if (info.framing) add({ id: `${info.id}-framing`, kind: 'book', label: 'How the book sets the stage (the review’s summary)', text: info.framing.text }, info.framing.source);
 
   book.questions.forEach((q) => {
     const guiding = book.questions.filter((x) => x.kind === 'guiding');

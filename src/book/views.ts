@@ -68,6 +68,7 @@ export function bookView(service: BookService): BookView {
   const contribution = service.questions('contribution');
   if (info.purpose) fields.push({ name: 'Purpose', value: info.purpose });
   else if (contribution.length > 0) fields.push({ name: 'Purpose', value: contribution.map((q) => q.context ?? q.text).join('\n') });
+  if (info.framing) fields.push({ name: 'Where the book starts', value: info.framing.text });
   if (info.titleReason) fields.push({ name: 'Why the title', value: `${info.titleReason.text}${info.titleReason.source.page ? ` (${info.titleReason.source.page})` : ''}` });
   if (info.goals) fields.push({ name: 'A goal', value: info.goals.text });
   if (info.contentWarning) fields.push({ name: 'Content note', value: info.contentWarning.text });

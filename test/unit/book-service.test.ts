@@ -143,13 +143,20 @@ describe('records and search', () => {
   it('has one record per dataset record, with unique ids and a source each', () => {
     const records = book.records();
     const data = book.book;
-    expect(records).toHaveLength(1 + data.questions.length + data.parts.length + data.chapters.length + data.people.length + data.quotations.length + data.citations.length);
+    const bookRecords = data.book.framing ? 2 : 1; // the book, and its framing passage on its own
+    expect(records).toHaveLength(bookRecords + data.questions.length + data.parts.length + data.chapters.length + data.people.length + data.quotations.length + data.citations.length);
     expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
     for (const record of records) expect(record.source).toMatch(/^000_ca59435536f5b40c\.txt/);
     const chapter = records.find((r) => r.id === 'chapter-5');
     expect(chapter).toMatchObject({ kind: 'chapter', label: 'Chapter 5 (Matthias Wenke), Part II', page: 'p. 35', source: '000_ca59435536f5b40c.txt, p. 35' });
     expect(chapter?.text).toContain('number inferred from the order in which the review presents the chapters');
     expect(chapter?.text).toContain('Title: not in the dataset');
+  });
+
+  it('finds the book’s starting point (rupture and repair, the hurt carried alone) as its own record', () => {
+    const hits = book.search('rupture repair').map((hit) => hit.record.id);
+    expect(hits[0]).toBe('book-framing');
+    expect(book.records().find((r) => r.id === 'book-framing')?.text).toContain('carry it, secretly and shamefully, for a long, long time');
   });
 
   it.each([
