@@ -160,8 +160,10 @@ async function exportUnderLoad(bot: Side, dbPath: string): Promise<UnderLoad> {
   let done = false;
   // Capped: an export that never completes is reported as such (time = the cap) instead of holding the bench.
   let finished = true;
-  const settled = handle
-    .settled({ quietMs: 1_500, timeoutMs: 120_000 })
+  // Done when the summary (sent last, after every part) arrives. Not settled(): that waits for the whole local
+  // Discord to go quiet, which never happens while the /chapter loop below runs, so every export read as unfinished.
+  const settled = bot.discord
+    .waitFor(() => handle.messages().some((m) => /\*\*[\d,]+ reflections?\*\* exported/.test(m.content)) || undefined, { timeoutMs: 120_000, what: 'the export summary' })
     .catch(() => (finished = false))
     .finally(() => (done = true));
   const during: number[] = [];

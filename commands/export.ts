@@ -6,7 +6,7 @@ import { NO_MENTIONS } from '../src/discord/replies.js';
 import { describeScope } from '../src/export/formats/common.js';
 import type { ExportLogEntry } from '../src/export/log-repo.js';
 import type { ExportService, ScopeInput } from '../src/export/service.js';
-import type { ExportFile } from '../src/export/split.js';
+import type { ExportFile, PartSplitter } from '../src/export/split.js';
 import { EVERYTHING, EXPORT_FORMATS, type ExportFormat, type ExportScope } from '../src/export/types.js';
 import type { AppContext } from '../src/context.js';
 import { UserFacingError } from '../src/errors.js';
@@ -103,6 +103,7 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
   };
   let batch: ExportFile[] = [];
   let batchBytes = 0;
+  let splitter: PartSplitter | null = null;
   const sendBatch = async () => {
     const files = batch;
     batch = [];
@@ -115,12 +116,15 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
             `${range} below; the summary and the manifest (each part’s checksum and the command to join them) come last.`
         : `${range} of the export.`,
     );
+    // Uploaded: their memory goes to the next parts.
+    for (const file of files) splitter?.release(file);
   };
 
   let produced;
   try {
-    produced = await ctx.exports.stream(plan, uploadLimit, async (part, _index, splitter) => {
-      if (splitter.projectedManifestBytes() > uploadLimit) throw new TooManyParts();
+    produced = await ctx.exports.stream(plan, uploadLimit, async (part, _index, parts) => {
+      splitter = parts;
+      if (parts.projectedManifestBytes() > uploadLimit) throw new TooManyParts();
       if (batch.length > 0 && (batch.length >= FILES_PER_MESSAGE || batchBytes + part.data.length > cap)) await sendBatch();
       batch.push(part);
       batchBytes += part.data.length;

@@ -27,6 +27,7 @@ import { wireGuildPresence } from './discord/reflection-posts.js';
 import { chaptersFromBook } from './export/chapters.js';
 import { createExportLogRepo } from './export/log-repo.js';
 import { createExportService } from './export/service.js';
+import { withReaderThread } from './export/reader-thread.js';
 import { createPlanCatalog } from './prompts/plans.js';
 import { createPromptService } from './prompts/service.js';
 import { createLeaseRepo, holdLease, type HeldLease, type Timers } from './prompts/lease.js';
@@ -79,7 +80,8 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     plans: createPlanCatalog(book),
   });
   const exports = createExportService({
-    source: reflections,
+    // Each export reads (SQLite, decryption) on a worker thread of its own: members' commands are not queued behind it.
+    source: withReaderThread(reflections, options.config),
     weeks: weeksOfContext,
     chapters: chaptersFromBook(book),
     logRepo: createExportLogRepo(db),

@@ -30,8 +30,17 @@ export interface GeneratedExport {
 }
 
 export const DEFAULT_CHUNK_SIZE = 500;
+/**
+ * Without a fixed chunk size, each chunk is sized to take about this long (read, decrypt, format, hash), so
+ * no synchronous slice comes near the 50 ms a member would notice, on a slow or busy machine too.
+ */
+const SLICE_TARGET_MS = 8;
+const MIN_CHUNK = 25;
+const MAX_CHUNK = 2000;
+const FIRST_ADAPTIVE_CHUNK = 100;
+const SCRATCH_BYTES = 1024 * 1024;
 /** Rows per statement while counting a grouped export (no text, nothing decrypted, so a larger chunk stays short). */
-const META_CHUNK_FACTOR = 4;
+const META_CHUNK_FACTOR = 2;
 
 /** The filter handed to the store (the pipeline re-checks every rule on each row, see `project`). */
 export function storeFilter(scope: ExportScope, since: string | null): Omit<ExportableFilter, 'afterId' | 'limit'> {
@@ -56,7 +65,14 @@ export function storeFilter(scope: ExportScope, since: string | null): Omit<Expo
  * id order, then each week's rows in id order. Both passes read the same snapshot when the store offers one.
  */
 export async function generateExport(options: GenerateOptions, sink: ExportSink): Promise<GeneratedExport> {
-  const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  const fixedChunk = options.chunkSize !== undefined ? Math.max(1, options.chunkSize) : null;
+  let chunkSize = fixedChunk ?? FIRST_ADAPTIVE_CHUNK;
+  /** The next chunk's size from how long this one took (rows per ms), within bounds; a fixed size stays fixed. */
+  const adapt = (rows: number, ms: number) => {
+    if (fixedChunk !== null || rows < chunkSize) return;
+    const perMs = rows / Math.max(ms, 0.5);
+    chunkSize = Math.round(Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.min(chunkSize * 2, perMs * SLICE_TARGET_MS))));
+  };
   const meta: ExportMeta = {
     guildId: options.guildId,
     guildName: options.guildName,
@@ -70,17 +86,19 @@ export async function generateExport(options: GenerateOptions, sink: ExportSink)
   const formatter = formats[options.format].create(meta);
   const hash = createHash('sha256');
   let bytes = 0;
-  let pending: string[] = [];
-  const write = (text: string) => {
-    if (text !== '') pending.push(text);
-  };
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const chunk = Buffer.from(pending.length === 1 ? pending[0]! : pending.join(''), 'utf8');
-    pending = [];
+  const encoder = new ChunkEncoder();
+  const write = (text: string) => encoder.write(text);
+  /** What was written since the last call, encoded and hashed (null when nothing was). */
+  const takeChunk = (): Buffer | null => {
+    const chunk = encoder.take();
+    if (chunk === null) return null;
     hash.update(chunk);
     bytes += chunk.length;
-    await sink(chunk);
+    return chunk;
+  };
+  const flush = async () => {
+    const chunk = takeChunk();
+    if (chunk) await sink(chunk);
   };
 
   const headings = new Map<number, WeekHeading | null>();
@@ -104,19 +122,36 @@ export async function generateExport(options: GenerateOptions, sink: ExportSink)
     /** Reads rows in keyset chunks (ascending id, each id once) and hands each admitted entry on; yields between chunks. */
     const readRows = async (range: Omit<ExportableFilter, 'afterId' | 'limit'>, from: number, accept: (entry: ExportEntry) => void) => {
       let afterId = from;
+      let limit = chunkSize;
+      let next = source.listExportable(options.guildId, { ...range, afterId, limit });
       for (;;) {
-        const rows = source.listExportable(options.guildId, { ...range, afterId, limit: chunkSize });
-        let lastId = afterId;
+        const rows = await next;
+        const started = performance.now();
+        const lastId = rows.reduce((max, row) => (row.id > max ? row.id : max), afterId);
+        const more = rows.length >= limit && lastId > afterId;
+        // A store on another thread reads the next chunk while this one is formatted.
+        const prefetched = more && next instanceof Promise;
+        const nextLimit = chunkSize;
+        if (prefetched) next = source.listExportable(options.guildId, { ...range, afterId: lastId, limit: nextLimit });
+        let seen = afterId;
         for (const row of rows) {
-          if (row.id <= lastId) continue;
-          lastId = row.id;
+          if (row.id <= seen) continue;
+          seen = row.id;
           const entry = project(row, projectOptions);
           if (entry !== null) accept(entry);
         }
-        await flush();
-        if (rows.length < chunkSize || lastId === afterId) return;
+        const chunk = takeChunk();
+        adapt(rows.length, performance.now() - started);
+        if (chunk) await sink(chunk);
+        if (!more) return;
         afterId = lastId;
         await nextTurn();
+        if (prefetched) {
+          limit = nextLimit;
+        } else {
+          limit = chunkSize;
+          next = source.listExportable(options.guildId, { ...range, afterId, limit });
+        }
       }
     };
 
@@ -145,7 +180,47 @@ export async function generateExport(options: GenerateOptions, sink: ExportSink)
     await flush();
     return { count, bytes, sha256: hash.digest('hex') };
   } finally {
-    snapshot?.close();
+    await snapshot?.close();
+  }
+}
+
+/**
+ * Encodes the formatter's pieces straight into a reused buffer. Joining a chunk's pieces into one string
+ * first made a string of several hundred KB per chunk, which V8 keeps in its large-object space until a full
+ * collection: the heap (and RSS) grew by the size of the file between collections.
+ */
+class ChunkEncoder {
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  private used = 0;
+  private out: Buffer[] = [];
+
+  write(text: string): void {
+    if (text === '') return;
+    // At most 3 bytes of UTF-8 per UTF-16 code unit.
+    const most = text.length * 3;
+    if (this.used + most > this.scratch.length) {
+      this.spill();
+      if (most > this.scratch.length) {
+        this.out.push(Buffer.from(text, 'utf8'));
+        return;
+      }
+    }
+    this.used += this.scratch.write(text, this.used, 'utf8');
+  }
+
+  take(): Buffer | null {
+    this.spill();
+    if (this.out.length === 0) return null;
+    const chunk = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out);
+    this.out = [];
+    return chunk;
+  }
+
+  private spill(): void {
+    if (this.used === 0) return;
+    // A copy: the sink may keep the chunk (a part being filled) while the scratch buffer is reused.
+    this.out.push(Buffer.from(this.scratch.subarray(0, this.used)));
+    this.used = 0;
   }
 }
 
@@ -165,12 +240,13 @@ async function countGroups(
   chunkSize: number,
   projectOptions: ProjectOptions,
 ): Promise<{ count: number; inOrder(): [number | null, GroupSpan][] }> {
-  const list = (f: ExportableFilter): ExportableMeta[] => (source.listExportableMeta ? source.listExportableMeta(guildId, f) : source.listExportable(guildId, f));
+  const list = (f: ExportableFilter): ExportableMeta[] | Promise<ExportableMeta[]> =>
+    source.listExportableMeta ? source.listExportableMeta(guildId, f) : source.listExportable(guildId, f);
   const spans = new Map<number | null, GroupSpan>();
   let count = 0;
   let afterId = 0;
   for (;;) {
-    const rows = list({ ...filter, afterId, limit: chunkSize });
+    const rows = await list({ ...filter, afterId, limit: chunkSize });
     let lastId = afterId;
     for (const row of rows) {
       if (row.id <= lastId) continue;

@@ -116,10 +116,14 @@ export interface StreamedSplit {
  * Part names are numbered with at least two digits (`.part01` … `.part99`, then `.part100`).
  */
 export class PartSplitter {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** The part being filled, allocated at the limit's size (untouched pages cost no memory), and how much is in it. */
+  private current: Buffer | null = null;
+  private fill = 0;
   private readonly parts: { name: string; bytes: number; sha256: string }[] = [];
   private readonly limit: number;
+  /** Buffers of parts the caller has finished with (see `release`), reused for the next parts. */
+  private readonly spare: Buffer[] = [];
+  private readonly buffers = new WeakMap<Buffer, Buffer>();
 
   constructor(
     private readonly fileName: string,
@@ -129,33 +133,64 @@ export class PartSplitter {
     this.limit = Math.max(1, Math.floor(limit));
   }
 
+  /**
+   * The caller is done with a part (uploaded): its memory is reused for a later part instead of waiting for
+   * the garbage collector, so an export holds a few parts' worth of memory however large it is. Optional.
+   */
+  release(part: ExportFile): void {
+    const buffer = this.buffers.get(part.data);
+    if (buffer === undefined) return;
+    this.buffers.delete(part.data);
+    if (this.spare.length < 2) this.spare.push(buffer);
+  }
+
   /** How many parts have been handed on so far. */
   get partsSent(): number {
     return this.parts.length;
   }
 
   async push(chunk: Buffer): Promise<void> {
-    if (chunk.length === 0) return;
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    while (this.pendingBytes > this.limit) {
-      const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-      const end = cutPoint(data, 0, this.limit);
-      // The rest is copied out so the part's buffer can be released once it is sent.
-      const rest = Buffer.from(data.subarray(end));
-      this.pending = rest.length > 0 ? [rest] : [];
-      this.pendingBytes = rest.length;
-      await this.emit(data.subarray(0, end));
+    let offset = 0;
+    while (offset < chunk.length) {
+      this.current ??= this.spare.pop() ?? Buffer.allocUnsafe(this.limit);
+      const n = Math.min(this.limit - this.fill, chunk.length - offset);
+      chunk.copy(this.current, this.fill, offset, offset + n);
+      this.fill += n;
+      offset += n;
+      // The part is full and more bytes follow: cut it where splitExport would.
+      if (offset < chunk.length) await this.cut(chunk[offset]!);
     }
   }
 
   async finish(count: number, wholeSha256: string, wholeBytes: number): Promise<StreamedSplit> {
-    const rest = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
+    const rest = this.current === null ? Buffer.alloc(0) : this.current.subarray(0, this.fill);
+    this.current = null;
+    this.fill = 0;
     if (this.parts.length === 0) return { single: { name: this.fileName, data: rest }, manifest: null, parts: 1 };
     if (rest.length > 0) await this.emit(rest);
     return { single: null, manifest: this.manifest(count, wholeSha256, wholeBytes), parts: this.parts.length };
+  }
+
+  /** Ends the full part after its last line break, else on a UTF-8 character boundary (`next` is the byte after it). */
+  private async cut(next: number): Promise<void> {
+    const data = this.current!;
+    let end = this.limit;
+    const newline = data.lastIndexOf(NEWLINE, this.limit - 1);
+    if (newline >= 0) {
+      end = newline + 1;
+    } else {
+      let byte = next;
+      while (end > 0 && (byte & 0xc0) === 0x80) {
+        end -= 1;
+        byte = data[end]!;
+      }
+      if (end === 0) end = this.limit;
+    }
+    this.current = this.spare.pop() ?? Buffer.allocUnsafe(this.limit);
+    this.fill = data.copy(this.current, 0, end, this.limit);
+    const part = data.subarray(0, end);
+    this.buffers.set(part, data);
+    await this.emit(part);
   }
 
   /** The manifest's size if the file ended after the parts sent so far (compact form): to stop early when it cannot fit. */

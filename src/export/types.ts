@@ -16,11 +16,14 @@ export type ExportableFilter = ExportFilter;
  * every row again.
  */
 export interface ExportSource {
-  listExportable(guildId: string, filter: ExportableFilter): ExportableReflection[];
+  listExportable(guildId: string, filter: ExportableFilter): ExportableReflection[] | Promise<ExportableReflection[]>;
   /** The same rows without text and name (nothing decrypted); without it the pipeline counts with `listExportable`. */
-  listExportableMeta?(guildId: string, filter: ExportableFilter): ExportableMeta[];
-  /** A view of the store that every read of one export shares (consistent count and rows); closed when the export ends. */
-  openExportSnapshot?(): Omit<ExportSource, 'openExportSnapshot'> & { close(): void };
+  listExportableMeta?(guildId: string, filter: ExportableFilter): ExportableMeta[] | Promise<ExportableMeta[]>;
+  /**
+   * A view of the store that every read of one export shares (consistent count and rows), possibly on another
+   * thread (then reads are asynchronous); closed when the export ends.
+   */
+  openExportSnapshot?(): Omit<ExportSource, 'openExportSnapshot'> & { close(): void | Promise<void> };
 }
 
 export const EXPORT_FORMATS = ['markdown', 'csv', 'json', 'html'] as const;

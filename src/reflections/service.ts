@@ -164,43 +164,51 @@ export function preview(text: string, max = 80): string {
   return chars.length <= max ? flat : `${chars.slice(0, max - 1).join('')}…`;
 }
 
+/**
+ * The export's reads over any connection (the bot's, a snapshot, or one in a worker thread): rows in id
+ * order, decrypted; an anonymous reflection's name is neither read nor decrypted, and its author id is dropped.
+ */
+export function createExportReader(reads: Pick<ExportReads, 'exportable' | 'exportableMeta'>, cipher: ReflectionCipher) {
+  const exportLimit = (filter: ExportFilter): ExportFilter => ({ ...filter, limit: Math.min(Math.max(Math.trunc(filter.limit), 1), 10_000) });
+  const exportDays = (filter: ExportFilter) => [filter.to !== undefined ? dayAfter(filter.to) : null, filter.from !== undefined ? dayStart(filter.from) : null] as const;
+  return {
+    listExportable: (guildId: string, filter: ExportFilter): ExportableReflection[] =>
+      reads.exportable(guildId, exportLimit(filter), ...exportDays(filter)).map((row) => {
+        const anonymous = row.visibility === 'anonymous';
+        return {
+          id: row.id,
+          guildId: row.guildId,
+          authorId: anonymous ? null : row.authorId,
+          authorName: anonymous || row.nameIv === null || row.name === null ? null : cipher.open({ keyId: row.keyId, iv: row.nameIv, data: row.name }, binding('name', row)),
+          visibility: row.visibility as 'shared' | 'anonymous',
+          chapterId: row.chapterId,
+          week: row.week,
+          text: cipher.open({ keyId: row.keyId, iv: row.bodyIv, data: row.body }, binding('body', row)),
+          createdAt: row.createdAt,
+          exportableAt: row.exportableAt ?? row.createdAt,
+        };
+      }),
+    listExportableMeta: (guildId: string, filter: ExportFilter): ExportableMeta[] =>
+      reads.exportableMeta(guildId, exportLimit(filter), ...exportDays(filter)).map((row: StoredExportMeta) => {
+        const anonymous = row.visibility === 'anonymous';
+        return {
+          id: row.id,
+          guildId: row.guildId,
+          authorId: anonymous ? null : row.authorId,
+          visibility: row.visibility as 'shared' | 'anonymous',
+          chapterId: row.chapterId,
+          week: row.week,
+          createdAt: row.createdAt,
+          exportableAt: row.exportableAt ?? row.createdAt,
+        };
+      }),
+  };
+}
+
 export function createReflectionService(deps: ReflectionServiceDeps): ReflectionService {
   const { db, cipher, clock, weeks, log } = deps;
   const repo = createReflectionRepo(db);
-
-  const exportLimit = (filter: ExportFilter): ExportFilter => ({ ...filter, limit: Math.min(Math.max(Math.trunc(filter.limit), 1), 10_000) });
-  const exportDays = (filter: ExportFilter) => [filter.to !== undefined ? dayAfter(filter.to) : null, filter.from !== undefined ? dayStart(filter.from) : null] as const;
-  // Only what the file can hold is decrypted: an anonymous reflection's name never leaves the store, so it is not opened.
-  const exportRows = (reads: Pick<ExportReads, 'exportable'>, guildId: string, filter: ExportFilter): ExportableReflection[] =>
-    reads.exportable(guildId, exportLimit(filter), ...exportDays(filter)).map((row) => {
-      const anonymous = row.visibility === 'anonymous';
-      return {
-        id: row.id,
-        guildId: row.guildId,
-        authorId: anonymous ? null : row.authorId,
-        authorName: anonymous || row.nameIv === null || row.name === null ? null : cipher.open({ keyId: row.keyId, iv: row.nameIv, data: row.name }, binding('name', row)),
-        visibility: row.visibility as 'shared' | 'anonymous',
-        chapterId: row.chapterId,
-        week: row.week,
-        text: cipher.open({ keyId: row.keyId, iv: row.bodyIv, data: row.body }, binding('body', row)),
-        createdAt: row.createdAt,
-        exportableAt: row.exportableAt ?? row.createdAt,
-      };
-    });
-  const exportMeta = (reads: Pick<ExportReads, 'exportableMeta'>, guildId: string, filter: ExportFilter): ExportableMeta[] =>
-    reads.exportableMeta(guildId, exportLimit(filter), ...exportDays(filter)).map((row: StoredExportMeta) => {
-      const anonymous = row.visibility === 'anonymous';
-      return {
-        id: row.id,
-        guildId: row.guildId,
-        authorId: anonymous ? null : row.authorId,
-        visibility: row.visibility as 'shared' | 'anonymous',
-        chapterId: row.chapterId,
-        week: row.week,
-        createdAt: row.createdAt,
-        exportableAt: row.exportableAt ?? row.createdAt,
-      };
-    });
+  const ownExports = createExportReader(repo, cipher);
 
   const decrypt = (row: StoredReflection): Reflection => ({
     id: row.id,
@@ -409,16 +417,12 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
       return { reflection: decrypt(repo.getById(guildId, id) as StoredReflection), changed };
     },
 
-    listExportable: (guildId, filter) => exportRows(repo, guildId, filter),
-    listExportableMeta: (guildId, filter) => exportMeta(repo, guildId, filter),
+    listExportable: (guildId, filter) => ownExports.listExportable(guildId, filter),
+    listExportableMeta: (guildId, filter) => ownExports.listExportableMeta(guildId, filter),
     openExportSnapshot() {
       const snapshot = openExportSnapshot(db);
-      const reads = snapshot ?? repo;
-      return {
-        listExportable: (guildId, filter) => exportRows(reads, guildId, filter),
-        listExportableMeta: (guildId, filter) => exportMeta(reads, guildId, filter),
-        close: () => snapshot?.close(),
-      };
+      const reader = snapshot ? createExportReader(snapshot, cipher) : ownExports;
+      return { ...reader, close: () => snapshot?.close() };
     },
 
     eraser: {

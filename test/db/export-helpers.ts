@@ -4,6 +4,7 @@ import { migrations } from '../../src/db/migrations/index.js';
 import { exportLog } from '../../src/db/migrations/0004-export-log.js';
 import { createExportLogRepo } from '../../src/export/log-repo.js';
 import { createExportService } from '../../src/export/service.js';
+import type { ExportSource } from '../../src/export/types.js';
 import { capturedLogger } from '../helpers/logs.js';
 import { makeService, weeksOf } from './reflections-helpers.js';
 
@@ -25,13 +26,13 @@ export function openExportDb(path = ':memory:'): Db {
 }
 
 /** A reflections service and an export service on one database and one clock. */
-export function makeExportService(options: { path?: string; chunkSize?: number } = {}) {
+export function makeExportService(options: { path?: string; chunkSize?: number; key?: Buffer; source?: (service: ExportSource) => ExportSource } = {}) {
   const weeks = weeksOf([]);
-  const reflections = makeService({ db: openExportDb(options.path), weeks });
+  const reflections = makeService({ db: openExportDb(options.path), weeks, ...(options.key ? { key: options.key } : {}) });
   const logs = capturedLogger('info');
   const logRepo = createExportLogRepo(reflections.db);
   const exports = createExportService({
-    source: reflections.service,
+    source: options.source ? options.source(reflections.service) : reflections.service,
     weeks,
     logRepo,
     clock: reflections.clock,

@@ -1,6 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { generateExport } from '../../src/export/pipeline.js';
+import { withReaderThread } from '../../src/export/reader-thread.js';
 import type { ExportRequest } from '../../src/export/service.js';
+import type { KeySettings } from '../../src/reflections/keyring.js';
+import { Secret } from '../../src/secret.js';
 import { PartSplitter, splitExport } from '../../src/export/split.js';
 import { EVERYTHING, type ExportFormat } from '../../src/export/types.js';
 import { join, useTempDir } from '../helpers/tmp.js';
@@ -15,8 +19,8 @@ function request(format: ExportFormat): ExportRequest {
 }
 
 /** A few thousand reflections on a database file (so the export reads through its own snapshot connection). */
-function seeded(rows: number, chunkSize: number) {
-  const env = makeExportService({ path: join(tempDir(), 'bot.sqlite'), chunkSize });
+function seeded(rows: number, chunkSize?: number, extra: Omit<Parameters<typeof makeExportService>[0] & object, 'path' | 'chunkSize'> = {}) {
+  const env = makeExportService({ path: join(tempDir(), 'bot.sqlite'), ...(chunkSize !== undefined ? { chunkSize } : {}), ...extra });
   env.db.transaction(() => {
     for (let i = 0; i < rows; i += 1) {
       env.write(i % 2 ? ALICE : BOB, `reflection ${i}: ${'a thought that stays with me, '.repeat(1 + (i % 7))}`, { visibility: i % 3 ? 'shared' : 'anonymous', week: i % 4 ? 1 + (i % 5) : null });
@@ -109,4 +113,47 @@ describe('streaming an export in parts', () => {
     expect(tickChunks.filter((c) => c > 0 && c < chunks).length).toBeGreaterThan(chunks / 2);
     expect(ticks).toBeGreaterThan(chunks / 2);
   });
+
+  it('reads on a worker thread (its own read-only snapshot, same key) and writes the same file as reading in-thread', async () => {
+    const key = randomBytes(32);
+    let settings: KeySettings | null = null;
+    const env = seeded(1200, undefined, {
+      key,
+      // The TypeScript worker, loaded through tsx; the build runs the compiled reader-worker.js.
+      source: (service) => ({
+        listExportable: (g, f) => service.listExportable(g, f),
+        openExportSnapshot: () => {
+          const threaded = withReaderThread(service, settings!, { code: tsWorker });
+          expect(threaded).not.toBe(service);
+          return threaded.openExportSnapshot!();
+        },
+      }),
+    });
+    settings = { DATABASE_PATH: env.db.name, REFLECTIONS_KEY: new Secret(key.toString('hex')) };
+    for (const format of ['markdown', 'json'] as const) {
+      const plan = env.exports.plan(request(format));
+      const threaded: Buffer[] = [];
+      const result = await env.exports.generate(plan, (chunk) => {
+        threaded.push(chunk);
+      });
+      const local = seededCopy(env);
+      const inThread: Buffer[] = [];
+      const expected = await generateExport(
+        { source: local, guildId: GUILD, guildName: 'Circle', format, scope: plan.scope, pseudonymise: false, snapshot: plan.snapshot, since: null, week: () => null, chapterLabel: () => null },
+        (chunk) => {
+          inThread.push(chunk);
+        },
+      );
+      expect(result.count).toBe(1200);
+      expect(result.sha256).toBe(expected.sha256);
+      expect(Buffer.concat(threaded).equals(Buffer.concat(inThread))).toBe(true);
+    }
+  }, 30_000);
 });
+
+const tsWorker = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('../../src/export/reader-worker.ts', import.meta.url).href)}); });`;
+
+/** The same store read on this thread (no snapshot, no worker). */
+function seededCopy(env: ReturnType<typeof seeded>) {
+  return { listExportable: env.service.listExportable.bind(env.service), listExportableMeta: env.service.listExportableMeta.bind(env.service) };
+}
