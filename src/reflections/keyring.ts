@@ -99,8 +99,16 @@ export function loadReflectionCipher(settings: KeySettings, db: Db, log: Logger)
     if (text !== CANARY_TEXT) throw new ReflectionKeyError(`The reflections key ${canary.keyId} failed its check. The bot will not start.`);
   }
 
-  const used = db.prepare('SELECT key_id AS keyId, COUNT(*) AS n FROM reflections GROUP BY key_id').all() as { keyId: string; n: number }[];
-  const missing = used.filter((row) => !cipher.has(row.keyId));
+  // Which stored rows were written under a key we do not hold? Every key that wrote rows registered a canary,
+  // and the oldest and newest rows are read by rowid: no scan of the whole table at every start (it blocked
+  // the event loop ~0.1 s at 100,000 reflections). Rows are counted only when a suspect key turns up.
+  const edgeKeys = db
+    .prepare('SELECT key_id FROM reflections WHERE id IN ((SELECT MIN(id) FROM reflections), (SELECT MAX(id) FROM reflections))')
+    .pluck()
+    .all() as string[];
+  const suspects = new Set([...canaries.map((canary) => canary.keyId), ...edgeKeys].filter((keyId) => !cipher.has(keyId)));
+  const countRows = db.prepare('SELECT COUNT(*) FROM reflections WHERE key_id = ?').pluck();
+  const missing = [...suspects].map((keyId) => ({ keyId, n: countRows.get(keyId) as number })).filter((row) => row.n > 0);
   if (missing.length > 0) {
     const total = missing.reduce((sum, row) => sum + row.n, 0);
     throw new ReflectionKeyError(

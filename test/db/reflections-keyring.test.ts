@@ -81,6 +81,16 @@ describe('reflections key', () => {
     expect(() => start(path, { key: hex() })).toThrow(/not the one 1 stored reflection\(s\) were written with/);
   });
 
+  it('refuses a wrong key even when the old key’s canary row is gone (the oldest and newest rows are checked too)', () => {
+    const path = join(tmp(), 'db.sqlite');
+    const first = start(path, { key: hex() });
+    write(first.service, 'first', 'a');
+    write(first.service, 'second', 'b');
+    first.db.prepare('DELETE FROM reflection_keys').run();
+    first.db.close();
+    expect(() => start(path, { key: hex() })).toThrow(/not the one 2 stored reflection\(s\) were written with/);
+  });
+
   it('refuses a key whose canary does not decrypt (damaged or forged canary)', () => {
     const path = join(tmp(), 'db.sqlite');
     const key = hex();
