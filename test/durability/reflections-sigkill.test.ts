@@ -10,22 +10,11 @@ import { createReflectionService } from '../../src/reflections/service.js';
 import { Secret } from '../../src/secret.js';
 import { noWeeks } from '../../src/weeks.js';
 import { join, useTempDir } from '../helpers/tmp.js';
+import { prng } from '../../bench/lib/stats.js';
 
 const TRIALS = 20;
 const WRITER = join(import.meta.dirname, 'reflection-writer.ts');
 const textOf = (key: string) => `Reflection ${key}: שלום 🌱 ${'the words stay. '.repeat(40)}`;
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed with DURABILITY_SEED. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Writer {
   run(path: string, run: string, killAfter: number): Promise<Map<number, string>>;
@@ -68,7 +57,7 @@ describe('durability: a writer killed with SIGKILL loses no confirmed reflection
   it(`${TRIALS} seeded kills mid-write: every confirmed reflection is present and readable, integrity ok`, { timeout: 120_000 }, async () => {
     const seed = Number(process.env.DURABILITY_SEED ?? Date.now() % 2 ** 31);
     console.log(`durability seed: ${seed} (replay with DURABILITY_SEED=${seed})`);
-    const random = rng(seed);
+    const random = prng(seed);
     const path = join(tmp(), 'durability.sqlite');
     const key = randomBytes(32).toString('hex');
     const killPoints = Array.from({ length: TRIALS }, () => 1 + Math.floor(random() * 60));
