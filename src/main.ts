@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { RunningApp } from './app.js';
 import { runFromEnvironment } from './run.js';
+import { explainStartFailure } from './start-failure.js';
 
 /**
  * The entry point of `npm start`. With a DISCORD_TOKEN it runs the bot against Discord (or whatever
@@ -52,6 +53,7 @@ function installShutdown(app: RunningApp, config: Config, log: Logger): void {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`reading-circle stopped: ${error instanceof Error ? error.message : String(error)}\n`);
+  const apiUrl = process.env.DISCORD_API_URL?.trim() || 'https://discord.com/api';
+  process.stderr.write(`reading-circle stopped: ${explainStartFailure(error, apiUrl)}\n`);
   process.exitCode = 1;
 });
