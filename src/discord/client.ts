@@ -3,6 +3,16 @@ import type { Config } from '../config.js';
 import { NO_MENTIONS } from './replies.js';
 
 /**
+ * How often @discordjs/rest drops its idle rate-limit queues. Each interaction's follow-ups and reply edits
+ * go to `/webhooks/:app/:token`, whose queue is keyed by that interaction's token, so every deferred
+ * interaction leaves one queue behind; at the library's default (1 hour) they pile up (~400 bytes each,
+ * linear heap growth under load). A queue that is busy or rate-limited is never swept, so a short interval
+ * loses no rate-limit state. discord.js also skips every queue while the bot is over its global 50 requests/s,
+ * so under a sustained flood (the bench) sweeps are often skipped; at a reading group's rates they are not.
+ */
+export const REST_HANDLER_SWEEP_MS = 60_000;
+
+/**
  * The discord.js client: the Guilds intent alone (no privileged intents; interactions carry what we need),
  * mentions off by default for everything the bot sends, nonces enforced so a retried POST is not posted
  * twice, and caches trimmed to what the bot reads (guilds, channels, roles; no members, messages or
@@ -13,7 +23,7 @@ export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL' | 'DI
     intents: [GatewayIntentBits.Guilds],
     partials: [Partials.Channel],
     allowedMentions: NO_MENTIONS,
-    rest: { api: config.DISCORD_API_URL, timeout: config.DISCORD_REST_TIMEOUT_MS },
+    rest: { api: config.DISCORD_API_URL, timeout: config.DISCORD_REST_TIMEOUT_MS, handlerSweepInterval: REST_HANDLER_SWEEP_MS },
     makeCache: Options.cacheWithLimits({
       ...Options.DefaultMakeCacheSettings,
       MessageManager: 0,
