@@ -1,4 +1,4 @@
-import { Client, GatewayIntentBits, Options, Partials } from 'discord.js';
+import { Client, GatewayIntentBits, Options, Partials, RESTEvents, type REST } from 'discord.js';
 import type { Config } from '../config.js';
 import { NO_MENTIONS } from './replies.js';
 
@@ -7,10 +7,22 @@ import { NO_MENTIONS } from './replies.js';
  * go to `/webhooks/:app/:token`, whose queue is keyed by that interaction's token, so every deferred
  * interaction leaves one queue behind; at the library's default (1 hour) they pile up (~400 bytes each,
  * linear heap growth under load). A queue that is busy or rate-limited is never swept, so a short interval
- * loses no rate-limit state. discord.js also skips every queue while the bot is over its global 50 requests/s,
- * so under a sustained flood (the bench) sweeps are often skipped; at a reading group's rates they are not.
+ * loses no rate-limit state. discord.js's own sweep skips every queue while the bot is over its global 50
+ * requests/s (a queue counts as limited then), which a sustained load is most of the time, so after each of
+ * its sweeps `sweepIdleQueues` sweeps again looking only at each queue's own state.
  */
 export const REST_HANDLER_SWEEP_MS = 60_000;
+
+/** Drops every queue with nothing waiting and no rate limit of its own; the global limit lives on `rest`, not in them. */
+export function sweepIdleQueues(rest: REST): void {
+  const { globalRemaining } = rest;
+  rest.globalRemaining = Math.max(1, globalRemaining);
+  try {
+    rest.handlers.sweep((handler) => handler.inactive);
+  } finally {
+    rest.globalRemaining = globalRemaining;
+  }
+}
 
 /**
  * The discord.js client: the Guilds intent alone (no privileged intents; interactions carry what we need),
@@ -19,7 +31,7 @@ export const REST_HANDLER_SWEEP_MS = 60_000;
  * presences).
  */
 export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL' | 'DISCORD_REST_TIMEOUT_MS'>): Client {
-  return new Client({
+  const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     partials: [Partials.Channel],
     allowedMentions: NO_MENTIONS,
@@ -44,4 +56,7 @@ export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL' | 'DI
     }),
     sweepers: { ...Options.DefaultSweeperSettings },
   });
+  // Runs on discord.js's sweep timer, so client.destroy() stops it too.
+  client.rest.on(RESTEvents.HandlerSweep, () => sweepIdleQueues(client.rest));
+  return client;
 }

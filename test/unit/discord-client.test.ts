@@ -3,6 +3,8 @@ import { createDiscordClient, REST_HANDLER_SWEEP_MS } from '../../src/discord/cl
 
 interface RestInternals {
   handlers: Map<string, unknown>;
+  globalRemaining: number;
+  globalReset: number;
   createHandler(hash: string, majorParameter: string): unknown;
 }
 
@@ -23,6 +25,22 @@ describe('createDiscordClient', () => {
       expect(rest.handlers.size).toBe(3);
       await vi.advanceTimersByTimeAsync(1);
       expect(rest.handlers.size).toBe(0);
+    } finally {
+      await client.destroy();
+    }
+  });
+
+  it('sweeps them even while the bot is over its global request budget, and leaves that budget as it was', async () => {
+    vi.useFakeTimers();
+    const client = createDiscordClient({ DISCORD_API_URL: 'http://127.0.0.1:9/api', DISCORD_REST_TIMEOUT_MS: 5000 });
+    try {
+      const rest = client.rest as unknown as RestInternals;
+      for (let i = 0; i < 3; i++) rest.createHandler('Global(POST:/webhooks/:id/:token)', `123456789012345678/token-${i}`);
+      rest.globalRemaining = 0;
+      rest.globalReset = Date.now() + 10 * REST_HANDLER_SWEEP_MS;
+      await vi.advanceTimersByTimeAsync(REST_HANDLER_SWEEP_MS);
+      expect(rest.handlers.size).toBe(0);
+      expect(rest.globalRemaining).toBe(0);
     } finally {
       await client.destroy();
     }
