@@ -26,8 +26,8 @@ export function sweepIdleQueues(rest: REST): void {
 
 /**
  * The discord.js client: the Guilds intent alone (no privileged intents; interactions carry what we need),
- * mentions off by default for everything the bot sends (weekly posts set their own nonce), and caches trimmed to what the bot reads (guilds, channels, roles; no members, messages or
- * presences).
+ * mentions off by default for everything the bot sends (weekly posts set their own nonce), and caches
+ * trimmed to what the bot reads (guilds, channels, roles; no members, messages or presences).
  */
 export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL' | 'DISCORD_REST_TIMEOUT_MS'>): Client {
   const client = new Client({
