@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { WeekDirectory } from '../weeks.js';
 import { describeScope } from './formats/common.js';
 import { formats } from './formats/index.js';
-import type { ExportActor, ExportLogEntry, ExportLogRepo } from './log-repo.js';
+import type { ExportActor, ExportLogEntry, ExportLogRepo, NewExportLogEntry } from './log-repo.js';
 import { generateExport, type ExportSink, type GeneratedExport } from './pipeline.js';
 import { PartSplitter, splitExport, type ExportFile, type SplitExport, type StreamedSplit } from './split.js';
 import { EVERYTHING, type ExportFormat, type ExportScope, type ExportSource } from './types.js';
@@ -117,6 +117,18 @@ function slug(scope: ExportScope): string {
 export function createExportService(deps: ExportServiceDeps): ExportService {
   const chapters = deps.chapters ?? noChapters;
   const { logRepo, clock, log } = deps;
+  /** The log row of a planned export: who, when, what scope, plus how it ended. */
+  const appendFor = (plan: ExportPlan, ending: Pick<NewExportLogEntry, 'outcome' | 'reason' | 'count' | 'bytes' | 'parts' | 'sha256'>): number =>
+    logRepo.append({
+      guildId: plan.guildId,
+      actor: plan.actor,
+      at: plan.snapshot,
+      format: plan.format,
+      scope: plan.scope,
+      since: plan.since,
+      pseudonymised: plan.pseudonymise,
+      ...ending,
+    });
 
   const generate = (plan: ExportPlan, sink: ExportSink) =>
     generateExport(
@@ -197,41 +209,13 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
     },
 
     recordAborted(plan, reason, parts) {
-      const id = logRepo.append({
-        guildId: plan.guildId,
-        actor: plan.actor,
-        at: plan.snapshot,
-        outcome: 'failed',
-        reason,
-        format: plan.format,
-        scope: plan.scope,
-        since: plan.since,
-        pseudonymised: plan.pseudonymise,
-        count: null,
-        bytes: null,
-        parts,
-        sha256: null,
-      });
+      const id = appendFor(plan, { outcome: 'failed', reason, count: null, bytes: null, parts, sha256: null });
       log.warn({ guildId: plan.guildId, logId: id, reason, parts }, 'export stopped before it was complete');
       return id;
     },
 
     recordAllowed(plan, result, parts) {
-      const id = logRepo.append({
-        guildId: plan.guildId,
-        actor: plan.actor,
-        at: plan.snapshot,
-        outcome: 'allowed',
-        reason: null,
-        format: plan.format,
-        scope: plan.scope,
-        since: plan.since,
-        pseudonymised: plan.pseudonymise,
-        count: result.count,
-        bytes: result.bytes,
-        parts,
-        sha256: result.sha256,
-      });
+      const id = appendFor(plan, { outcome: 'allowed', reason: null, count: result.count, bytes: result.bytes, parts, sha256: result.sha256 });
       logRepo.setCursor(plan.guildId, plan.snapshot, id);
       log.info(
         { guildId: plan.guildId, actor: plan.actor.id ?? plan.actor.kind, format: plan.format, scope: describeScope(plan.scope, plan.since), count: result.count, bytes: result.bytes, parts, logId: id },

@@ -251,6 +251,16 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
     error instanceof PostFailure ? error : new PostFailure('transient', error instanceof Error ? error.message : String(error));
 
   /** Takes a claimed or posted week as far as it can go: look-back, post, thread. */
+  /** A week that missed its posting time moves to the latest one, recording the missed time as skipped. */
+  const moveToLatestSlot = (row: WeekRow, missedSlot: string, schedule: Schedule, now: Date): WeekRow | null => {
+    const due = latestOccurrence(weekly(schedule), now);
+    return repo.moveToSlot(
+      row,
+      { slot: due.slot, scheduledFor: due.at.toISOString(), late: now.getTime() - due.at.getTime() > LATE_AFTER_MS },
+      { slot: missedSlot, scheduledFor: row.scheduledFor, reason: 'missed', recordedAt: now.toISOString() },
+    );
+  };
+
   const advance = async (schedule: Schedule, start: WeekRow, manual: boolean): Promise<TickResult> => {
     const activePoster = poster;
     if (!activePoster) return { kind: 'no-poster' };
@@ -274,14 +284,9 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
       if (!manual && row.slot !== null && row.attempts === 0) {
         const graceEnd = followingOccurrence(weekly(schedule), row.slot).at;
         if (now.getTime() >= graceEnd.getTime()) {
-          const due = latestOccurrence(weekly(schedule), now);
-          const moved = repo.moveToSlot(
-            row,
-            { slot: due.slot, scheduledFor: due.at.toISOString(), late: now.getTime() - due.at.getTime() > LATE_AFTER_MS },
-            { slot: row.slot, scheduledFor: row.scheduledFor, reason: 'missed', recordedAt: now.toISOString() },
-          );
+          const moved = moveToLatestSlot(row, row.slot, schedule, now);
           if (!moved) return { kind: 'idle' };
-          plog.warn({ from: row.slot, to: due.slot }, 'weekly prompt missed its grace window; moved to the next posting time');
+          plog.warn({ from: row.slot, to: moved.slot }, 'weekly prompt missed its grace window; moved to the next posting time');
           row = moved;
         }
       }
@@ -310,12 +315,7 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
         }
         // Past the grace window and not posted after all: move it, then post.
         if (!manual && row.slot !== null && now.getTime() >= followingOccurrence(weekly(schedule), row.slot).at.getTime()) {
-          const due = latestOccurrence(weekly(schedule), now);
-          const moved = repo.moveToSlot(
-            row,
-            { slot: due.slot, scheduledFor: due.at.toISOString(), late: now.getTime() - due.at.getTime() > LATE_AFTER_MS },
-            { slot: row.slot, scheduledFor: row.scheduledFor, reason: 'missed', recordedAt: now.toISOString() },
-          );
+          const moved = moveToLatestSlot(row, row.slot, schedule, now);
           if (!moved) return { kind: 'idle' };
           row = moved;
         }

@@ -53,6 +53,28 @@ function base(type: number, who: Who, data: unknown) {
   };
 }
 
+/** A channel message as the API sends it (in a component interaction, or resolved for a message command). */
+function messagePayload(id: string, content: string, author: Record<string, unknown>) {
+  return {
+    id,
+    channel_id: CHANNEL_ID,
+    type: 0,
+    content,
+    embeds: [],
+    components: [],
+    attachments: [],
+    author,
+    timestamp: '2026-01-01T00:00:00.000Z',
+    edited_timestamp: null,
+    flags: 0,
+    mentions: [],
+    mention_roles: [],
+    mention_everyone: false,
+    pinned: false,
+    tts: false,
+  };
+}
+
 export function chatInput(name: string, options: unknown[] = [], who: Who = member) {
   return base(2, who, { id: nextSnowflake(), name, type: 1, options });
 }
@@ -78,24 +100,7 @@ export function autocomplete(name: string, options: unknown[], who: Who = member
 export function button(customId: string, who: Who = member) {
   return {
     ...base(3, who, { custom_id: customId, component_type: 2 }),
-    message: {
-      id: nextSnowflake(),
-      channel_id: CHANNEL_ID,
-      type: 0,
-      content: 'a message with a button',
-      embeds: [],
-      components: [],
-      attachments: [],
-      author: { id: APPLICATION_ID, username: 'reading-circle', discriminator: '0', bot: true, avatar: null },
-      timestamp: '2026-01-01T00:00:00.000Z',
-      edited_timestamp: null,
-      flags: 0,
-      mentions: [],
-      mention_roles: [],
-      mention_everyone: false,
-      pinned: false,
-      tts: false,
-    },
+    message: messagePayload(nextSnowflake(), 'a message with a button', { id: APPLICATION_ID, username: 'reading-circle', discriminator: '0', bot: true, avatar: null }),
   };
 }
 
@@ -119,24 +124,7 @@ export function messageContext(name: string, target: { id: string; content: stri
     target_id: target.id,
     resolved: {
       messages: {
-        [target.id]: {
-          id: target.id,
-          channel_id: CHANNEL_ID,
-          type: 0,
-          content: target.content,
-          embeds: [],
-          components: [],
-          attachments: [],
-          author: { id: target.authorId, username: 'author', discriminator: '0', avatar: null, global_name: 'Author' },
-          timestamp: '2026-01-01T00:00:00.000Z',
-          edited_timestamp: null,
-          flags: 0,
-          mentions: [],
-          mention_roles: [],
-          mention_everyone: false,
-          pinned: false,
-          tts: false,
-        },
+        [target.id]: messagePayload(target.id, target.content, { id: target.authorId, username: 'author', discriminator: '0', avatar: null, global_name: 'Author' }),
       },
     },
   });
