@@ -10,6 +10,7 @@ export function chaptersFromBook(book: BookService): ChapterDirectory {
       const label = book.chapterLabel(chapter);
       return chapter.title ? `${label}: ${chapter.title}` : label;
     },
+    ids: () => book.chapters().map((chapter) => chapter.id),
     resolve(input) {
       if (book.chapter(input)) return input;
       const found = book.resolveChapter(input);

@@ -21,6 +21,7 @@ import { chaptersFromBook } from './chapters.js';
 import { describeScope } from './formats/common.js';
 import { createExportLogRepo } from './log-repo.js';
 import type { ExportSink } from './pipeline.js';
+import { withReaderThread } from './reader-thread.js';
 import { createExportService, type ExportService } from './service.js';
 import { EXPORT_FORMATS, type ExportFormat } from './types.js';
 
@@ -62,7 +63,8 @@ function openExportContext(config: Config, log: Logger, clock: Clock): { db: Db;
       log: log.child({ feature: 'reflections' }),
     });
     const exports = createExportService({
-      source: reflections,
+      // Read, decrypted and formatted on reader threads, one per core, as the bot does it.
+      source: withReaderThread(reflections, config),
       weeks: prompts.directory,
       chapters: chaptersFromBook(book),
       logRepo: createExportLogRepo(db),

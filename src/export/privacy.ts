@@ -6,6 +6,17 @@ export const ANONYMOUS_BYLINE = 'A member';
 export class Pseudonyms {
   private readonly names = new Map<string, string>();
 
+  /** The names as numbered elsewhere (the pipeline numbers them once, in id order, for every reader thread). */
+  static numbered(names: Iterable<[string, string]>): Pseudonyms {
+    const pseudonyms = new Pseudonyms();
+    for (const [authorId, name] of names) pseudonyms.names.set(authorId, name);
+    return pseudonyms;
+  }
+
+  entries(): [string, string][] {
+    return [...this.names];
+  }
+
   of(authorId: string): string {
     let name = this.names.get(authorId);
     if (name === undefined) {
@@ -23,6 +34,9 @@ export interface ProjectOptions {
   snapshot: string;
   /** For since-last: only reflections that became exportable after this instant. */
   since: string | null;
+  /** `snapshot` and `since` parsed once for the whole export (a reader otherwise parses them for every row). */
+  snapshotMs?: number;
+  sinceMs?: number | null;
   pseudonyms: Pseudonyms | null;
   chapterLabel(chapterId: string): string | null;
 }
@@ -68,8 +82,9 @@ export function admits(row: ExportableMeta, options: Omit<ProjectOptions, 'pseud
   const { scope } = options;
   if (row.guildId !== options.guildId) return false;
   if (row.visibility !== 'shared' && row.visibility !== 'anonymous') return false;
-  if (time(row.exportableAt) > time(options.snapshot)) return false;
-  if (options.since !== null && !(time(row.exportableAt) > time(options.since))) return false;
+  const exportableAt = time(row.exportableAt);
+  if (exportableAt > (options.snapshotMs ?? time(options.snapshot))) return false;
+  if (options.since !== null && !(exportableAt > (options.sinceMs ?? time(options.since)))) return false;
   if (scope.week !== null && row.week !== scope.week) return false;
   if (scope.chapterId !== null && row.chapterId !== scope.chapterId) return false;
   if (scope.memberId !== null && (row.visibility !== 'shared' || row.authorId !== scope.memberId)) return false;

@@ -1,81 +1,203 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { openDatabase } from '../db/connection.js';
 import type { KeySettings } from '../reflections/keyring.js';
-import type { ReaderReply, ReaderRequest, ReaderSetup } from './reader-worker.js';
-import type { ExportableFilter, ExportableMeta, ExportableReflection, ExportSource } from './types.js';
+import type { ChunkRead, ChunkSummary, FormattedChunk, ReaderJob } from './chunks.js';
+import type { ExportReaders, IdRange } from './readers.js';
+import type { ReaderNotice, ReaderReply, ReaderRequest, ReaderSetup } from './reader-worker.js';
+import type { ExportSource } from './types.js';
 
 export interface ReaderThreadOptions {
   /** The worker script; by default the compiled reader-worker.js beside this module. */
   script?: URL;
   /** Or the worker's code itself (tests load the TypeScript worker through tsx this way). */
   code?: string;
+  /** Reader threads per export; by default one per core, at most four. */
+  threads?: number;
+  /** How long the threads may take to pin their common snapshot while the write lock is held (ms). */
+  barrierTimeoutMs?: number;
 }
 
-type Snapshot = ReturnType<NonNullable<ExportSource['openExportSnapshot']>>;
+/** Each thread's nice value: below the bot's own thread, so members' commands come first. */
+const READER_PRIORITY = 10;
+const READER_YOUNG_GENERATION_MB = 1;
+/** Requests waiting per thread: one being read while the next is queued, so no thread idles between chunks. */
+const DEPTH_PER_THREAD = 2;
 
 /**
- * The store, with each export's reads (SQLite and decryption) on a worker thread of their own: the bot's
- * event loop only formats and uploads. Falls back to the store's own snapshot for an in-memory database or
- * when the worker script is not there (running from the TypeScript sources).
+ * The store, with each export read on a pool of reader threads: each has its own read-only connection on
+ * one common snapshot and reads, decrypts and formats id ranges of the export in parallel; the caller's
+ * thread only hashes and delivers the bytes, in order. Falls back to reading in-thread for an in-memory
+ * database or when the worker script is not there (running from the TypeScript sources).
  */
 export function withReaderThread(source: ExportSource, settings: KeySettings, options: ReaderThreadOptions = {}): ExportSource {
   const script = options.script ?? new URL('./reader-worker.js', import.meta.url);
   const usable =
     settings.DATABASE_PATH !== ':memory:' && settings.DATABASE_PATH !== '' && (options.code !== undefined || (script.protocol === 'file:' && existsSync(fileURLToPath(script))));
   if (!usable) return source;
+  const threads = Math.max(1, Math.min(4, Math.trunc(options.threads ?? availableParallelism())));
+  return {
+    listExportable: (guildId, filter) => source.listExportable(guildId, filter),
+    ...(source.listExportableMeta ? { listExportableMeta: (guildId: string, filter: Parameters<NonNullable<ExportSource['listExportableMeta']>>[1]) => source.listExportableMeta!(guildId, filter) } : {}),
+    ...(source.openExportSnapshot ? { openExportSnapshot: () => source.openExportSnapshot!() } : {}),
+    ...(source.exportEnded ? { exportEnded: () => source.exportEnded!() } : {}),
+    openReaders: (job) =>
+      openReaderPool(options.code ?? script, settings, job, { threads, barrierTimeoutMs: options.barrierTimeoutMs ?? 5_000 }),
+  };
+}
+
+interface Thread {
+  ask(request: DistributiveOmit<ReaderRequest, 'id'>): Promise<unknown>;
+  terminate(): Promise<number>;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function startThread(script: URL | string, setup: ReaderSetup): { thread: Thread; ready: Promise<void>; worker: Worker } {
+  // A small young generation: a reader's garbage is short-lived (one chunk), and V8's default lets each thread
+  // grow some 30 MB of new space, which an export on two threads paid in peak RSS for no measurable speed.
+  const resourceLimits = { maxYoungGenerationSizeMb: READER_YOUNG_GENERATION_MB };
+  const worker = typeof script === 'string' ? new Worker(script, { eval: true, workerData: setup, resourceLimits }) : new Worker(script, { workerData: setup, resourceLimits });
+  const waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let failure: Error | null = null;
+  let next = 1;
+  let markReady: () => void = () => undefined;
+  let markFailed: (error: Error) => void = () => undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    markFailed = reject;
+  });
+  ready.catch(() => undefined);
+  const failAll = (error: Error) => {
+    failure ??= error;
+    markFailed(failure);
+    for (const w of waiting.values()) w.reject(failure);
+    waiting.clear();
+  };
+  worker.on('message', (message: ReaderReply | ReaderNotice) => {
+    if ('ready' in message) return markReady();
+    if ('failed' in message) return failAll(new Error(message.failed));
+    const w = waiting.get(message.id);
+    waiting.delete(message.id);
+    if (!w) return;
+    if ('error' in message) w.reject(new Error(message.error));
+    else w.resolve(message.value);
+  });
+  worker.on('error', (error) => failAll(error));
+  worker.on('exit', () => failAll(new Error('the export reader stopped')));
+  const thread: Thread = {
+    ask: (request) =>
+      new Promise((resolve, reject) => {
+        if (failure) {
+          reject(failure);
+          return;
+        }
+        const id = next++;
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ ...request, id });
+      }),
+    terminate: () => worker.terminate(),
+  };
+  return { thread, ready, worker };
+}
+
+async function openReaderPool(script: URL | string, settings: KeySettings, job: ReaderJob, options: { threads: number; barrierTimeoutMs: number }): Promise<ExportReaders> {
+  const barrier = new SharedArrayBuffer(8);
   const setup: ReaderSetup = {
     databasePath: settings.DATABASE_PATH,
     key: settings.REFLECTIONS_KEY?.reveal() ?? null,
     oldKeys: settings.REFLECTIONS_OLD_KEYS?.reveal() ?? null,
+    barrier,
+    priority: READER_PRIORITY,
   };
-  return {
-    listExportable: (guildId, filter) => source.listExportable(guildId, filter),
-    ...(source.listExportableMeta ? { listExportableMeta: (guildId: string, filter: ExportableFilter) => source.listExportableMeta!(guildId, filter) } : {}),
-    openExportSnapshot: () => openReaderThread(options.code ?? script, setup),
-  };
-}
+  const started = Array.from({ length: options.threads }, () => startThread(script, setup));
+  const threads = started.map((s) => s.thread);
+  const stopAll = () => Promise.all(threads.map((t) => t.terminate()));
+  try {
+    await Promise.all(started.map((s) => s.ready));
+    pinCommonSnapshot(settings.DATABASE_PATH, started.map((s) => s.worker), barrier, options.barrierTimeoutMs);
+    await Promise.all(threads.map((t) => t.ask({ kind: 'configure', job })));
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const bounds = (await threads[0]!.ask({ kind: 'bounds' })) as { min: number; max: number };
+  const width = Math.max(1, job.chunkSize);
+  let turn = 0;
 
-function openReaderThread(script: URL | string, setup: ReaderSetup): Snapshot {
-  const worker = typeof script === 'string' ? new Worker(script, { eval: true, workerData: setup }) : new Worker(script, { workerData: setup });
-  const waiting = new Map<number, { resolve(reply: ReaderReply): void; reject(error: Error): void }>();
-  let failure: Error | null = null;
-  let next = 1;
-  const failAll = (error: Error) => {
-    failure ??= error;
-    for (const w of waiting.values()) w.reject(failure);
-    waiting.clear();
-  };
-  worker.on('message', (reply: ReaderReply) => {
-    const w = waiting.get(reply.id);
-    waiting.delete(reply.id);
-    if (!w) return;
-    if ('error' in reply) w.reject(new Error(reply.error));
-    else w.resolve(reply);
-  });
-  worker.on('error', (error) => failAll(error));
-  worker.on('exit', () => failAll(new Error('the export reader stopped')));
-  const ask = (request: Omit<Extract<ReaderRequest, { kind: 'rows' | 'meta' }>, 'id'> | { kind: 'close' }) =>
-    new Promise<ReaderReply>((resolve, reject) => {
-      if (failure) {
-        reject(failure);
-        return;
+  /**
+   * The range cut into pieces `width` ids wide (so each holds at most `width` rows, read in one go), asked of
+   * the threads in turn, a few ahead, and handed on in id order.
+   */
+  async function* spread<T>(range: IdRange, ask: (thread: Thread, read: ChunkRead) => Promise<T>): AsyncIterable<T> {
+    const from = Math.max(range.afterId, bounds.min - 1);
+    const to = Math.min(range.toId, bounds.max);
+    const pending: Promise<T>[] = [];
+    let afterId = from;
+    const refill = () => {
+      while (afterId < to && pending.length < threads.length * DEPTH_PER_THREAD) {
+        const read: ChunkRead = { afterId, toId: Math.min(to, afterId + width), limit: width };
+        afterId = read.toId;
+        const answer = ask(threads[turn++ % threads.length]!, read);
+        answer.catch(() => undefined);
+        pending.push(answer);
       }
-      const id = next++;
-      waiting.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id });
-    });
+    };
+    refill();
+    while (pending.length > 0) {
+      const value = await pending.shift()!;
+      refill();
+      yield value;
+    }
+  }
+
   return {
-    listExportable: async (guildId, filter) => ((await ask({ kind: 'rows', guildId, filter })) as { rows: ExportableReflection[] }).rows,
-    listExportableMeta: async (guildId, filter) => ((await ask({ kind: 'meta', guildId, filter })) as { rows: ExportableMeta[] }).rows,
+    summaries: (range) => spread(range, (thread, read) => thread.ask({ kind: 'summary', read }) as Promise<ChunkSummary>),
+    setPseudonyms: async (names) => {
+      await Promise.all(threads.map((t) => t.ask({ kind: 'pseudonyms', names })));
+    },
+    chunks: (range, week) => spread(range, (thread, read) => thread.ask({ kind: 'chunk', read: week === undefined ? read : { ...read, week } }) as Promise<FormattedChunk>),
     close: async () => {
       try {
-        if (!failure) await ask({ kind: 'close' });
+        await Promise.all(threads.map((t) => t.ask({ kind: 'close' })));
       } catch {
-        // Already stopped: nothing left to release but the thread.
+        // A thread already stopped: nothing left to release but the threads.
       } finally {
-        await worker.terminate();
+        await stopAll();
       }
     },
   };
+}
+
+/**
+ * Makes every thread's snapshot the same one: with the database's write lock held (no commit can land, from
+ * this process or another), each thread starts its read transaction, and this thread waits, synchronously,
+ * until all have. Holding the lock costs writers a few milliseconds at most; without it, a reflection deleted
+ * between two threads' starts could be counted by one and missing from another.
+ */
+function pinCommonSnapshot(databasePath: string, workers: Worker[], barrier: SharedArrayBuffer, timeoutMs: number): void {
+  const counts = new Int32Array(barrier);
+  const lock = openDatabase(databasePath);
+  try {
+    lock.exec('BEGIN IMMEDIATE');
+    try {
+      for (const worker of workers) worker.postMessage({ kind: 'begin' });
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        const began = Atomics.load(counts, 0);
+        const failed = Atomics.load(counts, 1);
+        if (failed > 0) throw new Error('an export reader could not open its snapshot');
+        if (began >= workers.length) break;
+        const left = deadline - performance.now();
+        if (left <= 0) throw new Error('the export readers did not open their snapshot in time');
+        Atomics.wait(counts, 0, began, left);
+      }
+    } finally {
+      lock.exec('ROLLBACK');
+    }
+  } finally {
+    lock.close();
+  }
 }

@@ -1,52 +1,129 @@
 /**
- * The export's reads on a worker thread (see reader-thread.ts): its own read-only connection in one read
- * transaction (a consistent snapshot), the same key check and decryption as the bot, rows handed back in id
- * order. The bot's thread only formats, so members' commands are not queued behind SQLite and AES.
+ * One reader thread of an export's pool (see reader-thread.ts): its own read-only connection, the same key
+ * check and decryption as the bot, and the same chunk code as an export read in-thread (chunks.ts). It reads,
+ * decrypts and formats the id ranges it is asked for and hands each chunk back as bytes (transferred, not
+ * copied). The thread runs at a lower CPU priority: an export is background work, and the bot's own thread
+ * (members' commands) comes first.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/connection.js';
 import { createLogger } from '../logger.js';
 import { loadReflectionCipher } from '../reflections/keyring.js';
-import { prepareExportReads, type ExportFilter } from '../reflections/repo.js';
+import { prepareExportReads } from '../reflections/repo.js';
 import { createExportReader } from '../reflections/service.js';
 import { Secret } from '../secret.js';
+import { createChunkReader, type ChunkRead, type ChunkReader, type ReaderJob } from './chunks.js';
 
 export interface ReaderSetup {
   databasePath: string;
   key: string | null;
   oldKeys: string | null;
+  /** [began, failed]: each thread counts itself in once its snapshot is pinned (see `begin`). */
+  barrier: SharedArrayBuffer;
+  /** Nice value for this thread (Linux sets it per thread); null leaves it as it is. */
+  priority: number | null;
 }
 
-export type ReaderRequest = { id: number; kind: 'rows' | 'meta'; guildId: string; filter: ExportFilter } | { id: number; kind: 'close' };
-export type ReaderReply = { id: number; rows: unknown[] } | { id: number; error: string } | { id: number; closed: true };
+export type ReaderRequest =
+  | { id: number; kind: 'configure'; job: ReaderJob }
+  | { id: number; kind: 'pseudonyms'; names: [string, string][] }
+  | { id: number; kind: 'bounds' }
+  | { id: number; kind: 'summary' | 'chunk'; read: ChunkRead }
+  | { id: number; kind: 'close' };
+
+export type ReaderReply = { id: number; value: unknown } | { id: number; error: string };
+
+/** A message outside the request/reply pairs: the thread is ready (or could not start), then `begin` was done. */
+export type ReaderNotice = { ready: true } | { failed: string };
 
 const setup = workerData as ReaderSetup;
 const port = parentPort!;
-const db = openDatabase(setup.databasePath, { readonly: true });
-const cipher = loadReflectionCipher(
-  {
-    DATABASE_PATH: setup.databasePath,
-    REFLECTIONS_KEY: setup.key === null ? undefined : new Secret(setup.key),
-    REFLECTIONS_OLD_KEYS: setup.oldKeys === null ? undefined : new Secret(setup.oldKeys),
-  },
-  db,
-  createLogger('silent'),
-);
-const reader = createExportReader(prepareExportReads(db), cipher);
-db.exec('BEGIN');
+const barrier = new Int32Array(setup.barrier);
 
-port.on('message', (request: ReaderRequest) => {
-  if (request.kind === 'close') {
-    if (db.inTransaction) db.exec('COMMIT');
-    db.close();
-    port.postMessage({ id: request.id, closed: true } satisfies ReaderReply);
-    port.close();
+if (setup.priority !== null) {
+  try {
+    setPriority(0, setup.priority);
+  } catch {
+    // Not permitted here: the thread runs at the bot's priority, which is only slower for members.
+  }
+}
+
+let started: ReturnType<typeof start>;
+try {
+  started = start();
+  port.postMessage({ ready: true } satisfies ReaderNotice);
+} catch (error) {
+  port.postMessage({ failed: error instanceof Error ? error.message : String(error) } satisfies ReaderNotice);
+  port.close();
+  throw error;
+}
+
+function start() {
+  const db = openDatabase(setup.databasePath, { readonly: true });
+  const cipher = loadReflectionCipher(
+    {
+      DATABASE_PATH: setup.databasePath,
+      REFLECTIONS_KEY: setup.key === null ? undefined : new Secret(setup.key),
+      REFLECTIONS_OLD_KEYS: setup.oldKeys === null ? undefined : new Secret(setup.oldKeys),
+    },
+    db,
+    createLogger('silent'),
+  );
+  const reads = prepareExportReads(db);
+  return { db, reads, rows: createExportReader(reads, cipher), pin: db.prepare('SELECT 1 FROM sqlite_master LIMIT 1') };
+}
+
+let reader: ChunkReader | null = null;
+
+async function answer(request: ReaderRequest): Promise<{ value: unknown; transfer: ArrayBuffer[] }> {
+  switch (request.kind) {
+    case 'configure':
+      reader = createChunkReader(started.rows, request.job);
+      return { value: true, transfer: [] };
+    case 'pseudonyms':
+      configured().setPseudonyms(request.names);
+      return { value: true, transfer: [] };
+    case 'bounds':
+      return { value: started.reads.idBounds(), transfer: [] };
+    case 'summary':
+      return { value: await configured().summary(request.read), transfer: [] };
+    case 'chunk': {
+      const chunk = await configured().chunk(request.read);
+      return { value: chunk, transfer: [chunk.data.buffer as ArrayBuffer] };
+    }
+    case 'close':
+      if (started.db.inTransaction) started.db.exec('COMMIT');
+      started.db.close();
+      return { value: true, transfer: [] };
+  }
+}
+
+function configured(): ChunkReader {
+  if (!reader) throw new Error('the export reader was asked to read before it was configured');
+  return reader;
+}
+
+port.on('message', (message: ReaderRequest | { kind: 'begin' }) => {
+  if (message.kind === 'begin') {
+    // Pins this connection's snapshot (a WAL read transaction starts at its first read), then counts itself
+    // in. The pool waits for every thread while it holds the write lock, so all of them see the same data.
+    try {
+      started.db.exec('BEGIN');
+      started.pin.get();
+      Atomics.add(barrier, 0, 1);
+    } catch {
+      Atomics.add(barrier, 1, 1);
+    }
+    Atomics.notify(barrier, 0);
     return;
   }
-  try {
-    const rows = request.kind === 'rows' ? reader.listExportable(request.guildId, request.filter) : reader.listExportableMeta(request.guildId, request.filter);
-    port.postMessage({ id: request.id, rows } satisfies ReaderReply);
-  } catch (error) {
-    port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies ReaderReply);
-  }
+  const request = message;
+  answer(request).then(
+    ({ value, transfer }) => {
+      port.postMessage({ id: request.id, value } satisfies ReaderReply, transfer);
+      if (request.kind === 'close') port.close();
+    },
+    (error: unknown) => port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies ReaderReply),
+  );
 });

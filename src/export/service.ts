@@ -15,9 +15,11 @@ export interface ChapterDirectory {
   label(chapterId: string): string | null;
   /** A chapter id from what a moderator typed (an id, a number, a title); null when none matches. */
   resolve(input: string): string | null;
+  /** Every chapter id with a label (reader threads get the labels up front). */
+  ids(): readonly string[];
 }
 
-export const noChapters: ChapterDirectory = { label: () => null, resolve: (input) => input };
+export const noChapters: ChapterDirectory = { label: () => null, resolve: (input) => input, ids: () => [] };
 
 export interface ScopeInput {
   week?: number | null;
@@ -146,6 +148,7 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
           return info ? { week, title: info.title, prompt: info.prompt } : null;
         },
         chapterLabel: (id) => chapters.label(id),
+        chapterIds: chapters.ids(),
         ...(deps.chunkSize !== undefined ? { chunkSize: deps.chunkSize } : {}),
       },
       sink,

@@ -5,6 +5,8 @@
 
 import type { ExportFilter } from '../reflections/repo.js';
 import type { ExportableMeta, ExportableReflection } from '../reflections/service.js';
+import type { ReaderJob } from './chunks.js';
+import type { ExportReaders } from './readers.js';
 
 /** A reflection as the reflections store hands it out for export, and the store's filter (see `listExportable`). */
 export type { ExportableMeta, ExportableReflection };
@@ -23,7 +25,14 @@ export interface ExportSource {
    * A view of the store that every read of one export shares (consistent count and rows), possibly on another
    * thread (then reads are asynchronous); closed when the export ends.
    */
-  openExportSnapshot?(): Omit<ExportSource, 'openExportSnapshot'> & { close(): void | Promise<void> };
+  openExportSnapshot?(): Omit<ExportSource, 'openExportSnapshot' | 'openReaders'> & { close(): void | Promise<void> };
+  /**
+   * Reader threads for one export, all on one snapshot, each reading and formatting chunks of it (see
+   * reader-thread.ts); without it, or when it answers null, the export is read on the caller's thread.
+   */
+  openReaders?(job: ReaderJob): Promise<ExportReaders | null>;
+  /** Called once an export's reads have ended and its snapshot is released (work a reader held up can run now). */
+  exportEnded?(): void;
 }
 
 export const EXPORT_FORMATS = ['markdown', 'csv', 'json', 'html'] as const;
@@ -80,19 +89,24 @@ export interface ExportMeta {
 }
 
 /**
- * A formatter writes a file in pieces, so the pipeline can stream it chunk by chunk. A `grouped` formatter
- * gets its entries week by week (numbered weeks in order, then those tied to no week; by id within a week),
- * each group opened by `group` and closed by `groupEnd`, and knows the count from `begin`, since its header
- * states it. The others get their entries in id order and learn the count at `end`.
+ * A formatter writes a file in pieces, so the pipeline can stream it chunk by chunk, and entries can be
+ * formatted on other threads: `entry` depends on its entry alone, and the pipeline puts `separator` between
+ * consecutive entries. A `grouped` formatter gets its entries week by week (numbered weeks in order, then
+ * those tied to no week; by id within a week), each group opened by `group` and closed by `groupEnd`, and
+ * knows the count from `begin`, since its header states it. The others get their entries in id order and
+ * learn the count, and the weeks their entries belong to, at `end`.
  */
 export interface Formatter {
   readonly grouped: boolean;
+  /** Written between two consecutive entries (JSON's comma), across groups and chunks alike. */
+  readonly separator: string;
   /** The file's start; `count` is the number of entries for a grouped formatter (0 for the others, unknown yet). */
   begin(count: number): string;
   group(week: number | null): string;
   groupEnd(week: number | null): string;
   entry(entry: ExportEntry): string;
-  end(count: number): string;
+  /** The file's end: how many entries it holds, and the plan weeks they belong to (ascending). */
+  end(count: number, weeks: readonly number[]): string;
 }
 
 export interface FormatInfo {

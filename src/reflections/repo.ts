@@ -173,8 +173,22 @@ export function createReflectionRepo(db: Db) {
     exportableMeta: exportReads.exportableMeta,
     notUnderKey: (keyId: string, afterId: number, limit: number) => rows(keyUsage.all(keyId, afterId, limit)),
     rewrap: (args: { id: number; oldKeyId: string; keyId: string; bodyIv: Buffer; body: Buffer; nameIv: Buffer; name: Buffer }) => rewrap.run(args).changes,
-    checkpoint(): void {
-      db.pragma('wal_checkpoint(TRUNCATE)');
+    /**
+     * Copies the WAL into the database file and empties it, without waiting: an export's reader holding a
+     * snapshot makes a TRUNCATE checkpoint wait for it, and the default busy timeout would have frozen the
+     * bot's thread for seconds. Returns whether it completed (false: a reader was in the way; try again later).
+     */
+    checkpoint(): boolean {
+      const waited = db.pragma('busy_timeout', { simple: true }) as number;
+      db.pragma('busy_timeout = 0');
+      try {
+        const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+        return result === undefined || result.busy === 0;
+      } catch {
+        return false;
+      } finally {
+        db.pragma(`busy_timeout = ${waited}`);
+      }
     },
   };
 }
@@ -225,8 +239,9 @@ export function prepareExportReads(db: Db) {
     .prepare(`SELECT id, guild_id, author_id, visibility, chapter_id, week, key_id, body_iv, body,
       CASE WHEN visibility = 'shared' THEN name_iv END, CASE WHEN visibility = 'shared' THEN name END, created_at, exportable_at ${where}`)
     .raw(true);
-  const exportableMeta = db.prepare(`SELECT id, guild_id AS guildId, author_id AS authorId, visibility, chapter_id AS chapterId, week,
-    created_at AS createdAt, exportable_at AS exportableAt ${where}`);
+  const exportableMeta = db.prepare(`SELECT id, guild_id, author_id, visibility, chapter_id, week, created_at, exportable_at ${where}`).raw(true);
+  // Both ends of the rowid B-tree: constant time, whatever the table holds.
+  const bounds = db.prepare('SELECT MIN(id) AS min, MAX(id) AS max FROM reflections');
   const params = (guildId: string, filter: ExportFilter, to: string | null, from: string | null) => ({
     guildId,
     afterId: filter.afterId,
@@ -257,8 +272,22 @@ export function prepareExportReads(db: Db) {
         createdAt: r[11] as string,
         exportableAt: r[12] as string | null,
       })),
-    exportableMeta: (guildId: string, filter: ExportFilter, to: string | null, from: string | null) =>
-      exportableMeta.all(params(guildId, filter, to, from)) as StoredExportMeta[],
+    exportableMeta: (guildId: string, filter: ExportFilter, to: string | null, from: string | null): StoredExportMeta[] =>
+      (exportableMeta.all(params(guildId, filter, to, from)) as unknown[][]).map((r) => ({
+        id: r[0] as number,
+        guildId: r[1] as string,
+        authorId: r[2] as string,
+        visibility: r[3] as Visibility,
+        chapterId: r[4] as string | null,
+        week: r[5] as number | null,
+        createdAt: r[6] as string,
+        exportableAt: r[7] as string | null,
+      })),
+    /** The lowest and highest reflection id of any server (0, 0 when there is none): where an export's id ranges lie. */
+    idBounds: (): { min: number; max: number } => {
+      const row = bounds.get() as { min: number | null; max: number | null };
+      return { min: row.min ?? 0, max: row.max ?? 0 };
+    },
   };
 }
 

@@ -116,8 +116,13 @@ export interface ReflectionService {
 
   /** The data eraser registered in ctx.erasers (forget-me and the server purge). */
   eraser: DataEraser;
-  /** Makes deleted rows unrecoverable from the WAL and the free pages (secure_delete + TRUNCATE checkpoint). */
+  /**
+   * Makes deleted rows unrecoverable from the WAL and the free pages (secure_delete + TRUNCATE checkpoint).
+   * Never waits: when an export's snapshot is in the way, it is done again once that export ends.
+   */
   checkpoint(): void;
+  /** An export's reads ended (its snapshot released): a checkpoint it held up runs now. */
+  exportEnded(): void;
 
   guildLeft(guildId: string, at: Date): void;
   guildJoined(guildId: string): void;
@@ -239,6 +244,13 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
     return row;
   };
 
+  /** Set while a checkpoint could not complete (an export's reader held the WAL); retried when exports end. */
+  let checkpointOwed = false;
+  const checkpoint = () => {
+    checkpointOwed = !repo.checkpoint();
+    if (checkpointOwed) log.info('checkpoint deferred until the running export ends');
+  };
+
   const service: ReflectionService = {
     create(input) {
       const text = validateReflectionText(input.text);
@@ -341,7 +353,7 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
         repo.deleteOwn(guildId, authorId, id);
         return post;
       });
-      repo.checkpoint();
+      checkpoint();
       log.info({ guildId, reflectionId: id }, 'reflection deleted by its author');
       return { post };
     },
@@ -431,7 +443,10 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
       purgeGuild: (guildId) => repo.purgeGuild(guildId),
     },
 
-    checkpoint: () => repo.checkpoint(),
+    checkpoint,
+    exportEnded: () => {
+      if (checkpointOwed) checkpoint();
+    },
 
     guildLeft: (guildId, at) => {
       repo.markRemoved(guildId, at.toISOString());

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generateExport } from '../../src/export/pipeline.js';
 import { withReaderThread } from '../../src/export/reader-thread.js';
@@ -114,32 +115,27 @@ describe('streaming an export in parts', () => {
     expect(ticks).toBeGreaterThan(chunks / 2);
   });
 
-  it('reads on a worker thread (its own read-only snapshot, same key) and writes the same file as reading in-thread', async () => {
+  it('reads on reader threads (own read-only connections, same key) and writes, in every format, the file read in-thread would be', async () => {
     const key = randomBytes(32);
     let settings: KeySettings | null = null;
-    const env = seeded(1200, undefined, {
+    const env = seeded(1200, 50, {
       key,
       // The TypeScript worker, loaded through tsx; the build runs the compiled reader-worker.js.
       source: (service) => ({
         listExportable: (g, f) => service.listExportable(g, f),
-        openExportSnapshot: () => {
-          const threaded = withReaderThread(service, settings!, { code: tsWorker });
-          expect(threaded).not.toBe(service);
-          return threaded.openExportSnapshot!();
-        },
+        openReaders: (job) => withReaderThread(service, settings!, { code: tsWorker, threads: 2 }).openReaders!(job),
       }),
     });
     settings = { DATABASE_PATH: env.db.name, REFLECTIONS_KEY: new Secret(key.toString('hex')) };
-    for (const format of ['markdown', 'json'] as const) {
-      const plan = env.exports.plan(request(format));
+    for (const [format, pseudonymise] of [['markdown', false], ['json', false], ['csv', true], ['html', true]] as const) {
+      const plan = env.exports.plan({ ...request(format), pseudonymise });
       const threaded: Buffer[] = [];
       const result = await env.exports.generate(plan, (chunk) => {
         threaded.push(chunk);
       });
-      const local = seededCopy(env);
       const inThread: Buffer[] = [];
       const expected = await generateExport(
-        { source: local, guildId: GUILD, guildName: 'Circle', format, scope: plan.scope, pseudonymise: false, snapshot: plan.snapshot, since: null, week: () => null, chapterLabel: () => null },
+        { source: seededCopy(env), guildId: GUILD, guildName: 'Circle', format, scope: plan.scope, pseudonymise, snapshot: plan.snapshot, since: null, week: () => null, chapterLabel: () => null, chunkSize: 50 },
         (chunk) => {
           inThread.push(chunk);
         },
@@ -148,6 +144,42 @@ describe('streaming an export in parts', () => {
       expect(result.sha256).toBe(expected.sha256);
       expect(Buffer.concat(threaded).equals(Buffer.concat(inThread))).toBe(true);
     }
+  }, 60_000);
+
+  it('reader threads share one snapshot: a reflection deleted while the export runs is still in it, and the stated count matches', async () => {
+    const key = randomBytes(32);
+    let settings: KeySettings | null = null;
+    const env = seeded(600, 50, {
+      key,
+      source: (service) => ({
+        listExportable: (g, f) => service.listExportable(g, f),
+        openReaders: (job) => withReaderThread(service, settings!, { code: tsWorker, threads: 2 }).openReaders!(job),
+        exportEnded: () => service.exportEnded?.(),
+      }),
+    });
+    settings = { DATABASE_PATH: env.db.name, REFLECTIONS_KEY: new Secret(key.toString('hex')) };
+    const last = env.db.prepare('SELECT id, author_id AS authorId FROM reflections ORDER BY id DESC LIMIT 1').get() as { id: number; authorId: string };
+    const plan = env.exports.plan(request('markdown'));
+    let deleted = false;
+    const chunks: Buffer[] = [];
+    const result = await env.exports.generate(plan, (chunk) => {
+      chunks.push(chunk);
+      // Once the file has started, the newest reflection (not read yet) is deleted by its author.
+      if (!deleted) {
+        env.service.remove(GUILD, last.authorId, last.id);
+        deleted = true;
+      }
+    });
+    expect(deleted).toBe(true);
+    expect(env.db.prepare('SELECT COUNT(*) AS n FROM reflections WHERE id = ?').get(last.id)).toEqual({ n: 0 });
+    expect(result.count).toBe(600);
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(text).toContain('600 reflections');
+    expect(text).toContain(`reflection ${599}:`);
+    // The delete's checkpoint did not wait for the readers (that froze the bot's thread for the busy timeout):
+    // it was put off, and ran once the export ended, leaving the WAL empty.
+    expect(env.logs.text()).toContain('checkpoint deferred until the running export ends');
+    expect(statSync(`${env.db.name}-wal`).size).toBe(0);
   }, 30_000);
 });
 

@@ -11,6 +11,7 @@ export const CSV_COLUMNS = ['id', 'created_at', 'week', 'chapter_id', 'chapter',
 function createCsv(): Formatter {
   return {
     grouped: false,
+    separator: '',
     begin: () => `${CSV_COLUMNS.join(',')}\r\n`,
     group: () => '',
     groupEnd: () => '',

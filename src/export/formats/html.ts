@@ -20,6 +20,7 @@ const STYLE = `
 function createHtml(meta: ExportMeta): Formatter {
   return {
     grouped: true,
+    separator: '',
     begin(count) {
       const title = meta.guildName === null ? 'Reflections' : `Reflections from ${meta.guildName}`;
       const summary = `Exported ${exportedAtLabel(meta)}: ${countLabel(count)}; scope: ${describeScope(meta.scope, meta.since)}${meta.pseudonymised ? '; authors pseudonymised' : ''}.`;

@@ -10,10 +10,9 @@ export const JSON_EXPORT_VERSION = 1;
  * Written as a stream: the header, one reflection per line, then the count and the weeks seen.
  */
 function createJson(meta: ExportMeta): Formatter {
-  const weeks = new Map<number, WeekHeading>();
-  let first = true;
   return {
     grouped: false,
+    separator: ',\n',
     group: () => '',
     groupEnd: () => '',
     begin: () => {
@@ -31,10 +30,6 @@ function createJson(meta: ExportMeta): Formatter {
       return `${safeJson(header, 2).slice(0, -2)},\n  "reflections": [\n`;
     },
     entry(e: ExportEntry) {
-      if (e.week !== null && !weeks.has(e.week)) {
-        const info = meta.week(e.week);
-        weeks.set(e.week, { week: e.week, title: info?.title ?? null, prompt: info?.prompt ?? null });
-      }
       const row = {
         id: e.id,
         createdAt: e.createdAt,
@@ -46,13 +41,14 @@ function createJson(meta: ExportMeta): Formatter {
         authorName: e.authorName,
         text: e.text,
       };
-      const piece = `${first ? '' : ',\n'}    ${safeJson(row)}`;
-      first = false;
-      return piece;
+      return `    ${safeJson(row)}`;
     },
-    end(count) {
-      const sorted = [...weeks.values()].sort((a, b) => a.week - b.week);
-      return `${first ? '' : '\n'}  ],\n  "count": ${count},\n  "weeks": ${safeJson(sorted)}\n}\n`;
+    end(count, weeks) {
+      const headings: WeekHeading[] = weeks.map((week) => {
+        const info = meta.week(week);
+        return { week, title: info?.title ?? null, prompt: info?.prompt ?? null };
+      });
+      return `${count === 0 ? '' : '\n'}  ],\n  "count": ${count},\n  "weeks": ${safeJson(headings)}\n}\n`;
     },
   };
 }

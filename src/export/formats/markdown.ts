@@ -10,6 +10,7 @@ import { countLabel, dayOf, describeScope, exportedAtLabel } from './common.js';
 function createMarkdown(meta: ExportMeta): Formatter {
   return {
     grouped: true,
+    separator: '',
     begin(count) {
       const where = meta.guildName === null ? '' : ` from ${escapeMarkdownInline(meta.guildName)}`;
       return (
