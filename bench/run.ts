@@ -17,13 +17,23 @@ import { measureWrites, type WritesResult } from './lib/writes.js';
  * `--hardening` runs the hardening suite (test/hardening) at five times its `npm test` size instead.
  */
 
-const USAGE = `Usage: npm run bench [-- --quick] [-- --hardening] [-- --seed N]
+const SECTIONS = ['latency', 'export', 'bot-export', 'writes'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const USAGE = `Usage: npm run bench [-- --quick] [-- --hardening] [-- --seed N] [-- --only ${SECTIONS.join(',')}]
   --quick       small counts (a smoke run of every measurement, well under a minute)
+  --only LIST   only these measurements (start and RSS after READY are always measured); writes no file
   --hardening   run the hardening suite (test/hardening) at five times its npm test size, and nothing else
   --seed N      seed for the generated texts (default 1)`;
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, hardening: { type: 'boolean', default: false }, seed: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h', default: false } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    hardening: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '1' },
+    only: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
 });
 if (args.help) {
   process.stdout.write(`${USAGE}\n`);
@@ -40,6 +50,13 @@ if (args.hardening) {
 }
 
 const quick = args.quick;
+const only = args.only === undefined ? null : args.only.split(',').map((name) => name.trim());
+const unknownSection = only?.find((name) => !(SECTIONS as readonly string[]).includes(name));
+if (unknownSection !== undefined) {
+  process.stderr.write(`Unknown section "${unknownSection}".\n${USAGE}\n`);
+  process.exit(2);
+}
+const want = (section: Section) => only === null || only.includes(section);
 const seed = Number(args.seed) || 1;
 const plan = quick
   ? { startRepeats: 1, latency: { count: 100, block: 50, repeats: 1, warmup: 10 }, exportRows: 5_000, exportRepeats: 1, idleChapter: 50, writes: { count: 300, block: 100, repeats: 1 } }
@@ -89,7 +106,7 @@ async function main(): Promise<void> {
     if (!reflect.modal) throw new Error('/reflect did not answer with a modal');
     bot.interactions += 1;
     const latency: LatencyResult[] = [];
-    for (const workload of workloads(reflect.modal, seed)) {
+    for (const workload of want('latency') ? workloads(reflect.modal, seed) : []) {
       const t = performance.now();
       const result = await measureLatency(workload, bot, floor, plan.latency);
       latency.push(result);
@@ -105,24 +122,34 @@ async function main(): Promise<void> {
 
     // Export: seed through the reflection service, then sqlite3 vs each format; then one inside the bot under load.
     let t = performance.now();
-    seedReflections(dbPath, bot.discord.ids.guild, plan.exportRows, seed);
-    say(`seeded ${plan.exportRows} reflections in ${round((performance.now() - t) / 1000, 1)} s`);
-    const haveSqlite = sqliteAvailable();
-    if (!haveSqlite) say('NOTE: the sqlite3 command line tool is missing, so the export floor is skipped. Install it with: apt-get install -y sqlite3 (Debian/Ubuntu) or brew install sqlite (macOS).');
-    const exports: ExportResult = await measureExports(dbPath, bot.discord.ids.guild, plan.exportRows, dir, plan.exportRepeats, haveSqlite);
-    say(`export: sqlite3 ${exports.floorMs === null ? 'skipped' : `${round(exports.floorMs, 0)} ms`}; ${exports.formats.map((f) => `${f.format} ${round(f.ms, 0)} ms`).join(', ')}`);
+    let exports: ExportResult | null = null;
+    let underLoad: UnderLoad | null = null;
+    if (want('export') || want('bot-export')) {
+      seedReflections(dbPath, bot.discord.ids.guild, plan.exportRows, seed);
+      say(`seeded ${plan.exportRows} reflections in ${round((performance.now() - t) / 1000, 1)} s`);
+    }
+    if (want('export')) {
+      const haveSqlite = sqliteAvailable();
+      if (!haveSqlite) say('NOTE: the sqlite3 command line tool is missing, so the export floor is skipped. Install it with: apt-get install -y sqlite3 (Debian/Ubuntu) or brew install sqlite (macOS).');
+      exports = await measureExports(dbPath, bot.discord.ids.guild, plan.exportRows, dir, plan.exportRepeats, haveSqlite);
+      say(`export: sqlite3 ${exports.floorMs === null ? 'skipped' : `${round(exports.floorMs, 0)} ms`}; ${exports.formats.map((f) => `${f.format} ${round(f.ms, 0)} ms`).join(', ')}`);
+    }
+    if (want('bot-export')) {
+      underLoad = await exportUnderLoad(bot, dbPath);
+      say(`export in the bot: ${round(underLoad.exportMs, 0)} ms; event loop max ${round(underLoad.elMaxMs, 1)} ms; /chapter p99 idle ${round(underLoad.idleP99)} ms, during ${round(underLoad.duringP99)} ms`);
+      await stopSide(bot);
+    }
 
-    const underLoad = await exportUnderLoad(bot, dbPath);
-    say(`export in the bot: ${round(underLoad.exportMs, 0)} ms; event loop max ${round(underLoad.elMaxMs, 1)} ms; /chapter p99 idle ${round(underLoad.idleP99)} ms, during ${round(underLoad.duringP99)} ms`);
-    await stopSide(bot);
-
-    t = performance.now();
-    const writes: WritesResult = measureWrites(dir, plan.writes);
-    say(`durable writes: service ${round(writes.bot, 0)}/s, raw ${round(writes.floor, 0)}/s (${round((performance.now() - t) / 1000, 1)} s)`);
+    let writes: WritesResult | null = null;
+    if (want('writes')) {
+      t = performance.now();
+      writes = measureWrites(dir, plan.writes);
+      say(`durable writes: service ${round(writes.bot, 0)}/s, raw ${round(writes.floor, 0)}/s (${round((performance.now() - t) / 1000, 1)} s)`);
+    }
 
     const results = report({ starts, rssReady, rssAfter, latency, exports, underLoad, writes, seconds: (performance.now() - started) / 1000 });
-    // A --quick run is a smoke test: it never replaces the last full results.
-    if (!quick) {
+    // A --quick or --only run is a smoke test or a partial one: it never replaces the last full results.
+    if (!quick && only === null) {
       writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
       say('\nwritten: bench/results.json');
     }
@@ -189,9 +216,9 @@ interface Collected {
   rssReady: { bot: number; floor: number };
   rssAfter: { bot: number; floor: number; interactions: number };
   latency: LatencyResult[];
-  exports: ExportResult;
-  underLoad: UnderLoad;
-  writes: WritesResult;
+  exports: ExportResult | null;
+  underLoad: UnderLoad | null;
+  writes: WritesResult | null;
   seconds: number;
 }
 
@@ -208,23 +235,30 @@ function report(c: Collected) {
       add(`  (p99)`, l.bot.visibleP99, l.floor.visibleP99, 'ms', 'info', null);
     }
   }
-  const floorMs = c.exports.floorMs;
-  for (const f of c.exports.formats) {
-    add(`export ${c.exports.rows} rows, ${f.format} (vs sqlite3 CSV)`, f.ms, floorMs, 'ms', '≤ 2x', floorMs === null ? null : f.ms <= 2 * floorMs, 0);
+  const floorMs = c.exports?.floorMs ?? null;
+  for (const f of c.exports?.formats ?? []) {
+    add(`export ${c.exports!.rows} rows, ${f.format} (vs sqlite3 CSV)`, f.ms, floorMs, 'ms', '≤ 2x', floorMs === null ? null : f.ms <= 2 * floorMs, 0);
     add(`  peak RSS, ${f.format}`, mb(f.maxRss), null, 'MB', '< 200 MB', mb(f.maxRss) < 200, 1);
     add(`  longest event-loop block, ${f.format}`, f.elMaxMs, null, 'ms', '≤ 50 ms', f.elMaxMs <= 50, 1);
   }
   const u = c.underLoad;
-  add(`export inside the bot (csv, ${u.rows} rows): time`, u.exportMs, null, 'ms', 'info', null, 0);
-  add('  bot peak RSS during it', mb(u.maxRss), null, 'MB', '< 200 MB', mb(u.maxRss) < 200, 1);
-  add('  bot longest event-loop block', u.elMaxMs, null, 'ms', '≤ 50 ms', u.elMaxMs <= 50, 1);
-  add(`  concurrent /chapter p99 (${u.during} during, ${u.failed} failed) vs idle p99`, u.duringP99, u.idleP99, 'ms', '≤ 1.5x', u.failed === 0 && u.duringP99 <= 1.5 * u.idleP99);
-  add(`durable writes/s (synchronous=${c.writes.synchronous === 2 ? 'FULL' : c.writes.synchronous})`, c.writes.bot, c.writes.floor, '/s', '≥ 0.7x', c.writes.bot >= 0.7 * c.writes.floor, 0);
-  add('  durable writes/s vs raw inserts into the same reflections schema', c.writes.bot, c.writes.sameSchema, '/s', 'info', null, 0);
+  if (u) {
+    add(`export inside the bot (csv, ${u.rows} rows): time`, u.exportMs, null, 'ms', 'info', null, 0);
+    add('  bot peak RSS during it', mb(u.maxRss), null, 'MB', '< 200 MB', mb(u.maxRss) < 200, 1);
+    add('  bot longest event-loop block', u.elMaxMs, null, 'ms', '≤ 50 ms', u.elMaxMs <= 50, 1);
+    add(`  concurrent /chapter p99 (${u.during} during, ${u.failed} failed) vs idle p99`, u.duringP99, u.idleP99, 'ms', '≤ 1.5x', u.failed === 0 && u.duringP99 <= 1.5 * u.idleP99);
+  }
+  const w = c.writes;
+  if (w) {
+    add(`durable writes/s (synchronous=${w.synchronous === 2 ? 'FULL' : w.synchronous})`, w.bot, w.floor, '/s', '≥ 0.7x', w.bot >= 0.7 * w.floor, 0);
+    add('  durable writes/s vs raw inserts into the same reflections schema', w.bot, w.sameSchema, '/s', 'info', null, 0);
+  }
   add('RSS after READY', mb(c.rssReady.bot), mb(c.rssReady.floor), 'MB', '≤ 1.3x', c.rssReady.bot <= 1.3 * c.rssReady.floor, 1);
-  add(`RSS after ${c.rssAfter.interactions} interactions`, mb(c.rssAfter.bot), mb(c.rssAfter.floor), 'MB', '≤ 1.3x', c.rssAfter.bot <= 1.3 * c.rssAfter.floor, 1);
-  const growth = c.rssAfter.bot / c.rssReady.bot - 1;
-  rows.push({ measure: 'bot RSS growth READY → after', bot: `${round(growth * 100, 1)} %`, floor: `${round((c.rssAfter.floor / c.rssReady.floor - 1) * 100, 1)} %`, ratio: '-', target: '< 10 %', met: growth < 0.1 });
+  if (c.latency.length > 0) {
+    add(`RSS after ${c.rssAfter.interactions} interactions`, mb(c.rssAfter.bot), mb(c.rssAfter.floor), 'MB', '≤ 1.3x', c.rssAfter.bot <= 1.3 * c.rssAfter.floor, 1);
+    const growth = c.rssAfter.bot / c.rssReady.bot - 1;
+    rows.push({ measure: 'bot RSS growth READY → after', bot: `${round(growth * 100, 1)} %`, floor: `${round((c.rssAfter.floor / c.rssReady.floor - 1) * 100, 1)} %`, ratio: '-', target: '< 10 %', met: growth < 0.1 });
+  }
   add('start → commands answered', median(c.starts.bot), median(c.starts.floor), 'ms', '≤ 1.5x', median(c.starts.bot) <= 1.5 * median(c.starts.floor), 0);
 
   const widths = ['measure', 'bot', 'floor', 'ratio', 'target', 'met'].map((key) => Math.max(key.length, ...rows.map((r) => String(r[key as keyof typeof r] ?? '').length)));

@@ -14,7 +14,6 @@ import { UserFacingError } from '../src/errors.js';
 /** Discord's default upload limit, when an interaction does not say (it always should). */
 export const DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024;
 const FILES_PER_MESSAGE = 10;
-const REQUEST_BYTES = 25 * 1024 * 1024;
 const LOG_ENTRIES = 15;
 
 const FORMAT_LABELS: Record<ExportFormat, string> = { markdown: 'Markdown', csv: 'CSV', json: 'JSON', html: 'HTML (printable page)' };
@@ -50,31 +49,12 @@ function size(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-/** Groups files into messages: at most 10 attachments and one request's worth of bytes each. */
-export function batches(files: ExportFile[], uploadLimit: number): ExportFile[][] {
-  const cap = Math.max(uploadLimit, REQUEST_BYTES);
-  const out: ExportFile[][] = [];
-  let current: ExportFile[] = [];
-  let bytes = 0;
-  for (const file of files) {
-    if (current.length > 0 && (current.length >= FILES_PER_MESSAGE || bytes + file.data.length > cap)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(file);
-    bytes += file.data.length;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
-
 /** A split export whose manifest would no longer fit one upload: stopped before more parts go out. */
 class TooManyParts extends Error {}
 
 /**
  * Streams the export to the moderator: above the upload limit, parts go out as they are cut, a few per
- * ephemeral message (at most 10 files and one request's worth of bytes each; only those are held), and the
+ * ephemeral message (at most 10 files and one upload limit's worth of bytes each; only those are held), and the
  * summary with the manifest comes last. A file within the limit goes out whole with the summary.
  */
 async function exportReflections(interaction: ChatInputCommandInteraction<InGuild>, ctx: AppContext): Promise<void> {
@@ -89,7 +69,10 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
     pseudonymise: interaction.options.getBoolean('pseudonymise') === true,
   });
   const uploadLimit = interaction.attachmentSizeLimit > 0 ? interaction.attachmentSizeLimit : DEFAULT_UPLOAD_LIMIT;
-  const cap = Math.max(uploadLimit, REQUEST_BYTES);
+  // A message carries at most one upload limit's worth of files (Discord takes 25 MB per request): the bot's
+  // HTTP client copies and writes each request body in a few large synchronous steps, and a 25 MB body held
+  // the bot's thread for over 100 ms at a time while members' commands waited.
+  const cap = uploadLimit;
 
   let messagesSent = 0;
   const send = async (files: ExportFile[], content: string) => {
@@ -112,7 +95,7 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
     await send(
       files,
       messagesSent === 0
-        ? `Exporting: this export is larger than the upload limit here (${size(uploadLimit)}), so it comes in numbered parts, a few per message. ` +
+        ? `Exporting: this export is larger than the upload limit here (${size(uploadLimit)}), so it comes in numbered parts. ` +
             `${range} below; the summary and the manifest (each part’s checksum and the command to join them) come last.`
         : `${range} of the export.`,
     );

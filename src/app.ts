@@ -80,8 +80,10 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     plans: createPlanCatalog(book),
   });
   const exports = createExportService({
-    // Each export reads (SQLite, decryption) on a worker thread of its own: members' commands are not queued behind it.
-    source: withReaderThread(reflections, options.config),
+    // Each export is read, decrypted and formatted on a reader thread of its own, at a lower priority: members'
+    // commands are not queued behind it. One thread, not one per core: the bot's own thread keeps a core for
+    // members while an export runs (the shell export, with no members waiting, takes every core).
+    source: withReaderThread(reflections, options.config, { threads: 1 }),
     weeks: weeksOfContext,
     chapters: chaptersFromBook(book),
     logRepo: createExportLogRepo(db),
