@@ -58,9 +58,11 @@ export function parseHexKey(hex: string, where: string): Buffer {
 }
 
 function aad(binding: RowBinding): Buffer {
-  // Lengths first so that no two different bindings can produce the same bytes.
-  const parts = [binding.purpose, binding.guildId, binding.authorId, String(binding.rowId)];
-  return Buffer.from(parts.map((part) => `${part.length}:${part}`).join('|'), 'utf8');
+  // Lengths first so that no two different bindings can produce the same bytes. Built as one string: an export
+  // builds two of these per row.
+  const { purpose, guildId, authorId } = binding;
+  const rowId = String(binding.rowId);
+  return Buffer.from(`${purpose.length}:${purpose}|${guildId.length}:${guildId}|${authorId.length}:${authorId}|${rowId.length}:${rowId}`, 'utf8');
 }
 
 /**
