@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 /**
  * The half of the bench protocol that runs inside a measured process (the bot or the floor bot): it answers
@@ -8,6 +10,8 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
  *   { q: 'el-reset' }  → { ok: true }             starts a fresh event-loop delay histogram
  *   { q: 'el-stats' }  → { maxMs, p99Ms, meanMs } the longest event-loop block since the reset
  *   { q: 'max-rss' }   → { maxRss }               peak RSS of the process so far (bytes)
+ *   { q: 'mem' }       → { usage, heap, spaces, status } a breakdown of the RSS: process.memoryUsage(), V8's heap
+ *                        and per-space statistics, and the kernel's view (/proc/self/status: RssAnon, RssFile, RssShmem)
  */
 export function answerBench(): void {
   if (!process.send) return;
@@ -20,6 +24,9 @@ export function answerBench(): void {
         break;
       case 'max-rss':
         answer = { maxRss: process.resourceUsage().maxRSS * 1024 };
+        break;
+      case 'mem':
+        answer = memoryBreakdown();
         break;
       case 'el-reset':
         histogram?.disable();
@@ -38,4 +45,23 @@ export function answerBench(): void {
     process.send?.({ id: message.id, ...answer });
   });
   process.send({ ready: 'process' });
+}
+
+/** What the RSS is made of, from V8's side and the kernel's (bytes throughout). */
+function memoryBreakdown(): Record<string, unknown> {
+  const status: Record<string, number> = {};
+  try {
+    for (const line of readFileSync('/proc/self/status', 'utf8').split('\n')) {
+      const match = /^(Vm\w+|Rss\w+):\s+(\d+) kB/.exec(line);
+      if (match) status[match[1]!] = Number(match[2]) * 1024;
+    }
+  } catch {
+    // Not Linux: the kernel's breakdown is left out.
+  }
+  return {
+    usage: process.memoryUsage(),
+    heap: getHeapStatistics(),
+    spaces: getHeapSpaceStatistics().map((s) => ({ name: s.space_name, size: s.space_size, used: s.space_used_size, physical: s.physical_space_size })),
+    status,
+  };
 }

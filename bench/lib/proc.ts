@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The bench's side of a measured process: fork it with an IPC channel, ask it questions, stop it. */
@@ -14,9 +15,25 @@ export interface Measured {
 
 export const distPath = (relative: string): string => fileURLToPath(new URL(`../${relative}`, import.meta.url));
 
-export function spawnMeasured(name: string, script: string, env: Record<string, string>): Measured {
+/**
+ * The Node flags `npm start` runs the bot with (package.json's start script, between `node` and the entry), so
+ * the bench measures the bot as production runs it. Throws when the script no longer has that shape.
+ */
+export function botNodeFlags(): string[] {
+  // bench/lib/ in the sources, dist/bench/lib/ once built: the nearest package.json above is the project's.
+  let dir = new URL('./', import.meta.url);
+  while (!existsSync(new URL('package.json', dir)) && dir.pathname !== '/') dir = new URL('../', dir);
+  const packageJson = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { scripts: { start: string } };
+  const match = /(?:^|&&\s*)node((?:\s+--\S+)*)\s+dist\/src\/main\.js\s*$/.exec(packageJson.scripts.start);
+  if (!match) throw new Error(`package.json: cannot find the node command in the start script: ${packageJson.scripts.start}`);
+  return match[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
+/** Forks `script` with an IPC channel; `nodeFlags` go to that Node (after the bench's own, which fork passes on by default). */
+export function spawnMeasured(name: string, script: string, env: Record<string, string>, nodeFlags: readonly string[] = []): Measured {
   const spawnedAt = performance.now();
   const child = fork(script, [], {
+    execArgv: [...process.execArgv, ...nodeFlags],
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'json',

@@ -1,6 +1,6 @@
 import type { LocalDiscord } from '../../src/local-discord/index.js';
 import type { InteractionHandle } from '../../src/local-discord/index.js';
-import { distPath, spawnMeasured, type Measured } from './proc.js';
+import { botNodeFlags, distPath, spawnMeasured, type Measured } from './proc.js';
 
 /** The reflections key every bench run uses (a bench database holds nothing real). */
 export const BENCH_KEY = '7b'.repeat(32);
@@ -32,7 +32,7 @@ export function botEnv(discord: LocalDiscord, databasePath: string, extra: Recor
 export function spawnSide(side: Side, databasePath: string): Measured {
   const proc =
     side.name === 'bot'
-      ? spawnMeasured('bot', distPath('lib/bot-child.js'), botEnv(side.discord, databasePath))
+      ? spawnMeasured('bot', distPath('lib/bot-child.js'), botEnv(side.discord, databasePath), botNodeFlags())
       : spawnMeasured('floor', distPath('floor-bot/main.js'), { DISCORD_TOKEN: side.discord.token, DISCORD_API_URL: side.discord.apiUrl });
   side.proc = proc;
   side.interactions = 0;
