@@ -1,6 +1,7 @@
-import { MessageFlags, type ChatInputCommandInteraction, type MessageContextMenuCommandInteraction } from 'discord.js';
+import { type ChatInputCommandInteraction, type MessageContextMenuCommandInteraction } from 'discord.js';
 import type { ChatInputCommand, InGuild } from '../src/discord/command.js';
 import { moderatorCommand } from '../src/discord/builders.js';
+import { sendWithFiles } from '../src/discord/file-upload.js';
 import { fitContent, styledEmbed, truncate, LIMITS } from '../src/discord/render.js';
 import { NO_MENTIONS } from '../src/discord/replies.js';
 import { describeScope } from '../src/export/formats/common.js';
@@ -76,12 +77,7 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
 
   let messagesSent = 0;
   const send = async (files: ExportFile[], content: string) => {
-    const attachments = files.map((file) => ({ attachment: file.data, name: file.name }));
-    if (messagesSent === 0) {
-      await interaction.editReply({ content: fitContent(content), files: attachments, allowedMentions: NO_MENTIONS });
-    } else {
-      await interaction.followUp({ content: fitContent(content), files: attachments, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
-    }
+    await sendWithFiles(interaction, messagesSent === 0 ? 'original' : 'follow-up', fitContent(content), files);
     messagesSent += 1;
   };
   let batch: ExportFile[] = [];
