@@ -38,7 +38,7 @@ function minePage(ctx: AppContext, guildId: string, userId: string, beforeId?: n
   return {
     embeds: [
       styledEmbed({
-        title: `Your reflections (${page.total})`,
+        title: `Your reflections (${page.totalCapped ? `more than ${page.total.toLocaleString('en-US')}` : page.total})`,
         description: `${lines.join('\n\n')}\n\n\`/reflections show id:\` shows one in full.`,
         footer: FOOTER,
       }),
@@ -284,7 +284,8 @@ const reflections: ChatInputCommand = {
         return;
       }
       case 'forget-me': {
-        const count = ctx.reflections.listMine(guildId, userId, { limit: 1 }).total;
+        const mine = ctx.reflections.listMine(guildId, userId, { limit: 1 });
+        const count = mine.totalCapped ? `more than ${mine.total.toLocaleString('en-US')}` : String(mine.total);
         await sendPrivately(interaction, {
           content:
             `This erases everything the bot keeps about you in this server: your ${count} reflection(s), the bot’s posts of them in the week threads, your stored name and ids, ` +

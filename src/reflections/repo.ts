@@ -80,7 +80,7 @@ export function createReflectionRepo(db: Db) {
   const byId = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE id = @id AND guild_id = @guildId`);
   const listOwn = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE guild_id = @guildId AND author_id = @authorId AND id < @beforeId
     ORDER BY id DESC LIMIT @limit`);
-  const countOwn = db.prepare('SELECT COUNT(*) AS n FROM reflections WHERE guild_id = ? AND author_id = ?');
+  const countOwn = db.prepare('SELECT COUNT(*) AS n FROM (SELECT 1 FROM reflections WHERE guild_id = ? AND author_id = ? LIMIT ?)');
   const allOwn = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE guild_id = ? AND author_id = ? ORDER BY id`);
   const updateBody = db.prepare(`UPDATE reflections SET key_id = @keyId, body_iv = @bodyIv, body = @body, name_iv = @nameIv, name = @name,
     updated_at = @now WHERE id = @id AND guild_id = @guildId AND author_id = @authorId`);
@@ -138,7 +138,8 @@ export function createReflectionRepo(db: Db) {
     getOwn: (guildId: string, authorId: string, id: number) => row(own.get({ guildId, authorId, id })),
     getById: (guildId: string, id: number) => row(byId.get({ guildId, id })),
     listOwn: (guildId: string, authorId: string, beforeId: number, limit: number) => rows(listOwn.all({ guildId, authorId, beforeId, limit })),
-    countOwn: (guildId: string, authorId: string) => (countOwn.get(guildId, authorId) as { n: number }).n,
+    /** The member's reflections in the server, counted up to `atMost`. */
+    countOwn: (guildId: string, authorId: string, atMost: number) => (countOwn.get(guildId, authorId, atMost) as { n: number }).n,
     allOwn: (guildId: string, authorId: string) => rows(allOwn.all(guildId, authorId)),
     updateBody: (args: { id: number; guildId: string; authorId: string; keyId: string; bodyIv: Buffer; body: Buffer; nameIv: Buffer; name: Buffer; now: string }) =>
       updateBody.run(args).changes,

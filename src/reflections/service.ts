@@ -67,9 +67,14 @@ export interface NewReflection {
   source: 'modal' | 'message';
 }
 
+/** `/reflections mine` counts up to this many: a count is an index scan, as long as the member's list. */
+export const MINE_COUNT_CAP = 1000;
+
 export interface Page {
   items: Reflection[];
+  /** How many the member has, counted up to MINE_COUNT_CAP (then `totalCapped`, and there are more). */
   total: number;
+  totalCapped: boolean;
   /** Pass as `beforeId` for the next (older) page; null when this is the last. */
   nextBeforeId: number | null;
 }
@@ -310,7 +315,8 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
       const rows = repo.listOwn(guildId, authorId, options.beforeId ?? Number.MAX_SAFE_INTEGER, limit + 1);
       const items = rows.slice(0, limit).map(decrypt);
       const last = items[items.length - 1];
-      return { items, total: repo.countOwn(guildId, authorId), nextBeforeId: rows.length > limit && last ? last.id : null };
+      const counted = repo.countOwn(guildId, authorId, MINE_COUNT_CAP + 1);
+      return { items, total: Math.min(counted, MINE_COUNT_CAP), totalCapped: counted > MINE_COUNT_CAP, nextBeforeId: rows.length > limit && last ? last.id : null };
     },
 
     choices(guildId, authorId, query) {

@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UserFacingError } from '../../src/errors.js';
 import { runRetention } from '../../src/reflections/retention.js';
+import { MINE_COUNT_CAP } from '../../src/reflections/service.js';
 import { useTempDir, join } from '../helpers/tmp.js';
 import { ALICE, BOB, GUILD, OTHER_GUILD, makeService, openReflectionsDb, planWeek, weeksOf } from './reflections-helpers.js';
 
@@ -73,6 +74,18 @@ describe('ownership is enforced in SQL', () => {
     const second = service.listMine(GUILD, ALICE, { limit: 5, beforeId: first.nextBeforeId! });
     expect(second.items.map((r) => r.id)).toEqual(ids.slice(0, 2).reverse());
     expect(second.nextBeforeId).toBeNull();
+  });
+
+  it('counts a member’s reflections up to 1,000 and says when there are more, however long the list', () => {
+    const { db, service, write } = makeService();
+    db.transaction(() => {
+      for (let n = 0; n < MINE_COUNT_CAP; n++) write(ALICE, `reflection ${n}`);
+    })();
+    expect(service.listMine(GUILD, ALICE)).toMatchObject({ total: 1000, totalCapped: false });
+    write(ALICE, 'one more');
+    const page = service.listMine(GUILD, ALICE);
+    expect(page).toMatchObject({ total: 1000, totalCapped: true });
+    expect(page.items[0]!.text).toBe('one more');
   });
 
   it('autocomplete offers only the member’s own ids, matching id or text, at most 25', () => {
