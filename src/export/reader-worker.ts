@@ -41,7 +41,12 @@ const setup = workerData as ReaderSetup;
 const port = parentPort!;
 const barrier = new Int32Array(setup.barrier);
 
-if (setup.priority !== null) {
+/**
+ * Lowers this thread's priority once its snapshot is pinned: until then the pool's caller waits for it
+ * synchronously (see `begin`), and a niced thread could wait behind every other runnable thread for a core.
+ */
+function lowerPriority(): void {
+  if (setup.priority === null) return;
   try {
     setPriority(0, setup.priority);
   } catch {
@@ -80,6 +85,7 @@ async function answer(request: ReaderRequest): Promise<{ value: unknown; transfe
   switch (request.kind) {
     case 'configure':
       reader = createChunkReader(started.rows, request.job);
+      lowerPriority();
       return { value: true, transfer: [] };
     case 'pseudonyms':
       configured().setPseudonyms(request.names);
