@@ -42,6 +42,12 @@ export class InteractionRegistry {
 
   constructor(private readonly s: LocalDiscordServer) {}
 
+  /** Drops every interaction: their tokens stop working (edits and follow-ups answer 404, as after 15 minutes). */
+  forgetAll(): void {
+    this.records.clear();
+    this.byToken.clear();
+  }
+
   create(payload: Json & { type: number; channel_id: string }, userId: string, sourceMessageId?: string): InteractionRecord {
     const s = this.s;
     const id = s.newId();

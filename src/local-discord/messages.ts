@@ -20,6 +20,13 @@ export class MessageStore {
     this.order.set(channelId, fresh ? [] : (this.order.get(channelId) ?? []));
   }
 
+  /** Drops every message no channel lists (ephemeral ones: interaction replies only their member saw). */
+  forgetEphemeral(): void {
+    const listed = new Set<string>();
+    for (const ids of this.order.values()) for (const id of ids) listed.add(id);
+    for (const id of [...this.messages.keys()]) if (!listed.has(id)) this.messages.delete(id);
+  }
+
   /** Messages of a channel, oldest first (ephemeral messages are never in a channel). */
   channelMessages(channelId: string): LocalMessage[] {
     return (this.order.get(channelId) ?? []).map((id) => this.messages.get(id)).filter((m): m is LocalMessage => m !== undefined);

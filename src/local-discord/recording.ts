@@ -47,6 +47,11 @@ export class RequestRecorder {
     this.requests.push(record);
   }
 
+  /** Drops the requests recorded so far (sequence numbers go on). */
+  forget(): void {
+    this.requests.length = 0;
+  }
+
   settle(record: RecordedRequest, status: number, response: unknown): void {
     record.status = status;
     record.response = response;

@@ -174,6 +174,17 @@ export class LocalDiscordServer {
     return guildPermissionsOf(this, userId);
   }
 
+  /**
+   * Forgets what past interactions left behind: the recorded requests, the interactions (their tokens stop
+   * working) and their ephemeral messages; channels and their messages stay. For long runs (the bench), whose
+   * history would otherwise keep growing in memory: only call it once the bot has nothing in flight.
+   */
+  forgetHistory(): void {
+    this.recorder.forget();
+    this.interactionRegistry.forgetAll();
+    this.store.forgetEphemeral();
+  }
+
   /** Adds a channel (or thread) to the guild and tells connected bots (CHANNEL_CREATE). */
   addChannel(channel: Partial<LocalChannel> & { name: string }): LocalChannel {
     const c: LocalChannel = { id: this.newId(), type: CHANNEL_TYPES.GUILD_TEXT, guild_id: this.ids.guild, position: this.channels.size, parent_id: null, permission_overwrites: [], topic: null, nsfw: false, last_message_id: null, rate_limit_per_user: 0, flags: 0, ...channel };

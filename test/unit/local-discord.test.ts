@@ -207,6 +207,22 @@ describe('interactions', () => {
     expect(await api('POST', webhook(i), { content: 'too late' }, { auth: false })).toMatchObject({ status: 401, body: { code: 50027 } });
   });
 
+  it('forgets past interactions, their ephemeral replies and the recorded requests, but keeps channel messages', async () => {
+    const posted = await api('POST', `/channels/${discord.ids.channel}/messages`, { content: 'stays' });
+    const i = interaction();
+    await callback(i, { type: 4, data: { content: 'only you', flags: 64 } });
+    expect(discord.requests.length).toBe(2);
+    const ephemeralId = i.originalId!;
+    expect(discord.message(ephemeralId)).toBeDefined();
+    discord.server.forgetHistory();
+    expect(discord.requests).toEqual([]);
+    expect(discord.server.interactions.size).toBe(0);
+    expect(discord.message(ephemeralId)).toBeUndefined();
+    expect(discord.message(posted.body!.id as string)).toMatchObject({ content: 'stays' });
+    // The forgotten interaction's token no longer works.
+    expect((await api('POST', webhook(i), { content: 'late' }, { auth: false })).status).toBeGreaterThanOrEqual(400);
+  });
+
   it('takes files as multipart/form-data and records them', async () => {
     const i = interaction();
     const form = new FormData();
