@@ -116,17 +116,7 @@ describe('streaming an export in parts', () => {
   });
 
   it('reads on reader threads (own read-only connections, same key) and writes, in every format, the file read in-thread would be', async () => {
-    const key = randomBytes(32);
-    let settings: KeySettings | null = null;
-    const env = seeded(1200, 50, {
-      key,
-      // The TypeScript worker, loaded through tsx; the build runs the compiled reader-worker.js.
-      source: (service) => ({
-        listExportable: (g, f) => service.listExportable(g, f),
-        openReaders: (job) => withReaderThread(service, settings!, { code: tsWorker, threads: 2 }).openReaders!(job),
-      }),
-    });
-    settings = { DATABASE_PATH: env.db.name, REFLECTIONS_KEY: new Secret(key.toString('hex')) };
+    const env = seededOnThreads(1200);
     for (const [format, pseudonymise] of [['markdown', false], ['json', false], ['csv', true], ['html', true]] as const) {
       const plan = env.exports.plan({ ...request(format), pseudonymise });
       const threaded: Buffer[] = [];
@@ -147,17 +137,7 @@ describe('streaming an export in parts', () => {
   }, 60_000);
 
   it('reader threads share one snapshot: a reflection deleted while the export runs is still in it, and the stated count matches', async () => {
-    const key = randomBytes(32);
-    let settings: KeySettings | null = null;
-    const env = seeded(600, 50, {
-      key,
-      source: (service) => ({
-        listExportable: (g, f) => service.listExportable(g, f),
-        openReaders: (job) => withReaderThread(service, settings!, { code: tsWorker, threads: 2 }).openReaders!(job),
-        exportEnded: () => service.exportEnded?.(),
-      }),
-    });
-    settings = { DATABASE_PATH: env.db.name, REFLECTIONS_KEY: new Secret(key.toString('hex')) };
+    const env = seededOnThreads(600);
     const last = env.db.prepare('SELECT id, author_id AS authorId FROM reflections ORDER BY id DESC LIMIT 1').get() as { id: number; authorId: string };
     const plan = env.exports.plan(request('markdown'));
     let deleted = false;
@@ -184,6 +164,25 @@ describe('streaming an export in parts', () => {
 });
 
 const tsWorker = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('../../src/export/reader-worker.ts', import.meta.url).href)}); });`;
+
+/**
+ * `seeded`, its exports read on two reader threads: the TypeScript worker loaded through tsx (the build runs the
+ * compiled reader-worker.js), on the database's own file and key.
+ */
+function seededOnThreads(rows: number) {
+  const key = randomBytes(32);
+  let settings: KeySettings | null = null;
+  const env = seeded(rows, 50, {
+    key,
+    source: (service) => ({
+      listExportable: (g, f) => service.listExportable(g, f),
+      openReaders: (job) => withReaderThread(service, settings!, { code: tsWorker, threads: 2 }).openReaders!(job),
+      exportEnded: () => service.exportEnded?.(),
+    }),
+  });
+  settings = { DATABASE_PATH: env.db.name, REFLECTIONS_KEY: new Secret(key.toString('hex')) };
+  return env;
+}
 
 /** The same store read on this thread (no snapshot, no worker). */
 function seededCopy(env: ReturnType<typeof seeded>) {
