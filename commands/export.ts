@@ -70,10 +70,6 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
     pseudonymise: interaction.options.getBoolean('pseudonymise') === true,
   });
   const uploadLimit = interaction.attachmentSizeLimit > 0 ? interaction.attachmentSizeLimit : DEFAULT_UPLOAD_LIMIT;
-  // A message carries at most one upload limit's worth of files (Discord takes 25 MB per request): the bot's
-  // HTTP client copies and writes each request body in a few large synchronous steps, and a 25 MB body held
-  // the bot's thread for over 100 ms at a time while members' commands waited.
-  const cap = uploadLimit;
 
   let messagesSent = 0;
   const send = async (files: ExportFile[], content: string) => {
@@ -104,7 +100,9 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
     produced = await ctx.exports.stream(plan, uploadLimit, async (part, _index, parts) => {
       splitter = parts;
       if (parts.projectedManifestBytes() > uploadLimit) throw new TooManyParts();
-      if (batch.length > 0 && (batch.length >= FILES_PER_MESSAGE || batchBytes + part.data.length > cap)) await sendBatch();
+      // A message carries at most one upload limit's worth of files, though Discord takes 25 MB per request:
+      // a 25 MB body held the bot's thread for over 100 ms at a time while members' commands waited.
+      if (batch.length > 0 && (batch.length >= FILES_PER_MESSAGE || batchBytes + part.data.length > uploadLimit)) await sendBatch();
       batch.push(part);
       batchBytes += part.data.length;
     });
@@ -141,7 +139,7 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
       await send([single], lines.join('\n'));
     } else if (manifest) {
       // The manifest goes last, with the last parts when they fit in the same message.
-      if (batch.length > 0 && (batch.length >= FILES_PER_MESSAGE || batchBytes + manifest.data.length > cap)) await sendBatch();
+      if (batch.length > 0 && (batch.length >= FILES_PER_MESSAGE || batchBytes + manifest.data.length > uploadLimit)) await sendBatch();
       await send([...batch, manifest], lines.join('\n'));
       batch = [];
     }

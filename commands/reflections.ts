@@ -10,7 +10,7 @@ import { describeErasure, describePostOutcome, forgetMember, messageLink, postAu
 import { styledEmbed } from '../src/discord/render.js';
 import { NO_MENTIONS, sendPrivately } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
-import { preview, type Reflection } from '../src/reflections/service.js';
+import { preview, type Page, type Reflection } from '../src/reflections/service.js';
 import { VISIBILITY_LABEL, parseReflectionId, parseVisibility } from '../src/reflections/validation.js';
 import { TEXT_FIELD, confirmation, reflectionModal, syncAfterChange, visibilityButtons } from './reflect.js';
 
@@ -22,6 +22,11 @@ const row = (...buttons: ButtonBuilder[]): Row => new ActionRowBuilder<ButtonBui
 
 function belongsTo(ctx: AppContext, r: Reflection): string {
   return describePlace(r, ctx.book.chapterLabelById) || 'no week';
+}
+
+/** A member's count as the list gives it: exact, or "more than 1,000" past the count's cap. */
+function howMany(page: Page): string {
+  return page.totalCapped ? `more than ${page.total.toLocaleString('en-US')}` : String(page.total);
 }
 
 function minePage(ctx: AppContext, guildId: string, userId: string, beforeId?: number): { embeds: APIEmbed[]; components: Row[] } {
@@ -38,7 +43,7 @@ function minePage(ctx: AppContext, guildId: string, userId: string, beforeId?: n
   return {
     embeds: [
       styledEmbed({
-        title: `Your reflections (${page.totalCapped ? `more than ${page.total.toLocaleString('en-US')}` : page.total})`,
+        title: `Your reflections (${howMany(page)})`,
         description: `${lines.join('\n\n')}\n\n\`/reflections show id:\` shows one in full.`,
         footer: FOOTER,
       }),
@@ -284,8 +289,7 @@ const reflections: ChatInputCommand = {
         return;
       }
       case 'forget-me': {
-        const mine = ctx.reflections.listMine(guildId, userId, { limit: 1 });
-        const count = mine.totalCapped ? `more than ${mine.total.toLocaleString('en-US')}` : String(mine.total);
+        const count = howMany(ctx.reflections.listMine(guildId, userId, { limit: 1 }));
         await sendPrivately(interaction, {
           content:
             `This erases everything the bot keeps about you in this server: your ${count} reflection(s), the bot’s posts of them in the week threads, your stored name and ids, ` +

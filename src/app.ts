@@ -27,7 +27,7 @@ import { wireGuildPresence } from './discord/reflection-posts.js';
 import { chaptersFromBook } from './export/chapters.js';
 import { createExportLogRepo } from './export/log-repo.js';
 import { createExportService } from './export/service.js';
-import { withReaderThread } from './export/reader-thread.js';
+import { withReaderThreads } from './export/reader-thread.js';
 import { createPlanCatalog } from './prompts/plans.js';
 import { createPromptService } from './prompts/service.js';
 import { createLeaseRepo, holdLease, type HeldLease, type Timers } from './prompts/lease.js';
@@ -83,7 +83,7 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     // Each export is read, decrypted and formatted on a reader thread of its own, at a lower priority: members'
     // commands are not queued behind it. One thread, not one per core: the bot's own thread keeps a core for
     // members while an export runs (the shell export, with no members waiting, takes every core).
-    source: withReaderThread(reflections, options.config, { threads: 1 }),
+    source: withReaderThreads(reflections, options.config, { threads: 1 }),
     weeks: weeksOfContext,
     chapters: chaptersFromBook(book),
     logRepo: createExportLogRepo(db),

@@ -1,24 +1,34 @@
 import { formats } from './formats/index.js';
 import { admits, project, Pseudonyms, type ProjectOptions } from './privacy.js';
-import type { ExportableFilter, ExportableMeta, ExportFormat, ExportMeta, ExportScope, ExportSource } from './types.js';
+import type { ExportableFilter, ExportableMeta, ExportMeta, ExportScope, ExportSource } from './types.js';
 
 /**
  * One chunk of an export, read and formatted where its rows are (on this thread, or on a reader thread of
  * the pool in reader-thread.ts): plain data in and out, so the same code runs on either side.
  */
 
-/** What every reader of one export is told once: which rows, which rules, which format. Structured-clone safe. */
+/**
+ * What every reader of one export is told once. Structured-clone safe. The file's meta says it all: the
+ * server, format, scope, since-last instant and the export's instant (`exportedAt`, its snapshot); week
+ * headings are the pipeline's (a chunk never writes one).
+ */
 export interface ReaderJob {
-  guildId: string;
-  format: ExportFormat;
-  /** What the formatter knows of the file (week headings are the pipeline's; a chunk never writes one). */
   meta: Omit<ExportMeta, 'week'>;
-  /** The store's filter for the scope (the rows are checked again against `rules`). */
-  filter: Omit<ExportableFilter, 'afterId' | 'limit' | 'toId'>;
-  rules: { guildId: string; scope: ExportScope; snapshot: string; since: string | null };
   chapterLabels: [string, string][];
   /** Rows per read. */
   chunkSize: number;
+}
+
+/** The filter handed to the store (every rule is checked again on each row, see `project`). */
+export function storeFilter(scope: ExportScope, since: string | null): Omit<ExportableFilter, 'afterId' | 'limit'> {
+  const filter: Omit<ExportableFilter, 'afterId' | 'limit'> = {};
+  if (scope.week !== null) filter.week = scope.week;
+  if (scope.from !== null) filter.from = scope.from;
+  if (scope.to !== null) filter.to = scope.to;
+  if (scope.chapterId !== null) filter.chapterId = scope.chapterId;
+  if (scope.memberId !== null) filter.authorId = scope.memberId;
+  if (since !== null) filter.exportableSince = since;
+  return filter;
 }
 
 /** Rows with `afterId < id <= toId`, at most `limit` of them; `week` narrows a grouped export's read to one group. */
@@ -64,19 +74,22 @@ type RowSource = Pick<ExportSource, 'listExportable' | 'listExportableMeta'>;
  * connection). Chapters are labelled from the job's list, or by `chapterLabel` on the caller's own thread.
  */
 export function createChunkReader(source: RowSource, job: ReaderJob, chapterLabel?: (chapterId: string) => string | null) {
-  const formatter = formats[job.format].create({ ...job.meta, week: () => null });
+  const { meta } = job;
+  const formatter = formats[meta.format].create({ ...meta, week: () => null });
   const labels = new Map(job.chapterLabels);
+  const storeRange = storeFilter(meta.scope, meta.since);
   const options: ProjectOptions = {
-    ...job.rules,
-    snapshotMs: Date.parse(job.rules.snapshot),
-    sinceMs: job.rules.since === null ? null : Date.parse(job.rules.since),
+    guildId: meta.guildId,
+    scope: meta.scope,
+    snapshotMs: Date.parse(meta.exportedAt),
+    sinceMs: meta.since === null ? null : Date.parse(meta.since),
     pseudonyms: null,
     chapterLabel: chapterLabel ?? ((id) => labels.get(id) ?? null),
   };
   const separator = formatter.separator;
   const encoder = new ChunkEncoder();
   const filterOf = (read: ChunkRead): ExportableFilter => {
-    const filter: ExportableFilter = { ...job.filter, afterId: read.afterId, toId: read.toId, limit: read.limit };
+    const filter: ExportableFilter = { ...storeRange, afterId: read.afterId, toId: read.toId, limit: read.limit };
     if (read.week === null) filter.noWeek = true;
     else if (read.week !== undefined) filter.week = read.week;
     return filter;
@@ -103,7 +116,7 @@ export function createChunkReader(source: RowSource, job: ReaderJob, chapterLabe
 
     async summary(read: ChunkRead): Promise<ChunkSummary> {
       const filter = filterOf(read);
-      const rows: readonly ExportableMeta[] = await (source.listExportableMeta ? source.listExportableMeta(job.guildId, filter) : source.listExportable(job.guildId, filter));
+      const rows: readonly ExportableMeta[] = await (source.listExportableMeta ? source.listExportableMeta(meta.guildId, filter) : source.listExportable(meta.guildId, filter));
       const { inRange, lastId, more } = progress(rows, read);
       const spans = new Map<number | null, [number | null, number, number]>();
       const authors = new Set<string>();
@@ -120,7 +133,7 @@ export function createChunkReader(source: RowSource, job: ReaderJob, chapterLabe
     },
 
     async chunk(read: ChunkRead): Promise<FormattedChunk> {
-      const rows = await source.listExportable(job.guildId, filterOf(read));
+      const rows = await source.listExportable(meta.guildId, filterOf(read));
       const { inRange, lastId, more } = progress(rows, read);
       const weeks = new Set<number>();
       let count = 0;

@@ -21,7 +21,7 @@ import { chaptersFromBook } from './chapters.js';
 import { describeScope } from './formats/common.js';
 import { createExportLogRepo } from './log-repo.js';
 import type { ExportSink } from './pipeline.js';
-import { withReaderThread } from './reader-thread.js';
+import { withReaderThreads } from './reader-thread.js';
 import { createExportService, type ExportService } from './service.js';
 import { EXPORT_FORMATS, type ExportFormat } from './types.js';
 
@@ -64,7 +64,7 @@ function openExportContext(config: Config, log: Logger, clock: Clock): { db: Db;
     });
     const exports = createExportService({
       // Read, decrypted and formatted on reader threads, one per core, as the bot does it.
-      source: withReaderThread(reflections, config),
+      source: withReaderThreads(reflections, config),
       weeks: prompts.directory,
       chapters: chaptersFromBook(book),
       logRepo: createExportLogRepo(db),

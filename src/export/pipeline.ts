@@ -3,7 +3,7 @@ import type { FormattedChunk, ReaderJob } from './chunks.js';
 import { formats } from './formats/index.js';
 import { Pseudonyms } from './privacy.js';
 import { inThreadReaders, WHOLE_TABLE, type ExportReaders } from './readers.js';
-import type { ExportableFilter, ExportFormat, ExportMeta, ExportScope, ExportSource, WeekHeading } from './types.js';
+import type { ExportFormat, ExportMeta, ExportScope, ExportSource, WeekHeading } from './types.js';
 
 /** Where the file goes, a piece at a time (memory for Discord, a file or stdout for the shell). */
 export type ExportSink = (chunk: Buffer) => void | Promise<void>;
@@ -33,18 +33,6 @@ export interface GeneratedExport {
 }
 
 export const DEFAULT_CHUNK_SIZE = 500;
-
-/** The filter handed to the store (the pipeline re-checks every rule on each row, see `project`). */
-export function storeFilter(scope: ExportScope, since: string | null): Omit<ExportableFilter, 'afterId' | 'limit'> {
-  const filter: Omit<ExportableFilter, 'afterId' | 'limit'> = {};
-  if (scope.week !== null) filter.week = scope.week;
-  if (scope.from !== null) filter.from = scope.from;
-  if (scope.to !== null) filter.to = scope.to;
-  if (scope.chapterId !== null) filter.chapterId = scope.chapterId;
-  if (scope.memberId !== null) filter.authorId = scope.memberId;
-  if (since !== null) filter.exportableSince = since;
-  return filter;
-}
 
 /**
  * Writes one export to the sink, a chunk at a time. The chunks are read, decrypted and formatted by the
@@ -76,8 +64,6 @@ export async function generateExport(options: GenerateOptions, sink: ExportSink)
     return headings.get(n) ?? null;
   };
   const job: ReaderJob = {
-    guildId: options.guildId,
-    format: options.format,
     meta: {
       guildId: meta.guildId,
       guildName: meta.guildName,
@@ -87,8 +73,6 @@ export async function generateExport(options: GenerateOptions, sink: ExportSink)
       since: meta.since,
       pseudonymised: meta.pseudonymised,
     },
-    filter: storeFilter(options.scope, options.since),
-    rules: { guildId: options.guildId, scope: options.scope, snapshot: options.snapshot, since: options.since },
     chapterLabels: chapterLabelsOf(options),
     chunkSize: Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE),
   };

@@ -30,13 +30,10 @@ export class Pseudonyms {
 export interface ProjectOptions {
   guildId: string;
   scope: ExportScope;
-  /** Reflections that became exportable after this instant belong to the next export. */
-  snapshot: string;
-  /** For since-last: only reflections that became exportable after this instant. */
-  since: string | null;
-  /** `snapshot` and `since` parsed once for the whole export (a reader otherwise parses them for every row). */
-  snapshotMs?: number;
-  sinceMs?: number | null;
+  /** The export's instant (ms): reflections that became exportable after it belong to the next export. */
+  snapshotMs: number;
+  /** For since-last (ms): only reflections that became exportable after this instant. */
+  sinceMs: number | null;
   pseudonyms: Pseudonyms | null;
   chapterLabel(chapterId: string): string | null;
 }
@@ -83,8 +80,8 @@ export function admits(row: ExportableMeta, options: Omit<ProjectOptions, 'pseud
   if (row.guildId !== options.guildId) return false;
   if (row.visibility !== 'shared' && row.visibility !== 'anonymous') return false;
   const exportableAt = time(row.exportableAt);
-  if (exportableAt > (options.snapshotMs ?? time(options.snapshot))) return false;
-  if (options.since !== null && !(exportableAt > (options.sinceMs ?? time(options.since)))) return false;
+  if (exportableAt > options.snapshotMs) return false;
+  if (options.sinceMs !== null && !(exportableAt > options.sinceMs)) return false;
   if (scope.week !== null && row.week !== scope.week) return false;
   if (scope.chapterId !== null && row.chapterId !== scope.chapterId) return false;
   if (scope.memberId !== null && (row.visibility !== 'shared' || row.authorId !== scope.memberId)) return false;

@@ -32,7 +32,7 @@ const DEPTH_PER_THREAD = 2;
  * thread only hashes and delivers the bytes, in order. Falls back to reading in-thread for an in-memory
  * database or when the worker script is not there (running from the TypeScript sources).
  */
-export function withReaderThread(source: ExportSource, settings: KeySettings, options: ReaderThreadOptions = {}): ExportSource {
+export function withReaderThreads(source: ExportSource, settings: KeySettings, options: ReaderThreadOptions = {}): ExportSource {
   const script = options.script ?? new URL('./reader-worker.js', import.meta.url);
   const usable =
     settings.DATABASE_PATH !== ':memory:' && settings.DATABASE_PATH !== '' && (options.code !== undefined || (script.protocol === 'file:' && existsSync(fileURLToPath(script))));
@@ -115,15 +115,16 @@ async function openReaderPool(script: URL | string, settings: KeySettings, job: 
   const started = Array.from({ length: options.threads }, () => startThread(script, setup));
   const threads = started.map((s) => s.thread);
   const stopAll = () => Promise.all(threads.map((t) => t.terminate()));
+  let bounds: { min: number; max: number };
   try {
     await Promise.all(started.map((s) => s.ready));
     pinCommonSnapshot(settings.DATABASE_PATH, started.map((s) => s.worker), barrier, options.barrierTimeoutMs);
     await Promise.all(threads.map((t) => t.ask({ kind: 'configure', job })));
+    bounds = (await threads[0]!.ask({ kind: 'bounds' })) as { min: number; max: number };
   } catch (error) {
     await stopAll();
     throw error;
   }
-  const bounds = (await threads[0]!.ask({ kind: 'bounds' })) as { min: number; max: number };
   const width = Math.max(1, job.chunkSize);
   let turn = 0;
 

@@ -28,9 +28,9 @@ export interface ExportSource {
   openExportSnapshot?(): Omit<ExportSource, 'openExportSnapshot' | 'openReaders'> & { close(): void | Promise<void> };
   /**
    * Reader threads for one export, all on one snapshot, each reading and formatting chunks of it (see
-   * reader-thread.ts); without it, or when it answers null, the export is read on the caller's thread.
+   * reader-thread.ts); without it the export is read on the caller's thread.
    */
-  openReaders?(job: ReaderJob): Promise<ExportReaders | null>;
+  openReaders?(job: ReaderJob): Promise<ExportReaders>;
   /** Called once an export's reads have ended and its snapshot is released (work a reader held up can run now). */
   exportEnded?(): void;
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generateExport } from '../../src/export/pipeline.js';
-import { withReaderThread } from '../../src/export/reader-thread.js';
+import { withReaderThreads } from '../../src/export/reader-thread.js';
 import type { ExportRequest } from '../../src/export/service.js';
 import type { KeySettings } from '../../src/reflections/keyring.js';
 import { Secret } from '../../src/secret.js';
@@ -136,7 +136,7 @@ describe('streaming an export in parts', () => {
     }
   }, 60_000);
 
-  it('reader threads share one snapshot: a reflection deleted while the export runs is still in it, and the stated count matches', async () => {
+  it('reader threads read the server as it was when the export started: a reflection deleted meanwhile is still in it, and the stated count matches', async () => {
     const env = seededOnThreads(600);
     const last = env.db.prepare('SELECT id, author_id AS authorId FROM reflections ORDER BY id DESC LIMIT 1').get() as { id: number; authorId: string };
     const plan = env.exports.plan(request('markdown'));
@@ -176,7 +176,7 @@ function seededOnThreads(rows: number) {
     key,
     source: (service) => ({
       listExportable: (g, f) => service.listExportable(g, f),
-      openReaders: (job) => withReaderThread(service, settings!, { code: tsWorker, threads: 2 }).openReaders!(job),
+      openReaders: (job) => withReaderThreads(service, settings!, { code: tsWorker, threads: 2 }).openReaders!(job),
       exportEnded: () => service.exportEnded?.(),
     }),
   });
