@@ -15,25 +15,43 @@ export interface Measured {
 
 export const distPath = (relative: string): string => fileURLToPath(new URL(`../${relative}`, import.meta.url));
 
-/**
- * The Node flags `npm start` runs the bot with (package.json's start script, between `node` and the entry), so
- * the bench measures the bot as production runs it. Throws when the script no longer has that shape.
- */
-export function botNodeFlags(): string[] {
-  // bench/lib/ in the sources, dist/bench/lib/ once built: the nearest package.json above is the project's.
+/** A path in the project: bench/lib/ in the sources, dist/bench/lib/ once built; the nearest package.json above is the project's. */
+export function projectPath(relative: string): string {
   let dir = new URL('./', import.meta.url);
   while (!existsSync(new URL('package.json', dir)) && dir.pathname !== '/') dir = new URL('../', dir);
-  const packageJson = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { scripts: { start: string } };
-  const match = /(?:^|&&\s*)node((?:\s+--\S+)*)\s+dist\/src\/main\.js\s*$/.exec(packageJson.scripts.start);
-  if (!match) throw new Error(`package.json: cannot find the node command in the start script: ${packageJson.scripts.start}`);
-  return match[1]!.trim().split(/\s+/).filter(Boolean);
+  return fileURLToPath(new URL(relative, dir));
 }
 
-/** Forks `script` with an IPC channel; `nodeFlags` go to that Node (after the bench's own, which fork passes on by default). */
-export function spawnMeasured(name: string, script: string, env: Record<string, string>, nodeFlags: readonly string[] = []): Measured {
+/** How `npm start` runs the bot: the Node flags and the entry script, as package.json's start script gives them. */
+export interface BotCommand {
+  nodeFlags: string[];
+  /** Absolute path of the entry (the bundle: dist/bot/main.js, built by `npm run build`). */
+  entry: string;
+}
+
+/**
+ * Reads the `node …` command at the end of package.json's start script, so the bench runs the bot exactly as
+ * production does: the same entry (the bundle) and the same flags. Throws when the script no longer has that shape.
+ */
+export function botStartCommand(): BotCommand {
+  const packageJson = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: { start: string } };
+  const match = /(?:^|&&\s*)node((?:\s+--\S+)*)\s+(\S+\.js)\s*$/.exec(packageJson.scripts.start);
+  if (!match) throw new Error(`package.json: cannot find the node command in the start script: ${packageJson.scripts.start}`);
+  return { nodeFlags: match[1]!.trim().split(/\s+/).filter(Boolean), entry: projectPath(match[2]!) };
+}
+
+export interface SpawnOptions {
+  /** Flags for that Node, after the bench's own (which fork passes on by default). */
+  nodeFlags?: readonly string[];
+  cwd?: string;
+}
+
+/** Forks `script` with an IPC channel. */
+export function spawnMeasured(name: string, script: string, env: Record<string, string>, options: SpawnOptions = {}): Measured {
   const spawnedAt = performance.now();
   const child = fork(script, [], {
-    execArgv: [...process.execArgv, ...nodeFlags],
+    execArgv: [...process.execArgv, ...(options.nodeFlags ?? [])],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'json',

@@ -1,6 +1,9 @@
 import type { LocalDiscord } from '../../src/local-discord/index.js';
 import type { InteractionHandle } from '../../src/local-discord/index.js';
-import { botNodeFlags, distPath, spawnMeasured, type Measured } from './proc.js';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { botStartCommand, distPath, projectPath, spawnMeasured, type Measured } from './proc.js';
 
 /** The reflections key every bench run uses (a bench database holds nothing real). */
 export const BENCH_KEY = '7b'.repeat(32);
@@ -23,20 +26,32 @@ export function botEnv(discord: LocalDiscord, databasePath: string, extra: Recor
     DISCORD_API_URL: discord.apiUrl,
     DISCORD_GUILD_ID: discord.ids.guild,
     DATABASE_PATH: databasePath,
+    // The bot runs in the bench's folder (so a developer's .env is not read), hence the book's absolute path.
+    BOOK_PATH: projectPath('data/when-hurt-remains.json'),
     REFLECTIONS_KEY: BENCH_KEY,
     LOG_LEVEL: 'info',
     ...extra,
   };
 }
 
+/**
+ * The bot is started the way `npm start` starts it (its entry and flags, from package.json), plus the bench's
+ * IPC answers preloaded; the floor bot loads the same answers itself.
+ */
 export function spawnSide(side: Side, databasePath: string): Measured {
   const proc =
     side.name === 'bot'
-      ? spawnMeasured('bot', distPath('lib/bot-child.js'), botEnv(side.discord, databasePath), botNodeFlags())
+      ? spawnBot(botEnv(side.discord, databasePath), dirname(databasePath))
       : spawnMeasured('floor', distPath('floor-bot/main.js'), { DISCORD_TOKEN: side.discord.token, DISCORD_API_URL: side.discord.apiUrl });
   side.proc = proc;
   side.interactions = 0;
   return proc;
+}
+
+function spawnBot(env: Record<string, string>, cwd: string): Measured {
+  const { entry, nodeFlags } = botStartCommand();
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: build it first (npm run build)`);
+  return spawnMeasured('bot', entry, env, { nodeFlags: [...nodeFlags, '--import', pathToFileURL(distPath('lib/answer-bench.js')).href], cwd });
 }
 
 export async function stopSide(side: Side): Promise<void> {

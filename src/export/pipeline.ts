@@ -30,6 +30,8 @@ export interface GeneratedExport {
   count: number;
   bytes: number;
   sha256: string;
+  /** Reader threads that read it (0: this thread); logged, so an operator can see exports leave the bot's thread. */
+  readerThreads: number;
 }
 
 export const DEFAULT_CHUNK_SIZE = 500;
@@ -114,7 +116,7 @@ export async function generateExport(options: GenerateOptions, sink: ExportSink)
       }
     }
     await emitText(formatter.end(count, [...weeksSeen].sort((a, b) => a - b)));
-    return { count, bytes, sha256: hash.digest('hex') };
+    return { count, bytes, sha256: hash.digest('hex'), readerThreads: readers.threads };
   } finally {
     try {
       await readers.close();

@@ -155,6 +155,7 @@ async function openReaderPool(script: URL | string, settings: KeySettings, job: 
   }
 
   return {
+    threads: threads.length,
     summaries: (range) => spread(range, (thread, read) => thread.ask({ kind: 'summary', read }) as Promise<ChunkSummary>),
     setPseudonyms: async (names) => {
       await Promise.all(threads.map((t) => t.ask({ kind: 'pseudonyms', names })));

@@ -15,6 +15,8 @@ export const WHOLE_TABLE: IdRange = { afterId: 0, toId: Number.MAX_SAFE_INTEGER 
  * after the other or on several reader threads at once.
  */
 export interface ExportReaders {
+  /** Reader threads doing the reading; 0 when it is done on the caller's thread. */
+  readonly threads: number;
   summaries(range: IdRange): AsyncIterable<ChunkSummary>;
   setPseudonyms(names: [string, string][]): Promise<void>;
   /** `week` narrows a grouped export's read to one group (null: the reflections tied to no week). */
@@ -41,6 +43,7 @@ export function inThreadReaders(store: ExportSource, job: ReaderJob, chapterLabe
     }
   }
   return {
+    threads: 0,
     // Metadata only (nothing decrypted): larger chunks stay as short.
     summaries: (range) => walk(range, (afterId) => reader.summary({ afterId, toId: range.toId, limit: job.chunkSize * 2 })),
     setPseudonyms: (names) => {

@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { botStartCommand, projectPath } from '../../bench/lib/proc.js';
+import { startLocalDiscord, type LocalDiscord } from '../../src/local-discord/index.js';
+import { bundleBot } from '../../src/bundle.js';
+import { join, useTempDir } from '../helpers/tmp.js';
+
+/**
+ * The bundle `npm start` runs (src/bundle.ts → dist/bot/main.js), as its own process with package.json's
+ * start flags, against the local Discord: every other end-to-end test runs the TypeScript sources, so this
+ * is what shows the linked bundle still starts, answers, reads exports on its reader thread (the worker
+ * script must sit where reader-thread.ts looks for it) and stops cleanly; and that the playground's
+ * lazily loaded chunk is there.
+ */
+
+const EPHEMERAL = 64;
+
+describe('the bundled bot (what npm start runs)', () => {
+  const tmp = useTempDir();
+  let outdir: string;
+  let discord: LocalDiscord;
+
+  beforeAll(async () => {
+    // Inside the project, so the bundle finds better-sqlite3 in node_modules the way dist/bot does.
+    mkdirSync(projectPath('dist'), { recursive: true });
+    outdir = mkdtempSync(join(projectPath('dist'), 'bundle-test-'));
+    await bundleBot(outdir);
+    discord = await startLocalDiscord();
+  }, 60_000);
+  afterAll(async () => {
+    await discord?.close();
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  /** Runs the bundle the way package.json's start script runs dist/bot/main.js, in `cwd`. */
+  function run(cwd: string, env: Record<string, string>): { child: ChildProcess; logs: Record<string, unknown>[]; stderr: () => string } {
+    const { nodeFlags } = botStartCommand();
+    const child = spawn(process.execPath, [...nodeFlags, join(outdir, 'main.js')], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', BOOK_PATH: projectPath('data/when-hurt-remains.json'), ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const logs: Record<string, unknown>[] = [];
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('{')) logs.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    return { child, logs, stderr: () => stderr };
+  }
+  const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  it('writes the entry, the reader thread beside it, and a source map for each', () => {
+    for (const file of ['main.js', 'main.js.map', 'reader-worker.js', 'reader-worker.js.map']) expect(existsSync(join(outdir, file)), file).toBe(true);
+  });
+
+  it('logs in, answers, stores a reflection, exports it on a reader thread, and stops on SIGTERM', { timeout: 60_000 }, async () => {
+    const dir = tmp();
+    const bot = run(dir, {
+      DISCORD_TOKEN: discord.token,
+      DISCORD_API_URL: discord.apiUrl,
+      DISCORD_GUILD_ID: discord.ids.guild,
+      DATABASE_PATH: join(dir, 'bot.sqlite'),
+      REFLECTIONS_KEY: randomBytes(32).toString('hex'),
+    });
+    const gone = exited(bot.child);
+    try {
+      await discord.waitFor(() => discord.botConnected, { timeoutMs: 30_000, what: `the bundled bot to connect (${bot.stderr()})` });
+
+      const chapter = await discord.interact.chatInput({ name: 'chapter', options: { chapter: 'wenke' } });
+      expect(discord.render(await chapter.reply())).toContain('Matthias Wenke');
+
+      const opened = await discord.interact.chatInput({ name: 'reflect', options: { visibility: 'shared' }, as: 'member' });
+      expect(opened.modal).toBeTruthy();
+      const text = `Bundled words ${randomBytes(4).toString('hex')}`;
+      const saved = await (await discord.interact.modalSubmit({ modal: opened, values: [text], as: 'member' })).reply();
+      expect(saved.flags & EPHEMERAL).toBe(EPHEMERAL);
+
+      const exporting = await discord.interact.chatInput({ name: 'export', subcommand: 'reflections', options: { format: 'csv' }, as: 'owner' });
+      const file = await discord.waitFor(() => exporting.messages().flatMap((m) => m.attachments).find((a) => a.filename.endsWith('.csv')), { timeoutMs: 20_000, what: 'the export file' });
+      expect(file.data?.toString('utf8')).toContain(text);
+      const exported = await discord.waitFor(() => bot.logs.find((line) => line.msg === 'reflections exported'), { what: 'the export log line' });
+      expect(exported).toMatchObject({ count: 1, readerThreads: 1 });
+    } finally {
+      bot.child.kill('SIGTERM');
+    }
+    expect(await gone).toBe(0);
+    expect(bot.logs.some((line) => line.msg === 'shutting down')).toBe(true);
+    expect(bot.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
+    discord.gateway.invalidateSessions();
+  });
+
+  it('without a token, runs the playground (its chunk is loaded on demand)', { timeout: 30_000 }, async () => {
+    const dir = tmp();
+    const playground = run(dir, {});
+    const gone = exited(playground.child);
+    let out = '';
+    playground.child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    playground.child.stdin!.end('/chapter chapter:wenke\n');
+    expect(await gone).toBe(0);
+    expect(out).toContain('local playground');
+    expect(out).toContain('Matthias Wenke');
+    expect(playground.stderr()).toBe('');
+  });
+});
