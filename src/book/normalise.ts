@@ -16,7 +16,8 @@ export function wordsOf(text: string): string[] {
   const words = normalise(text).split(' ').filter(Boolean);
   const joined = text
     .split(/\s+/)
-    .filter((chunk) => /[-‐–’']/.test(chunk))
+    // Hyphen, Unicode hyphen, en dash, curly and straight apostrophe (escapes: see ONE_BYTE_SOURCE in src/bundle.ts).
+    .filter((chunk) => /[-\u2010\u2013\u2019']/.test(chunk))
     .map((chunk) => normalise(chunk).replace(/ /g, ''))
     .filter(Boolean);
   return [...words, ...joined];

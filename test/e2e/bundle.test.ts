@@ -5,15 +5,16 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botStartCommand, projectPath } from '../../bench/lib/proc.js';
 import { startLocalDiscord, type LocalDiscord } from '../../src/local-discord/index.js';
-import { bundleBot } from '../../src/bundle.js';
+import { bundleBot, type BundleReport } from '../../src/bundle.js';
 import { join, useTempDir } from '../helpers/tmp.js';
 
 /**
  * The bundle `npm start` runs (src/bundle.ts → dist/bot/main.js), as its own process with package.json's
  * start flags, against the local Discord: every other end-to-end test runs the TypeScript sources, so this
- * is what shows the linked bundle still starts, answers, reads exports on its reader thread (the worker
- * script must sit where reader-thread.ts looks for it) and stops cleanly; and that the playground's
- * lazily loaded chunk is there.
+ * is what shows the linked bundle still starts (which includes discord.js's manager classes keeping their
+ * names, or the cache limits would not apply: checkCacheLimitNames), answers, reads exports on its reader
+ * thread (the worker script must sit where reader-thread.ts looks for it) and stops cleanly; and that the
+ * playground's lazily loaded chunk is there.
  */
 
 const EPHEMERAL = 64;
@@ -21,13 +22,14 @@ const EPHEMERAL = 64;
 describe('the bundled bot (what npm start runs)', () => {
   const tmp = useTempDir();
   let outdir: string;
+  let report: BundleReport;
   let discord: LocalDiscord;
 
   beforeAll(async () => {
     // Inside the project, so the bundle finds better-sqlite3 in node_modules the way dist/bot does.
     mkdirSync(projectPath('dist'), { recursive: true });
     outdir = mkdtempSync(join(projectPath('dist'), 'bundle-test-'));
-    await bundleBot(outdir);
+    report = await bundleBot(outdir);
     discord = await startLocalDiscord();
   }, 60_000);
   afterAll(async () => {
@@ -53,8 +55,9 @@ describe('the bundled bot (what npm start runs)', () => {
   }
   const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  it('writes the entry, the reader thread beside it, and a source map for each', () => {
+  it('writes the entry, the reader thread beside it, and a source map for each, all sources one byte per character', () => {
     for (const file of ['main.js', 'main.js.map', 'reader-worker.js', 'reader-worker.js.map']) expect(existsSync(join(outdir, file)), file).toBe(true);
+    expect(report.twoByte).toEqual([]);
   });
 
   it('logs in, answers, stores a reflection, exports it on a reader thread, and stops on SIGTERM', { timeout: 60_000 }, async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createDiscordClient, REST_HANDLER_SWEEP_MS } from '../../src/discord/client.js';
+import { checkCacheLimitNames, createDiscordClient, REST_HANDLER_SWEEP_MS } from '../../src/discord/client.js';
 
 interface RestInternals {
   handlers: Map<string, unknown>;
@@ -44,5 +44,14 @@ describe('createDiscordClient', () => {
     } finally {
       await client.destroy();
     }
+  });
+});
+
+describe('checkCacheLimitNames', () => {
+  it('accepts discord.js as installed, and stops a start where a manager class was renamed (its cache limit would not apply)', () => {
+    expect(() => checkCacheLimitNames({ MessageManager: 0, UserManager: 0 })).not.toThrow();
+    class UserManager2 {}
+    expect(() => checkCacheLimitNames({ UserManager: 0 }, { UserManager: UserManager2 })).toThrow(/UserManager is named "UserManager2"/);
+    expect(() => checkCacheLimitNames({ NoSuchManager: 0 })).toThrow(/has no NoSuchManager/);
   });
 });
