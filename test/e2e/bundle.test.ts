@@ -38,7 +38,7 @@ describe('the bundled bot (what npm start runs)', () => {
   });
 
   /** Runs the bundle the way package.json's start script runs dist/bot/main.js, in `cwd`. */
-  function run(cwd: string, env: Record<string, string>): { child: ChildProcess; logs: Record<string, unknown>[]; stderr: () => string } {
+  function run(cwd: string, env: Record<string, string>): { child: ChildProcess; logs: Record<string, unknown>[]; logLine: (msg: string) => Promise<Record<string, unknown>>; stderr: () => string } {
     const { nodeFlags } = botStartCommand();
     const child = spawn(process.execPath, [...nodeFlags, join(outdir, 'main.js')], {
       cwd,
@@ -46,12 +46,23 @@ describe('the bundled bot (what npm start runs)', () => {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const logs: Record<string, unknown>[] = [];
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith('{')) logs.push(JSON.parse(line) as Record<string, unknown>);
+    const waiting: { msg: string; resolve: (line: Record<string, unknown>) => void }[] = [];
+    createInterface({ input: child.stdout }).on('line', (text) => {
+      if (!text.startsWith('{')) return;
+      const line = JSON.parse(text) as Record<string, unknown>;
+      logs.push(line);
+      for (const w of waiting.filter((w) => w.msg === line.msg)) w.resolve(line);
     });
+    /** The first log line with this message, logged already or still to come (the test's timeout bounds the wait). */
+    const logLine = (msg: string) =>
+      new Promise<Record<string, unknown>>((resolve) => {
+        const logged = logs.find((line) => line.msg === msg);
+        if (logged) resolve(logged);
+        else waiting.push({ msg, resolve });
+      });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return { child, logs, stderr: () => stderr };
+    return { child, logs, logLine, stderr: () => stderr };
   }
   const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
@@ -85,7 +96,7 @@ describe('the bundled bot (what npm start runs)', () => {
       const exporting = await discord.interact.chatInput({ name: 'export', subcommand: 'reflections', options: { format: 'csv' }, as: 'owner' });
       const file = await discord.waitFor(() => exporting.messages().flatMap((m) => m.attachments).find((a) => a.filename.endsWith('.csv')), { timeoutMs: 20_000, what: 'the export file' });
       expect(file.data?.toString('utf8')).toContain(text);
-      const exported = await discord.waitFor(() => bot.logs.find((line) => line.msg === 'reflections exported'), { what: 'the export log line' });
+      const exported = await bot.logLine('reflections exported');
       expect(exported).toMatchObject({ count: 1, readerThreads: 1 });
     } finally {
       bot.child.kill('SIGTERM');
