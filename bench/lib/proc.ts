@@ -22,22 +22,27 @@ export function projectPath(relative: string): string {
   return fileURLToPath(new URL(relative, dir));
 }
 
-/** How `npm start` runs the bot: the Node flags and the entry script, as package.json's start script gives them. */
+/** How `npm start` runs the bot: its environment settings, Node flags and entry, as package.json's start script gives them. */
 export interface BotCommand {
+  /** `NAME=value` settings before `node` (e.g. MALLOC_ARENA_MAX). */
+  env: Record<string, string>;
   nodeFlags: string[];
   /** Absolute path of the entry (the bundle: dist/bot/main.js, built by `npm run build`). */
   entry: string;
 }
 
 /**
- * Reads the `node …` command at the end of package.json's start script, so the bench runs the bot exactly as
- * production does: the same entry (the bundle) and the same flags. Throws when the script no longer has that shape.
+ * Reads the `[NAME=value …] node [--flag …] entry.js` command at the end of package.json's start script, so
+ * the bench runs the bot exactly as production does: the same entry (the bundle), environment settings and
+ * flags. Throws when the script no longer has that shape.
  */
 export function botStartCommand(): BotCommand {
   const packageJson = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: { start: string } };
-  const match = /(?:^|&&\s*)node((?:\s+--\S+)*)\s+(\S+\.js)\s*$/.exec(packageJson.scripts.start);
+  const match = /(?:^|&&\s*)((?:[A-Z_][A-Z0-9_]*=\S+\s+)*)node((?:\s+--\S+)*)\s+(\S+\.js)\s*$/.exec(packageJson.scripts.start);
   if (!match) throw new Error(`package.json: cannot find the node command in the start script: ${packageJson.scripts.start}`);
-  return { nodeFlags: match[1]!.trim().split(/\s+/).filter(Boolean), entry: projectPath(match[2]!) };
+  const words = (text: string) => text.trim().split(/\s+/).filter(Boolean);
+  const env = Object.fromEntries(words(match[1]!).map((setting) => [setting.slice(0, setting.indexOf('=')), setting.slice(setting.indexOf('=') + 1)]));
+  return { env, nodeFlags: words(match[2]!), entry: projectPath(match[3]!) };
 }
 
 export interface SpawnOptions {

@@ -49,9 +49,9 @@ export function spawnSide(side: Side, databasePath: string): Measured {
 }
 
 function spawnBot(env: Record<string, string>, cwd: string): Measured {
-  const { entry, nodeFlags } = botStartCommand();
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: build it first (npm run build)`);
-  return spawnMeasured('bot', entry, env, { nodeFlags: [...nodeFlags, '--import', pathToFileURL(distPath('lib/answer-bench.js')).href], cwd });
+  const start = botStartCommand();
+  if (!existsSync(start.entry)) throw new Error(`${start.entry} is missing: build it first (npm run build)`);
+  return spawnMeasured('bot', start.entry, { ...start.env, ...env }, { nodeFlags: [...start.nodeFlags, '--import', pathToFileURL(distPath('lib/answer-bench.js')).href], cwd });
 }
 
 export async function stopSide(side: Side): Promise<void> {

@@ -39,10 +39,10 @@ describe('the bundled bot (what npm start runs)', () => {
 
   /** Runs the bundle the way package.json's start script runs dist/bot/main.js, in `cwd`. */
   function run(cwd: string, env: Record<string, string>): { child: ChildProcess; logs: Record<string, unknown>[]; logLine: (msg: string) => Promise<Record<string, unknown>>; stderr: () => string } {
-    const { nodeFlags } = botStartCommand();
-    const child = spawn(process.execPath, [...nodeFlags, join(outdir, 'main.js')], {
+    const start = botStartCommand();
+    const child = spawn(process.execPath, [...start.nodeFlags, join(outdir, 'main.js')], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', BOOK_PATH: projectPath('data/when-hurt-remains.json'), ...env },
+      env: { PATH: process.env.PATH ?? '', ...start.env, BOOK_PATH: projectPath('data/when-hurt-remains.json'), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const logs: Record<string, unknown>[] = [];

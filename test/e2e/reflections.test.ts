@@ -83,6 +83,17 @@ describe('reflections, end to end', () => {
     expect(reply.content).toContain('Chapter 5 (Matthias Wenke), Part II');
     const mine = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine', as: 'member' });
     expect(h.discord.render(await mine.reply())).toContain('Chapter 5 (Matthias Wenke), Part II');
+    // A read answers in its first response, ephemeral, with no "thinking…" placeholder first.
+    expect(mine.callback).toMatchObject({ type: 4, data: { flags: 64 } });
+  });
+
+  it('/reflections show of an id that is not yours answers at once, privately, and says so kindly', async () => {
+    const { id } = await reflect('moderator', 'Not the member’s.', {});
+    const show = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'show', options: { id: `#${id}` }, as: 'member' });
+    expect(show.callback).toMatchObject({ type: 4, data: { flags: 64 } });
+    const reply = await show.reply();
+    expect(reply.content).toContain('I could not find that reflection among yours');
+    expect(reply.content).not.toContain('Not the member’s.');
   });
 
   it('a shared reflection is posted by the bot in the week thread with the author’s name, byte-exact and with no pingable mention', async () => {
