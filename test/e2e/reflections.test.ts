@@ -83,8 +83,8 @@ describe('reflections, end to end', () => {
     expect(reply.content).toContain('Chapter 5 (Matthias Wenke), Part II');
     const mine = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine', as: 'member' });
     expect(h.discord.render(await mine.reply())).toContain('Chapter 5 (Matthias Wenke), Part II');
-    // A read answers in its first response, ephemeral, with no "thinking…" placeholder first.
-    expect(mine.callback).toMatchObject({ type: 4, data: { flags: 64 } });
+    // The list is acknowledged first, ephemerally (its first response is a private "thinking…").
+    expect(mine.callback).toMatchObject({ type: 5, data: { flags: 64 } });
   });
 
   it('/reflections show of an id that is not yours answers at once, privately, and says so kindly', async () => {
