@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { buildContext } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../src/export/types.js';
-import { distPath } from './proc.js';
+import { distPath, npmScriptCommand } from './proc.js';
 import { BENCH_KEY } from './sides.js';
 import { median, prng, prose } from './stats.js';
 
@@ -62,12 +62,17 @@ export interface ExportRun {
   bytes: number;
 }
 
-/** One `npm run export` in its own process, from fork to exit (ms), with its peak RSS and longest event-loop block. */
+/**
+ * One `npm run export` in its own process, with the export script's environment settings and Node flags, from
+ * fork to exit (ms), with its peak RSS and longest event-loop block.
+ */
 export function cliExport(databasePath: string, guildId: string, format: ExportFormat, out: string): Promise<ExportRun> {
+  const command = npmScriptCommand('export');
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = fork(distPath('lib/export-child.js'), ['--guild', guildId, '--format', format, '--out', out], {
-      env: { PATH: process.env.PATH ?? '', DATABASE_PATH: databasePath, REFLECTIONS_KEY: BENCH_KEY, LOG_LEVEL: 'warn' },
+      execArgv: [...process.execArgv, ...command.nodeFlags],
+      env: { PATH: process.env.PATH ?? '', ...command.env, DATABASE_PATH: databasePath, REFLECTIONS_KEY: BENCH_KEY, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     let errors = '';

@@ -22,25 +22,26 @@ export function projectPath(relative: string): string {
   return fileURLToPath(new URL(relative, dir));
 }
 
-/** How `npm start` runs the bot: its environment settings, Node flags and entry, as package.json's start script gives them. */
-export interface BotCommand {
+/** How an npm script runs Node: its environment settings, Node flags and entry, as package.json gives them. */
+export interface NodeCommand {
   /** `NAME=value` settings before `node` (e.g. MALLOC_ARENA_MAX). */
   env: Record<string, string>;
   nodeFlags: string[];
-  /** Absolute path of the entry (the bundle: dist/bot/main.js, built by `npm run build`). */
+  /** Absolute path of the entry script. */
   entry: string;
 }
 
 /**
- * Reads the `[NAME=value …] node [--flag …] entry.js` command at the end of package.json's start script, so
- * the bench runs the bot exactly as production does: the same entry (the bundle), environment settings and
- * flags. Throws when the script no longer has that shape.
+ * Reads the `[NAME=value …] node [--flag …] entry.js` command at the end of an npm script in package.json, so
+ * the bench runs the bot (`start`: the bundle dist/bot/main.js) and the shell export (`export`) exactly as
+ * they run for real: the same entry, environment settings and flags. Throws when the script has another shape.
  */
-export function botStartCommand(): BotCommand {
-  const packageJson = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: { start: string } };
-  const match = /(?:^|&&\s*)((?:[A-Z_][A-Z0-9_]*=\S+\s+)*)node((?:\s+--\S+)*)\s+(\S+\.js)\s*$/.exec(packageJson.scripts.start);
-  if (!match) throw new Error(`package.json: cannot find the node command in the start script: ${packageJson.scripts.start}`);
-  const words = (text: string) => text.trim().split(/\s+/).filter(Boolean);
+export function npmScriptCommand(script: 'start' | 'export'): NodeCommand {
+  const packageJson = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: Record<string, string | undefined> };
+  const text = packageJson.scripts[script] ?? '';
+  const match = /(?:^|&&\s*)((?:[A-Z_][A-Z0-9_]*=\S+\s+)*)node((?:\s+--\S+)*)\s+(\S+\.js)\s*$/.exec(text);
+  if (!match) throw new Error(`package.json: cannot find the node command in the ${script} script: ${text}`);
+  const words = (part: string) => part.trim().split(/\s+/).filter(Boolean);
   const env = Object.fromEntries(words(match[1]!).map((setting) => [setting.slice(0, setting.indexOf('=')), setting.slice(setting.indexOf('=') + 1)]));
   return { env, nodeFlags: words(match[2]!), entry: projectPath(match[3]!) };
 }

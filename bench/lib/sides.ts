@@ -3,7 +3,7 @@ import type { InteractionHandle } from '../../src/local-discord/index.js';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { botStartCommand, distPath, projectPath, spawnMeasured, type Measured } from './proc.js';
+import { npmScriptCommand, distPath, projectPath, spawnMeasured, type Measured } from './proc.js';
 
 /** The reflections key every bench run uses (a bench database holds nothing real). */
 export const BENCH_KEY = '7b'.repeat(32);
@@ -49,7 +49,7 @@ export function spawnSide(side: Side, databasePath: string): Measured {
 }
 
 function spawnBot(env: Record<string, string>, cwd: string): Measured {
-  const start = botStartCommand();
+  const start = npmScriptCommand('start');
   if (!existsSync(start.entry)) throw new Error(`${start.entry} is missing: build it first (npm run build)`);
   return spawnMeasured('bot', start.entry, { ...start.env, ...env }, { nodeFlags: [...start.nodeFlags, '--import', pathToFileURL(distPath('lib/answer-bench.js')).href], cwd });
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { botStartCommand, projectPath } from '../../bench/lib/proc.js';
+import { npmScriptCommand, projectPath } from '../../bench/lib/proc.js';
 import { startLocalDiscord, type LocalDiscord } from '../../src/local-discord/index.js';
 import { bundleBot, type BundleReport } from '../../src/bundle.js';
 import { join, useTempDir } from '../helpers/tmp.js';
@@ -39,7 +39,7 @@ describe('the bundled bot (what npm start runs)', () => {
 
   /** Runs the bundle the way package.json's start script runs dist/bot/main.js, in `cwd`. */
   function run(cwd: string, env: Record<string, string>): { child: ChildProcess; logs: Record<string, unknown>[]; logLine: (msg: string) => Promise<Record<string, unknown>>; stderr: () => string } {
-    const start = botStartCommand();
+    const start = npmScriptCommand('start');
     const child = spawn(process.execPath, [...start.nodeFlags, join(outdir, 'main.js')], {
       cwd,
       env: { PATH: process.env.PATH ?? '', ...start.env, BOOK_PATH: projectPath('data/when-hurt-remains.json'), ...env },
