@@ -27,7 +27,7 @@ function belongsTo(ctx: AppContext, r: Reflection): string {
 
 /**
  * 1000 → "1,000". Not toLocaleString: the process's first Intl call maps some 7 MB of ICU's locale data into
- * memory (measured: RSS +9 MB), and members' commands otherwise never need it.
+ * memory (measured: RSS +9 MB), and the commands members use most never need it.
  */
 const withCommas = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 

@@ -35,7 +35,7 @@ export function botEnv(discord: LocalDiscord, databasePath: string, extra: Recor
 }
 
 /**
- * The bot is started the way `npm start` starts it (its entry and flags, from package.json), plus the bench's
+ * The bot is started the way `npm start` starts it (its entry, environment settings and flags, from package.json), plus the bench's
  * IPC answers preloaded; the floor bot loads the same answers itself.
  */
 export function spawnSide(side: Side, databasePath: string): Measured {
