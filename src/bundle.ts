@@ -24,7 +24,7 @@ export const BUNDLE_DIR = fileURLToPath(new URL('../dist/bot/', import.meta.url)
 const sources = fileURLToPath(new URL('./', import.meta.url));
 
 /**
- * ONE_BYTE_SOURCE: V8 keeps each module's source in memory, at one byte per character only if every
+ * V8 keeps each module's source in memory, at one byte per character only if every
  * character is Latin-1; one curly quote makes the whole chunk two bytes per character (the 4 MB chunk took
  * 8.5 MB). esbuild escapes strings but not regular expressions, so our own regular expressions write such
  * characters as \u escapes, and the bundle is checked for any that slipped in.
@@ -78,7 +78,7 @@ if (runDirectly) {
   bundleBot().then(
     ({ twoByte }) => {
       // Still a working bot, only a larger one in memory: say so and go on.
-      for (const { file, line } of twoByte) process.stderr.write(`note: dist/bot/${file}:${line} has a character beyond Latin-1, so V8 holds that file's source at two bytes per character (see ONE_BYTE_SOURCE in src/bundle.ts)\n`);
+      for (const { file, line } of twoByte) process.stderr.write(`note: dist/bot/${file}:${line} has a character beyond Latin-1, so V8 holds that file's source at two bytes per character (see BEYOND_LATIN_1 in src/bundle.ts)\n`);
     },
     (error: unknown) => {
       process.stderr.write(`bundling the bot failed: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -118,7 +118,7 @@ function overlaps(a: string, b: string): boolean {
  * own record summarises everything), cut to `max` characters, with the matching words in bold.
  */
 export function excerpt(text: string, stems: readonly string[], max = 260): string {
-  // Closing and opening curly quotes (” “), written as escapes: see ONE_BYTE_SOURCE in src/bundle.ts.
+  // Closing and opening curly quotes (” “), written as escapes: see BEYOND_LATIN_1 in src/bundle.ts.
   const sentences = text.replace(/\s+/g, ' ').trim().split(/(?<=[.!?\u201d)])\s+(?=[A-Z\u201c"])/u);
   const hits = (sentence: string) => stems.filter((s) => fold(sentence).includes(s)).length;
   let best = 0;

@@ -16,7 +16,7 @@ export function wordsOf(text: string): string[] {
   const words = normalise(text).split(' ').filter(Boolean);
   const joined = text
     .split(/\s+/)
-    // Hyphen, Unicode hyphen, en dash, curly and straight apostrophe (escapes: see ONE_BYTE_SOURCE in src/bundle.ts).
+    // Hyphen, Unicode hyphen, en dash, curly and straight apostrophe (escapes: see BEYOND_LATIN_1 in src/bundle.ts).
     .filter((chunk) => /[-\u2010\u2013\u2019']/.test(chunk))
     .map((chunk) => normalise(chunk).replace(/ /g, ''))
     .filter(Boolean);

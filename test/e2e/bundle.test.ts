@@ -48,8 +48,12 @@ describe('the bundled bot (what npm start runs)', () => {
     const logs: Record<string, unknown>[] = [];
     const waiting: { msg: string; resolve: (line: Record<string, unknown>) => void }[] = [];
     createInterface({ input: child.stdout }).on('line', (text) => {
-      if (!text.startsWith('{')) return;
-      const line = JSON.parse(text) as Record<string, unknown>;
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        return; // the playground's own text, not a log line
+      }
       logs.push(line);
       for (const w of waiting.filter((w) => w.msg === line.msg)) w.resolve(line);
     });

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, MessageFlags } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalChannel } from '../../src/local-discord/index.js';
+import { MINE_COUNT_CAP } from '../../src/reflections/service.js';
 import type { PlanWeek } from '../../src/weeks.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -346,6 +347,17 @@ describe('reflections, end to end', () => {
     }
     expect(h.logText()).not.toContain('SECRET-OF-MEMBER');
   });
+  it('/reflections mine counts up to its cap and then says "more than 1,000", with the digits grouped', async () => {
+    const owner = h.discord.ids.owner;
+    h.ctx.db.transaction(() => {
+      for (let n = 0; n <= MINE_COUNT_CAP; n++) {
+        h.ctx.reflections.create({ guildId: h.discord.ids.guild, authorId: owner, authorName: 'Owner', text: `Note ${n}`, visibility: 'private', idempotencyKey: `cap-${n}`, source: 'modal' });
+      }
+    })();
+    const mine = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine', as: 'owner' });
+    expect(h.discord.render(await mine.reply())).toContain('more than 1,000');
+  });
+
   it('/settings purge-server needs Manage Server and the typed phrase, then erases all of the server’s reflection data', async () => {
     await reflect('moderator', 'Before the purge.', { visibility: 'shared' });
     const refused = await h.discord.interact.chatInput({ name: 'settings', subcommand: 'purge-server', options: { confirm: 'erase everything' }, as: 'member' });
