@@ -2,7 +2,7 @@ import type { AskLimits } from '../src/ai/usage-repo.js';
 import type { ChatInputCommand } from '../src/discord/command.js';
 import { moderatorCommand } from '../src/discord/builders.js';
 import { styledEmbed } from '../src/discord/render.js';
-import { NO_MENTIONS } from '../src/discord/replies.js';
+import { editOriginal, NO_MENTIONS } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 
 export const QUOTA_MAX = 1000;
@@ -93,7 +93,7 @@ const askSettings: ChatInputCommand = {
       `**Tokens:** ${number(usage.total)} of ${number(effective.monthlyTokens)} (${percent}%): ${number(usage.tokens.input)} in, ${number(usage.tokens.output)} out, ${number(usage.tokens.cacheCreation)} cache writes, ${number(usage.tokens.cacheRead)} cache reads`,
       `**Claude:** ${ctx.ask.usesClaude ? `on (${ctx.config.ANTHROPIC_MODEL})` : 'off (no ANTHROPIC_API_KEY): /ask answers from the dataset'}`,
     ];
-    await interaction.editReply({
+    await editOriginal(interaction, {
       embeds: [styledEmbed({ title: '/ask settings', description: lines.join('\n'), footer: 'Only moderators see this. The usage ledger keeps no questions.' })],
       allowedMentions: NO_MENTIONS,
     });

@@ -7,7 +7,7 @@ import type { ChatInputCommand, InGuild, ResponsePolicy } from '../src/discord/c
 import { serverCommand } from '../src/discord/builders.js';
 import { describeDiscordError } from '../src/discord/errors.js';
 import { LIMITS, styledEmbed, truncate } from '../src/discord/render.js';
-import { NO_MENTIONS } from '../src/discord/replies.js';
+import { editOriginal, NO_MENTIONS } from '../src/discord/replies.js';
 
 /** A member's question may be personal: the answer is private unless they choose to share it. */
 export function askDeferPolicy(share: boolean | null): ResponsePolicy {
@@ -46,7 +46,7 @@ const ask: ChatInputCommand = {
     const log = ctx.log.child({ command: 'ask', interactionId: interaction.id, guildId: interaction.guildId });
     const edit = async (answer: AskAnswer) => {
       // allowed_mentions on every edit: a question or an answer quoting "@everyone" must ping nobody.
-      await interaction.editReply({ content: '', embeds: [renderAnswer(question, answer)], allowedMentions: NO_MENTIONS });
+      await editOriginal(interaction, { content: '', embeds: [renderAnswer(question, answer)], allowedMentions: NO_MENTIONS });
     };
     const throttle = createEditThrottle(edit, {
       intervalMs: ctx.config.ASK_EDIT_INTERVAL_MS,

@@ -3,7 +3,7 @@ import type { ChatInputCommand, InGuild } from '../src/discord/command.js';
 import { moderatorCommand } from '../src/discord/builders.js';
 import { sendWithFiles } from '../src/discord/file-upload.js';
 import { fitContent, styledEmbed, truncate, LIMITS } from '../src/discord/render.js';
-import { NO_MENTIONS } from '../src/discord/replies.js';
+import { editOriginal, NO_MENTIONS } from '../src/discord/replies.js';
 import { describeScope } from '../src/export/formats/common.js';
 import type { ExportLogEntry } from '../src/export/log-repo.js';
 import type { ExportService, ScopeInput } from '../src/export/service.js';
@@ -177,7 +177,7 @@ async function showLog(interaction: ChatInputCommandInteraction<InGuild>, ctx: A
     entries.length === 0
       ? 'No exports yet. Every export, allowed or refused, will be listed here.'
       : entries.map(logLine).reduce((text, line) => (text.length + line.length + 1 > LIMITS.embedDescription - 2 ? text : `${text}${text ? '\n' : ''}${line}`), '');
-  await interaction.editReply({
+  await editOriginal(interaction, {
     embeds: [styledEmbed({ title: 'Recent exports', description, footer: `The last ${LOG_ENTRIES} exports and refusals. Only moderators see this.` })],
     allowedMentions: NO_MENTIONS,
   });

@@ -6,6 +6,7 @@ import { UserFacingError } from '../src/errors.js';
 import { WEEKDAYS, describeLocal, type Occurrence } from '../src/prompts/due.js';
 import { SET_WEEK_TEXT_MAX, describeSkipped, type StatusView, type TickResult } from '../src/prompts/service.js';
 import { PLAN_IDS } from '../src/prompts/types.js';
+import { editOriginal } from '../src/discord/replies.js';
 
 const FOOTER = 'Weekly prompts · only moderators see this';
 
@@ -143,7 +144,7 @@ const prompt: ChatInputCommand = {
     const service = ctx.prompts;
     const sub = interaction.options.getSubcommand(true);
     const reply = async (title: string, description: string, fields?: APIEmbed['fields']) => {
-      await interaction.editReply({
+      await editOriginal(interaction, {
         embeds: [styledEmbed({ title, description: truncate(description, LIMITS.embedDescription), ...(fields ? { fields } : {}), footer: FOOTER })],
         allowedMentions: { parse: [] },
       });

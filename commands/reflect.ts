@@ -19,7 +19,7 @@ import { serverCommand } from '../src/discord/builders.js';
 import { displayNameOf } from '../src/discord/members.js';
 import { describePostOutcome, syncReflectionPost, type PostOutcome } from '../src/discord/reflection-posts.js';
 import { truncate } from '../src/discord/render.js';
-import { sendPrivately } from '../src/discord/replies.js';
+import { editOriginal, sendPrivately } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import type { Reflection, Visibility } from '../src/reflections/service.js';
 import { REFLECTION_MAX_CHARS, VISIBILITY_LABEL, parseVisibility, parseWeek } from '../src/reflections/validation.js';
@@ -145,7 +145,7 @@ const visibilityButton: ComponentHandler = {
   async button(interaction, [id, to], ctx) {
     const { reflection } = ctx.reflections.setVisibility(interaction.guildId, interaction.user.id, Number(id), parseVisibility(to));
     const outcome = await syncAfterChange(interaction, ctx, reflection);
-    await interaction.editReply({ ...confirmation(ctx, reflection, outcome, 'Updated'), allowedMentions: { parse: [] } });
+    await editOriginal(interaction, { ...confirmation(ctx, reflection, outcome, 'Updated'), allowedMentions: { parse: [] } });
   },
 };
 

@@ -8,7 +8,7 @@ import { describeDiscordError } from '../src/discord/errors.js';
 import { isModerator } from '../src/discord/members.js';
 import { describeErasure, describePostOutcome, forgetMember, messageLink, postAuthorLabel, removePost } from '../src/discord/reflection-posts.js';
 import { styledEmbed } from '../src/discord/render.js';
-import { NO_MENTIONS, sendPrivately } from '../src/discord/replies.js';
+import { editOriginal, NO_MENTIONS, sendPrivately } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import { preview, type Page, type Reflection } from '../src/reflections/service.js';
 import { VISIBILITY_LABEL, parseReflectionId, parseVisibility } from '../src/reflections/validation.js';
@@ -79,7 +79,7 @@ const pageButton: ComponentHandler = {
   defer: 'update',
   async button(interaction, [before], ctx) {
     const beforeId = before === undefined || before === 'newest' ? undefined : Number(before);
-    await interaction.editReply({ ...minePage(ctx, interaction.guildId, interaction.user.id, beforeId), allowedMentions: NO_MENTIONS });
+    await editOriginal(interaction, { ...minePage(ctx, interaction.guildId, interaction.user.id, beforeId), allowedMentions: NO_MENTIONS });
   },
 };
 
@@ -87,7 +87,7 @@ const cancelButton: ComponentHandler = {
   prefix: 'reflections-cancel',
   defer: 'update',
   async button(interaction) {
-    await interaction.editReply({ content: 'Nothing was changed.', embeds: [], components: [], allowedMentions: NO_MENTIONS });
+    await editOriginal(interaction, { content: 'Nothing was changed.', embeds: [], components: [], allowedMentions: NO_MENTIONS });
   },
 };
 
@@ -105,7 +105,7 @@ const deleteButton: ComponentHandler = {
           ? ` I could not remove its post in the thread (${messageLink(interaction.guildId, post.channelId, post.messageId)}); please ask a moderator to delete it.`
           : ' Its post in the thread is gone too.';
     }
-    await interaction.editReply({ content: `Reflection #${reflectionId} is deleted.${note}`, embeds: [], components: [], allowedMentions: NO_MENTIONS });
+    await editOriginal(interaction, { content: `Reflection #${reflectionId} is deleted.${note}`, embeds: [], components: [], allowedMentions: NO_MENTIONS });
   },
 };
 
@@ -114,7 +114,7 @@ const forgetButton: ComponentHandler = {
   defer: 'update',
   async button(interaction, _args, ctx) {
     const report = await forgetMember(interaction.client, ctx, interaction.guildId, interaction.user.id);
-    await interaction.editReply({
+    await editOriginal(interaction, {
       content: `Done. Everything the bot kept about you in this server is erased.\n\n${describeErasure(report, 'member')}`,
       embeds: [],
       components: [],

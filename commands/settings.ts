@@ -5,6 +5,7 @@ import { styledEmbed } from '../src/discord/render.js';
 import type { GuildSettings } from '../src/db/guild-settings.js';
 import { UserFacingError } from '../src/errors.js';
 import { PURGE_PHRASE, purgeServerCommand } from '../src/discord/reflection-posts.js';
+import { editOriginal } from '../src/discord/replies.js';
 
 export const SUPPORT_NOTE_MAX = 500;
 
@@ -87,7 +88,7 @@ const settings: ChatInputCommand = {
         throw new UserFacingError('That settings option is not known.');
     }
     ctx.log.info({ guildId, setting: sub }, 'settings changed');
-    await interaction.editReply({
+    await editOriginal(interaction, {
       embeds: [styledEmbed({ title: 'Reading-group settings', description: `${changed}\n\n${describeSettings(ctx.settings.get(guildId))}`, footer: 'Only moderators see this.' })],
       allowedMentions: { parse: [] },
     });

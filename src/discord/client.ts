@@ -1,29 +1,17 @@
 import * as discordjs from 'discord.js';
-import { Client, GatewayIntentBits, Options, Partials, RESTEvents, type CacheWithLimitsOptions, type REST } from 'discord.js';
+import { GatewayIntentBits, Options, Partials, type CacheWithLimitsOptions } from 'discord.js';
 import type { Config } from '../config.js';
+import { BotClient } from './bot-client.js';
 import { NO_MENTIONS } from './replies.js';
 
 /**
  * How often @discordjs/rest drops its idle rate-limit queues. Each interaction's follow-ups and reply edits
  * go to `/webhooks/:app/:token`, whose queue is keyed by that interaction's token, so every deferred
- * interaction leaves one queue behind; at the library's default (1 hour) they pile up (~400 bytes each,
- * linear heap growth under load). A queue that is busy or rate-limited is never swept, so a short interval
- * loses no rate-limit state. discord.js's own sweep skips every queue while the bot is over its global 50
- * requests/s (a queue counts as limited then), which a sustained load is most of the time, so after each of
- * its sweeps `sweepIdleQueues` sweeps again looking only at each queue's own state.
+ * interaction leaves one queue behind on the interaction REST client (bot-client.ts); at the library's
+ * default (1 hour) they pile up (~400 bytes each, linear heap growth under load). A queue that is busy or
+ * rate-limited is never swept, so a short interval loses no rate-limit state.
  */
 export const REST_HANDLER_SWEEP_MS = 60_000;
-
-/** Drops every queue with nothing waiting and no rate limit of its own; the global limit lives on `rest`, not in them. */
-export function sweepIdleQueues(rest: REST): void {
-  const { globalRemaining } = rest;
-  rest.globalRemaining = Math.max(1, globalRemaining);
-  try {
-    rest.handlers.sweep((handler) => handler.inactive);
-  } finally {
-    rest.globalRemaining = globalRemaining;
-  }
-}
 
 /** What the bot caches: guilds, channels, roles and its own user; nothing else. */
 const CACHE_LIMITS: CacheWithLimitsOptions = {
@@ -63,9 +51,9 @@ export function checkCacheLimitNames(limits: object, library: Record<string, unk
  * mentions off by default for everything the bot sends (weekly posts set their own nonce), and caches
  * trimmed to what the bot reads (guilds, channels, roles; no members, messages or presences).
  */
-export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL' | 'DISCORD_REST_TIMEOUT_MS'>): Client {
+export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL' | 'DISCORD_REST_TIMEOUT_MS'>): BotClient {
   checkCacheLimitNames(CACHE_LIMITS);
-  const client = new Client({
+  return new BotClient({
     intents: [GatewayIntentBits.Guilds],
     partials: [Partials.Channel],
     allowedMentions: NO_MENTIONS,
@@ -73,7 +61,4 @@ export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL' | 'DI
     makeCache: Options.cacheWithLimits(CACHE_LIMITS),
     sweepers: { ...Options.DefaultSweeperSettings },
   });
-  // Runs on discord.js's sweep timer, so client.destroy() stops it too.
-  client.rest.on(RESTEvents.HandlerSweep, () => sweepIdleQueues(client.rest));
-  return client;
 }

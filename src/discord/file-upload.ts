@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MessageFlags, Routes, type RepliableInteraction } from 'discord.js';
+import { interactionRestOf } from './bot-client.js';
 
 export interface UploadFile {
   name: string;
@@ -13,7 +14,8 @@ export interface UploadFile {
  * limits, retries and timeout still apply. Given the files, discord.js copies each into a Blob and streams
  * the form through web streams, a chain of promise callbacks that writes megabytes before the event loop gets
  * a turn: a 10 MB export part held the bot's thread for over 100 ms while members' commands waited. A plain
- * buffer is written by the socket as it drains, a socket buffer at a time.
+ * buffer is written by the socket as it drains, a socket buffer at a time. It goes through the client for
+ * token-authorised requests (bot-client.ts), as every other request on the interaction's webhook does.
  */
 export async function sendWithFiles(interaction: RepliableInteraction, target: 'original' | 'follow-up', content: string, files: readonly UploadFile[]): Promise<void> {
   const payload = {
@@ -25,7 +27,7 @@ export async function sendWithFiles(interaction: RepliableInteraction, target: '
   };
   const { body, contentType } = await multipartBody(payload, files);
   const options = { body, passThroughBody: true, headers: { 'Content-Type': contentType }, auth: false } as const;
-  const rest = interaction.client.rest;
+  const rest = interactionRestOf(interaction.client);
   if (target === 'original') {
     await rest.patch(Routes.webhookMessage(interaction.applicationId, interaction.token, '@original'), options);
     // As editReply would have recorded it, so discord.js's own calls see the reply as sent.

@@ -1,4 +1,5 @@
-import { MessageFlags, type InteractionReplyOptions, type RepliableInteraction } from 'discord.js';
+import { MessageFlags, MessagePayload, Routes, type InteractionEditReplyOptions, type InteractionReplyOptions, type RepliableInteraction } from 'discord.js';
+import { interactionRestOf } from './bot-client.js';
 
 export const NO_MENTIONS = { parse: [] as [], repliedUser: false } as const;
 
@@ -12,14 +13,14 @@ type PrivatePayload = Pick<InteractionReplyOptions, 'content' | 'embeds' | 'comp
 export async function sendPrivately(interaction: RepliableInteraction, payload: PrivatePayload): Promise<void> {
   const body = { ...payload, allowedMentions: NO_MENTIONS };
   if (interaction.deferred && interaction.ephemeral === true && !interaction.replied) {
-    await interaction.editReply(body);
+    await editOriginal(interaction, body);
     return;
   }
   if (interaction.deferred || interaction.replied) {
     if (interaction.deferred && !interaction.replied && interaction.ephemeral === false) {
-      await interaction.deleteReply().catch(() => undefined);
+      await deleteOriginal(interaction).catch(() => undefined);
     }
-    await interaction.followUp({ ...body, flags: MessageFlags.Ephemeral });
+    await followUp(interaction, { ...body, flags: MessageFlags.Ephemeral });
     return;
   }
   await interaction.reply({ ...body, flags: MessageFlags.Ephemeral });
@@ -29,10 +30,35 @@ export async function sendPrivately(interaction: RepliableInteraction, payload: 
 export async function answer(interaction: RepliableInteraction, payload: PrivatePayload, options: { ephemeral: boolean }): Promise<void> {
   const body = { ...payload, allowedMentions: NO_MENTIONS };
   if (interaction.deferred && !interaction.replied) {
-    await interaction.editReply(body);
+    await editOriginal(interaction, body);
   } else if (interaction.replied) {
-    await interaction.followUp({ ...body, ...(options.ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
+    await followUp(interaction, { ...body, ...(options.ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
   } else {
     await interaction.reply({ ...body, ...(options.ephemeral ? { flags: MessageFlags.Ephemeral } : {}) });
   }
+}
+
+/*
+ * The interaction's webhook: what `editReply`, `followUp` and `deleteReply` do, sent through the client for
+ * token-authorised requests (bot-client.ts), and without the discord.js Message those build from Discord's
+ * answer. Nothing reads it, and building one (embeds, components, author) ran on the bot's thread after the
+ * member already saw the reply, while their next command waited behind it.
+ */
+
+/** Edits the original reply (a deferred placeholder, or the message a deferred component is on). */
+export async function editOriginal(interaction: RepliableInteraction, options: InteractionEditReplyOptions): Promise<void> {
+  const { body, files } = await MessagePayload.create(interaction.webhook, options).resolveBody().resolveFiles();
+  await interactionRestOf(interaction.client).patch(Routes.webhookMessage(interaction.applicationId, interaction.token, '@original'), { body, files: files ?? [], auth: false });
+  // As editReply records it, so the router and discord.js see the reply as sent.
+  interaction.replied = true;
+}
+
+/** A follow-up message; `wait` makes Discord confirm it was created (or say why not) before this resolves. */
+export async function followUp(interaction: RepliableInteraction, options: InteractionReplyOptions): Promise<void> {
+  const { body, files } = await MessagePayload.create(interaction.webhook, options).resolveBody().resolveFiles();
+  await interactionRestOf(interaction.client).post(Routes.webhook(interaction.applicationId, interaction.token), { body, files: files ?? [], query: new URLSearchParams({ wait: 'true' }), auth: false });
+}
+
+export async function deleteOriginal(interaction: RepliableInteraction): Promise<void> {
+  await interactionRestOf(interaction.client).delete(Routes.webhookMessage(interaction.applicationId, interaction.token, '@original'), { auth: false });
 }

@@ -7,6 +7,7 @@ import { openDatabase } from '../../src/db/connection.js';
 import type { CommandModule } from '../../src/discord/command.js';
 import { customId } from '../../src/discord/command.js';
 import { serverCommand, moderatorCommand } from '../../src/discord/builders.js';
+import { editOriginal } from '../../src/discord/replies.js';
 import { createRouter, type InteractionRouter } from '../../src/discord/router.js';
 import { UserFacingError } from '../../src/errors.js';
 import { commands as registry } from '../../commands/index.js';
@@ -27,7 +28,7 @@ const probe: CommandModule = {
     seen.push(`execute:${mode}`);
     if (mode === 'user-error') throw new UserFacingError('That chapter is not in the dataset.');
     if (mode === 'bug') throw new Error('kaboom');
-    await interaction.editReply({ content: `done ${mode}` });
+    await editOriginal(interaction, { content: `done ${mode}` });
   },
   async autocomplete(interaction) {
     const typed = interaction.options.getFocused();
@@ -52,7 +53,7 @@ const probe: CommandModule = {
       defer: 'ephemeral',
       async modal(interaction, args) {
         seen.push(`modal:${args.join(',')}:${interaction.fields.getTextInputValue('text')}`);
-        await interaction.editReply({ content: 'saved' });
+        await editOriginal(interaction, { content: 'saved' });
       },
     },
   ],
@@ -76,7 +77,7 @@ const modOnly: CommandModule = {
     seen.push('denied');
   },
   async execute(interaction) {
-    await interaction.editReply({ content: 'moderator tool ran' });
+    await editOriginal(interaction, { content: 'moderator tool ran' });
   },
 };
 
@@ -87,7 +88,7 @@ const menu: CommandModule = {
   defer: 'ephemeral',
   async execute(interaction) {
     seen.push(`menu:${interaction.targetMessage.content}`);
-    await interaction.editReply({ content: 'menu ok' });
+    await editOriginal(interaction, { content: 'menu ok' });
   },
 };
 
@@ -126,6 +127,16 @@ describe('the router', () => {
     expect(callbacks()[0]?.body).toMatchObject({ type: 5, data: { flags: 64 } });
     expect(lastBody()).toMatchObject({ content: 'done ok' });
     expect(seen).toEqual(['execute:ok']);
+  });
+
+  it("edits a member's reply even while the bot's own budget of 50 requests a second is spent (interaction webhooks are not bound to it)", async () => {
+    // Spent for the next minute: a reply edit sent through client.rest would wait that long and time the test out.
+    const botRest = rest.client.rest as unknown as { globalRemaining: number; globalReset: number };
+    botRest.globalRemaining = 0;
+    botRest.globalReset = Date.now() + 60_000;
+    await dispatch(payloads.chatInput('probe', [{ type: 3, name: 'mode', value: 'ok' }]));
+    expect(lastBody()).toMatchObject({ content: 'done ok' });
+    expect(rest.requests.at(-1)?.method).toBe('PATCH');
   });
 
   it('decides a public defer before deferring when the policy says so', async () => {

@@ -17,7 +17,7 @@ describe('createDiscordClient', () => {
     vi.useFakeTimers();
     const client = createDiscordClient({ DISCORD_API_URL: 'http://127.0.0.1:9/api', DISCORD_REST_TIMEOUT_MS: 5000 });
     try {
-      const rest = client.rest as unknown as RestInternals;
+      const rest = client.interactionRest as unknown as RestInternals;
       // What a follow-up or reply edit creates: one queue per `/webhooks/:app/:token` (the token is the major parameter).
       for (let i = 0; i < 3; i++) rest.createHandler('Global(PATCH:/webhooks/:id/:token/messages/@original)', `123456789012345678/token-${i}`);
       expect(rest.handlers.size).toBe(3);
@@ -30,17 +30,16 @@ describe('createDiscordClient', () => {
     }
   });
 
-  it('sweeps them even while the bot is over its global request budget, and leaves that budget as it was', async () => {
-    vi.useFakeTimers();
-    const client = createDiscordClient({ DISCORD_API_URL: 'http://127.0.0.1:9/api', DISCORD_REST_TIMEOUT_MS: 5000 });
+  it("gives interaction webhooks a REST client of their own: the bot's settings, no token, no global budget of 50 a second", async () => {
+    const client = createDiscordClient({ DISCORD_API_URL: 'http://127.0.0.1:9/api', DISCORD_REST_TIMEOUT_MS: 4321 });
     try {
-      const rest = client.rest as unknown as RestInternals;
-      for (let i = 0; i < 3; i++) rest.createHandler('Global(POST:/webhooks/:id/:token)', `123456789012345678/token-${i}`);
-      rest.globalRemaining = 0;
-      rest.globalReset = Date.now() + 10 * REST_HANDLER_SWEEP_MS;
-      await vi.advanceTimersByTimeAsync(REST_HANDLER_SWEEP_MS);
-      expect(rest.handlers.size).toBe(0);
-      expect(rest.globalRemaining).toBe(0);
+      const own = client.interactionRest;
+      expect(own).not.toBe(client.rest);
+      expect(own.options).toMatchObject({ api: 'http://127.0.0.1:9/api', timeout: 4321, handlerSweepInterval: REST_HANDLER_SWEEP_MS, globalRequestsPerSecond: Number.POSITIVE_INFINITY });
+      expect(client.rest.options.globalRequestsPerSecond).toBe(50);
+      client.rest.setToken('bot-token');
+      // A request that needs the bot's token cannot go out through it.
+      await expect(own.get('/users/@me')).rejects.toThrow(/token/i);
     } finally {
       await client.destroy();
     }
