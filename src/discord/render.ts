@@ -1,4 +1,4 @@
-import { EmbedBuilder, type APIEmbed } from 'discord.js';
+import type { APIEmbed } from 'discord.js';
 
 /** Discord's hard limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const LIMITS = {
@@ -71,9 +71,11 @@ export function fitEmbed(input: APIEmbed): APIEmbed {
 
 /** The house style: brand colour and a footer naming where the answer comes from. */
 export function styledEmbed(parts: { title?: string; description?: string; fields?: APIEmbed['fields']; footer: string; url?: string }): APIEmbed {
-  const embed = new EmbedBuilder().setColor(BRAND_COLOUR).toJSON();
+  // A plain object, not an EmbedBuilder: its colour check builds and throws away an Error on every call (9 µs in
+  // a warm loop, some 60 µs per answer in a CPU profile of the bot), and fitEmbed below already holds every part
+  // to Discord's limits.
   return fitEmbed({
-    ...embed,
+    color: BRAND_COLOUR,
     ...(parts.title !== undefined ? { title: parts.title } : {}),
     ...(parts.description !== undefined ? { description: parts.description } : {}),
     ...(parts.fields !== undefined ? { fields: parts.fields } : {}),
