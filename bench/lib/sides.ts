@@ -17,7 +17,21 @@ export interface Side {
   proc: Measured | undefined;
   /** Interactions this process has answered since it started. */
   interactions: number;
-  rssAt20k?: number;
+  /** Taken at its 20,000th interaction, in the middle of the latency runs. */
+  memoryAt20k?: MemoryPoint;
+}
+
+/** The RSS at one moment, and what it is made of (bytes): anonymous and file-backed pages, and V8's heap. */
+export interface MemoryPoint {
+  rss: number;
+  anon: number;
+  file: number;
+  v8Heap: number;
+}
+
+export async function memoryPoint(proc: Measured): Promise<MemoryPoint> {
+  const m = await proc.ask<{ usage: { rss: number; heapTotal: number }; status: Record<string, number | undefined> }>('mem');
+  return { rss: m.usage.rss, anon: m.status.RssAnon ?? Number.NaN, file: m.status.RssFile ?? Number.NaN, v8Heap: m.usage.heapTotal };
 }
 
 export function botEnv(discord: LocalDiscord, databasePath: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -86,6 +100,6 @@ export async function sampleOf(side: Side, handle: InteractionHandle): Promise<S
     await side.discord.waitFor(() => timing.replied !== undefined, { timeoutMs: 30_000, what: `the reply to ${handle.id}` });
   }
   side.interactions += 1;
-  if (side.interactions === 20_000 && side.proc) side.rssAt20k = (await side.proc.ask<{ rss: number }>('rss')).rss;
+  if (side.interactions === 20_000 && side.proc) side.memoryAt20k = await memoryPoint(side.proc);
   return { first: timing.responded! - timing.sent, visible: timing.replied! - timing.sent };
 }
