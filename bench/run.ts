@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       // the bench process collecting that garbage competed with the bot for the two cores during the export.
       for (const discord of discords) discord.server.forgetHistory();
       underLoad = await exportUnderLoad(bot, dbPath);
-      say(`export in the bot: ${round(underLoad.exportMs, 0)} ms; event loop max ${round(underLoad.elMaxMs, 1)} ms; /chapter p99 idle ${round(underLoad.idleP99)} ms, during ${round(underLoad.duringP99)} ms`);
+      say(`export in the bot: ${round(underLoad.exportMs, 0)} ms; event loop max ${round(underLoad.elMaxMs, 1)} ms (longest GC pause ${round(underLoad.gcMaxMs, 1)} ms, ${underLoad.gcKind || 'none'}); /chapter p99 idle ${round(underLoad.idleP99)} ms, during ${round(underLoad.duringP99)} ms`);
       await stopSide(bot);
     }
 
@@ -168,6 +168,9 @@ interface UnderLoad {
   exportMs: number;
   rows: string;
   elMaxMs: number;
+  /** The longest garbage-collection pause while the export ran, and its kind: a GC pause also blocks the event loop. */
+  gcMaxMs: number;
+  gcKind: string;
   maxRss: number;
   idleP99: number;
   duringP99: number;
@@ -208,10 +211,10 @@ async function exportUnderLoad(bot: Side, dbPath: string): Promise<UnderLoad> {
   }
   await settled;
   const exportMs = (handle.record.lastActivity - handle.record.createdAt);
-  const el = await bot.proc!.ask<{ maxMs: number }>('el-stats');
+  const el = await bot.proc!.ask<{ maxMs: number; gcMaxMs: number; gcKind: string }>('el-stats');
   const { maxRss } = await bot.proc!.ask<{ maxRss: number }>('max-rss');
   const text = handle.messages().map((m) => m.content).join(' ');
-  return { exportMs: finished ? exportMs : Number.POSITIVE_INFINITY, rows: /\*\*([\d,]+) reflections\*\*/.exec(text)?.[1] ?? '?', elMaxMs: el.maxMs, maxRss, idleP99: percentile(idle, 99), duringP99: percentile(during, 99), during: during.length, failed };
+  return { exportMs: finished ? exportMs : Number.POSITIVE_INFINITY, rows: /\*\*([\d,]+) reflections\*\*/.exec(text)?.[1] ?? '?', elMaxMs: el.maxMs, gcMaxMs: el.gcMaxMs, gcKind: el.gcKind, maxRss, idleP99: percentile(idle, 99), duringP99: percentile(during, 99), during: during.length, failed };
 }
 
 interface Collected {
@@ -249,6 +252,7 @@ function report(c: Collected) {
     add(`export inside the bot (csv, ${u.rows} rows): time`, u.exportMs, null, 'ms', 'info', null, 0);
     add('  bot peak RSS during it', mb(u.maxRss), null, 'MB', '< 200 MB', mb(u.maxRss) < 200, 1);
     add('  bot longest event-loop block', u.elMaxMs, null, 'ms', '≤ 50 ms', u.elMaxMs <= 50, 1);
+    add(`  bot longest GC pause in that time (${u.gcKind || 'none'})`, u.gcMaxMs, null, 'ms', 'info', null, 1);
     add(`  concurrent /chapter p99 (${u.during} during, ${u.failed} failed) vs idle p99`, u.duringP99, u.idleP99, 'ms', '≤ 1.5x', u.failed === 0 && u.duringP99 <= 1.5 * u.idleP99);
   }
   const w = c.writes;

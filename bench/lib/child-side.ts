@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 /**
@@ -7,8 +7,9 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
  * the bench's questions over the IPC channel. Both bots load exactly this, so its cost is on both sides.
  *
  *   { q: 'rss' }       → { rss }                  resident set size now (bytes)
- *   { q: 'el-reset' }  → { ok: true }             starts a fresh event-loop delay histogram
- *   { q: 'el-stats' }  → { maxMs, p99Ms, meanMs } the longest event-loop block since the reset
+ *   { q: 'el-reset' }  → { ok: true }             starts a fresh event-loop delay histogram and GC record
+ *   { q: 'el-stats' }  → { maxMs, p99Ms, meanMs, gcMaxMs, gcKind } the longest event-loop block since the
+ *                        reset, and the longest garbage-collection pause in that time (and its kind)
  *   { q: 'max-rss' }   → { maxRss }               peak RSS of the process so far (bytes)
  *   { q: 'mem' }       → { usage, heap, spaces, status } a breakdown of the RSS: process.memoryUsage(), V8's heap
  *                        and per-space statistics, and the kernel's view (/proc/self/status: RssAnon, RssFile, RssShmem)
@@ -16,6 +17,7 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 export function answerBench(): void {
   if (!process.send) return;
   let histogram: IntervalHistogram | undefined;
+  let gc: { observer: PerformanceObserver; maxMs: number; kind: string } | undefined;
   process.on('message', (message: { id: number; q: string }) => {
     let answer: Record<string, unknown>;
     switch (message.q) {
@@ -32,12 +34,14 @@ export function answerBench(): void {
         histogram?.disable();
         histogram = monitorEventLoopDelay({ resolution: 5 });
         histogram.enable();
+        gc?.observer.disconnect();
+        gc = longestGcPause();
         answer = { ok: true };
         break;
       case 'el-stats':
         answer = histogram
-          ? { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, meanMs: histogram.mean / 1e6 }
-          : { maxMs: Number.NaN, p99Ms: Number.NaN, meanMs: Number.NaN };
+          ? { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6, meanMs: histogram.mean / 1e6, gcMaxMs: gc?.maxMs ?? Number.NaN, gcKind: gc?.kind ?? '' }
+          : { maxMs: Number.NaN, p99Ms: Number.NaN, meanMs: Number.NaN, gcMaxMs: Number.NaN, gcKind: '' };
         break;
       default:
         answer = { error: `unknown question ${message.q}` };
@@ -45,6 +49,27 @@ export function answerBench(): void {
     process.send?.({ id: message.id, ...answer });
   });
   process.send({ ready: 'process' });
+}
+
+/** Node's names for `detail.kind` of a 'gc' performance entry (perf_hooks constants NODE_PERFORMANCE_GC_*). */
+const GC_KINDS: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental marking', 8: 'weak callbacks' };
+
+/** Records the longest garbage-collection pause from now on, so a long event-loop block can be told apart from GC. */
+function longestGcPause(): { observer: PerformanceObserver; maxMs: number; kind: string } {
+  const record = {
+    observer: new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (entry.duration <= record.maxMs) continue;
+        record.maxMs = entry.duration;
+        const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+        record.kind = kind === undefined ? 'unknown' : (GC_KINDS[kind] ?? String(kind));
+      }
+    }),
+    maxMs: 0,
+    kind: '',
+  };
+  record.observer.observe({ entryTypes: ['gc'] });
+  return record;
 }
 
 /** What the RSS is made of, from V8's side and the kernel's (bytes throughout). */
