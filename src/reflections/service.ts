@@ -169,10 +169,26 @@ function dayStart(date: string): string {
 }
 
 export function preview(text: string, max = 80): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  const chars = Array.from(flat);
-  return chars.length <= max ? flat : `${chars.slice(0, max - 1).join('')}…`;
+  // The text with its whitespace runs as single spaces and trimmed, counted in code points, walked only as far
+  // as the preview shows: flattening and splitting the whole text (up to 4,000 characters, five to a page of
+  // `/reflections mine`) made most of that command's garbage, and with it a young-generation collection every
+  // three interactions (measured: a sampling heap profile of the bot).
+  const kept: string[] = [];
+  let spaceBefore = false;
+  for (const char of text) {
+    if (WHITESPACE.test(char)) {
+      spaceBefore = kept.length > 0;
+      continue;
+    }
+    if (spaceBefore) kept.push(' ');
+    spaceBefore = false;
+    kept.push(char);
+    if (kept.length > max) break;
+  }
+  return kept.length <= max ? kept.join('') : `${kept.slice(0, max - 1).join('')}…`;
 }
+
+const WHITESPACE = /\s/;
 
 /**
  * The export's reads over any connection (the bot's, a snapshot, or one in a worker thread): rows in id
