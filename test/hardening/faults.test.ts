@@ -49,6 +49,25 @@ describe('hardening: Discord faults', () => {
     }
   });
 
+  it('waits out a 429 on the reply edit too (interaction webhooks have their own REST client), saving once', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const before = reflections();
+      const fault = h.discord.faults.add({
+        method: 'PATCH',
+        path: /^\/webhooks\/[^/]+\/[^/]+\/messages\/@original$/,
+        status: 429,
+        headers: { 'retry-after': '0.2', 'x-ratelimit-bucket': 'hardening-webhook', 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': '0.2', 'x-ratelimit-scope': 'user' },
+      });
+      const { submitted, reply } = await submitReflection(`Rate limited once, round ${round}: what stayed unsaid.`);
+      expect(fault.hits).toBe(1);
+      const edits = h.discord.requestsMatching({ method: 'PATCH', path: `/webhooks/${h.discord.ids.application}/${submitted.token}/messages/@original` });
+      expect(edits.map((r) => r.status)).toEqual([429, 200]);
+      expect(edits[1]!.at - edits[0]!.at).toBeGreaterThanOrEqual(150);
+      expect(h.discord.render(reply)).toMatch(/saved/i);
+      expect(reflections()).toBe(before + 1);
+    }
+  });
+
   it('retries 500s on an edit and the member gets one reply; the reflection is saved once', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const before = reflections();
