@@ -91,7 +91,13 @@ export async function measureLatency(workload: Workload, bot: Side, floor: Side,
     for (let b = 0; botSamples.length < options.count; b++) {
       const size = Math.min(options.block, options.count - botSamples.length);
       const order: [Side, Sample[]][] = b % 2 === 0 ? [[bot, botSamples], [floor, floorSamples]] : [[floor, floorSamples], [bot, botSamples]];
-      for (const [side, samples] of order) for (let k = 0; k < size; k++) samples.push(await workload.run(side, i + k));
+      for (const [side, samples] of order) {
+        for (let k = 0; k < size; k++) samples.push(await workload.run(side, i + k));
+        // Each local Discord keeps every request and message it saw; the bench process's heap grew by the
+        // whole run and its collections (both local Discords live in it) paused whichever side was being timed,
+        // more often the bot's, whose requests and replies are larger. What is measured is no longer needed.
+        side.discord.server.forgetHistory();
+      }
       i += size;
     }
     botRuns.push(botSamples);
