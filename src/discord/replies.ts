@@ -41,22 +41,28 @@ export async function answer(interaction: RepliableInteraction, payload: Private
 /*
  * The interaction's webhook: what `editReply`, `followUp` and `deleteReply` do, sent through the client for
  * token-authorised requests (bot-client.ts), and without the discord.js Message those build from Discord's
- * answer. Nothing reads it, and building one (embeds, components, author) ran on the bot's thread after the
- * member already saw the reply, while their next command waited behind it.
+ * answer: nothing reads it, and building one (embeds, components, author) is work on the bot's thread for
+ * every reply.
  */
+
+/** The JSON body and files of a reply, resolved as discord.js resolves them (builders, files, allowed mentions). */
+async function webhookPayload(interaction: RepliableInteraction, options: InteractionEditReplyOptions | InteractionReplyOptions) {
+  const { body, files } = await MessagePayload.create(interaction.webhook, options).resolveBody().resolveFiles();
+  return { body, files: files ?? [] };
+}
 
 /** Edits the original reply (a deferred placeholder, or the message a deferred component is on). */
 export async function editOriginal(interaction: RepliableInteraction, options: InteractionEditReplyOptions): Promise<void> {
-  const { body, files } = await MessagePayload.create(interaction.webhook, options).resolveBody().resolveFiles();
-  await interactionRestOf(interaction.client).patch(Routes.webhookMessage(interaction.applicationId, interaction.token, '@original'), { body, files: files ?? [], auth: false });
+  const payload = await webhookPayload(interaction, options);
+  await interactionRestOf(interaction.client).patch(Routes.webhookMessage(interaction.applicationId, interaction.token, '@original'), { ...payload, auth: false });
   // As editReply records it, so the router and discord.js see the reply as sent.
   interaction.replied = true;
 }
 
 /** A follow-up message; `wait` makes Discord confirm it was created (or say why not) before this resolves. */
 export async function followUp(interaction: RepliableInteraction, options: InteractionReplyOptions): Promise<void> {
-  const { body, files } = await MessagePayload.create(interaction.webhook, options).resolveBody().resolveFiles();
-  await interactionRestOf(interaction.client).post(Routes.webhook(interaction.applicationId, interaction.token), { body, files: files ?? [], query: new URLSearchParams({ wait: 'true' }), auth: false });
+  const payload = await webhookPayload(interaction, options);
+  await interactionRestOf(interaction.client).post(Routes.webhook(interaction.applicationId, interaction.token), { ...payload, query: new URLSearchParams({ wait: 'true' }), auth: false });
 }
 
 export async function deleteOriginal(interaction: RepliableInteraction): Promise<void> {

@@ -65,12 +65,12 @@ export function createRouter(ctx: AppContext): InteractionRouter {
   };
 }
 
-/** An interaction's logger, made when something is logged: most interactions log nothing. */
+/** An interaction's logger, made when something is first logged. */
 type InteractionLog = () => Logger;
 
 /**
- * Made on first use because a pino child copies its bindings through redaction: some 17 µs (CPU profile of the
- * bot) spent before every first response, for a logger that most interactions never use.
+ * Lazy because a pino child copies its bindings through redaction: some 17 µs (CPU profile of the bot) spent
+ * before every first response, for a logger that most interactions never use.
  */
 function interactionLog(root: Logger, interaction: Interaction): InteractionLog {
   let child: Logger | undefined;

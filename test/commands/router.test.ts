@@ -22,11 +22,11 @@ const probe: CommandModule = {
   data: serverCommand('probe', 'test command')
     .addStringOption((o) => o.setName('mode').setDescription('what to do').setAutocomplete(true))
     .toJSON(),
-  defer: (interaction) => (interaction.options.getString('mode') === 'public' ? 'public' : 'ephemeral'),
+  defer: (interaction) => (interaction.options.getString('mode')?.startsWith('public') ? 'public' : 'ephemeral'),
   async execute(interaction) {
     const mode = interaction.options.getString('mode');
     seen.push(`execute:${mode}`);
-    if (mode === 'user-error') throw new UserFacingError('That chapter is not in the dataset.');
+    if (mode === 'user-error' || mode === 'public-user-error') throw new UserFacingError('That chapter is not in the dataset.');
     if (mode === 'bug') throw new Error('kaboom');
     await editOriginal(interaction, { content: `done ${mode}` });
   },
@@ -149,6 +149,18 @@ describe('the router', () => {
     await dispatch(payloads.chatInput('probe', [{ type: 3, name: 'mode', value: 'user-error' }]));
     expect(lastBody()).toMatchObject({ content: 'That chapter is not in the dataset.', allowed_mentions: { parse: [] } });
     expect(rest.requests.at(-1)?.method).toBe('PATCH');
+  });
+
+  it('after a public defer, removes the public placeholder and tells the member privately in a follow-up', async () => {
+    const payload = payloads.chatInput('probe', [{ type: 3, name: 'mode', value: 'public-user-error' }]);
+    await dispatch(payload);
+    expect(callbacks()[0]?.body.data?.flags ?? 0).toBe(0);
+    const webhook = rest.requests.filter((r) => r.path.startsWith('/webhooks/'));
+    expect(webhook.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `DELETE /webhooks/${payloads.APPLICATION_ID}/${payload.token}/messages/@original`,
+      `POST /webhooks/${payloads.APPLICATION_ID}/${payload.token}`,
+    ]);
+    expect(webhook[1]?.body).toMatchObject({ content: 'That chapter is not in the dataset.', flags: 64, allowed_mentions: { parse: [] } });
   });
 
   it('answers a bug after a defer with an apology carrying the interaction id, and logs the details', async () => {
