@@ -6,7 +6,6 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
  * The half of the bench protocol that runs inside a measured process (the bot or the floor bot): it answers
  * the bench's questions over the IPC channel. Both bots load exactly this, so its cost is on both sides.
  *
- *   { q: 'rss' }       → { rss }                  resident set size now (bytes)
  *   { q: 'el-reset' }  → { ok: true }             starts a fresh event-loop delay histogram and GC record
  *   { q: 'el-stats' }  → { maxMs, p99Ms, meanMs, gcMaxMs, gcKind } the longest event-loop block since the
  *                        reset, and the longest garbage-collection pause in that time (and its kind)
@@ -21,9 +20,6 @@ export function answerBench(): void {
   process.on('message', (message: { id: number; q: string }) => {
     let answer: Record<string, unknown>;
     switch (message.q) {
-      case 'rss':
-        answer = { rss: process.memoryUsage.rss() };
-        break;
       case 'max-rss':
         answer = { maxRss: process.resourceUsage().maxRSS * 1024 };
         break;
