@@ -166,8 +166,8 @@ export function createAskService(deps: AskServiceDeps): AskService {
     if (Array.from(question).length > QUESTION_MAX) throw new UserFacingError(`Please keep your question to ${QUESTION_MAX} characters.`);
     const request = { ...input, question };
     const personal = looksPersonal(question);
-    // The question is the member's own words: debug only.
-    log.debug({ guildId: input.guildId, question }, '/ask question');
+    // The question is the member's own words, often about their own hurt: its length is logged, never the text.
+    log.debug({ guildId: input.guildId, chars: question.length, personal }, '/ask question');
     const now = deps.clock.now();
 
     if (!client) {

@@ -23,6 +23,14 @@ export interface ReaderThreadOptions {
 /** Each thread's nice value: below the bot's own thread, so members' commands come first. */
 const READER_PRIORITY = 10;
 const READER_YOUNG_GENERATION_MB = 16;
+/**
+ * A ceiling on each reader's old generation, so V8 collects it before it has filled with promoted garbage.
+ * A reader's live heap is about 7 MB plus one chunk's rows; a chunk of 500 of the longest reflections
+ * (4,000 emoji each, 16 KB of UTF-8) is exported under it in a test, and 16 MB was too little for that.
+ * Without a ceiling, one thread's old generation reached 45-55 MB in some JSON exports of 100,000 rows, and
+ * the process's peak RSS 200-225 MiB.
+ */
+const READER_OLD_GENERATION_MB = 32;
 /** Requests waiting per thread: one being read while the next is queued, so no thread idles between chunks. */
 const DEPTH_PER_THREAD = 2;
 
@@ -58,7 +66,9 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 function startThread(script: URL | string, setup: ReaderSetup): { thread: Thread; ready: Promise<void>; worker: Worker } {
   // A bounded young generation: a reader's garbage is short-lived (one chunk). Measured on 100,000 rows: at
   // 1-8 MB the threads spent 2-3x as long collecting garbage; above 16 MB peak RSS grew with no speed gained.
-  const resourceLimits = { maxYoungGenerationSizeMb: READER_YOUNG_GENERATION_MB };
+  // A process-wide --max-semi-space-size overrides this (V8 flags reach every thread): the shell export runs
+  // without one, and the bot's single reader thread runs with the bot's.
+  const resourceLimits = { maxYoungGenerationSizeMb: READER_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: READER_OLD_GENERATION_MB };
   const worker = typeof script === 'string' ? new Worker(script, { eval: true, workerData: setup, resourceLimits }) : new Worker(script, { workerData: setup, resourceLimits });
   const waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let failure: Error | null = null;

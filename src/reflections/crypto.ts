@@ -112,7 +112,11 @@ export class ReflectionCipher {
     decipher.setAAD(aad(binding));
     decipher.setAuthTag(sealed.data.subarray(sealed.data.length - TAG_BYTES));
     try {
-      return Buffer.concat([decipher.update(sealed.data.subarray(0, sealed.data.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+      const head = decipher.update(sealed.data.subarray(0, sealed.data.length - TAG_BYTES));
+      // The tag is checked here, before anything decrypted is used. GCM is a stream mode, so `final` adds no
+      // bytes, and the copy into one buffer is skipped (an export opens two values per row).
+      const tail = decipher.final();
+      return (tail.length === 0 ? head : Buffer.concat([head, tail])).toString('utf8');
     } catch {
       throw new ReflectionKeyError(`A stored value could not be decrypted with key ${sealed.keyId}: wrong key or damaged data.`);
     }

@@ -320,7 +320,6 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
         return { reflection, duplicate: false };
       });
       log.info({ guildId: input.guildId, reflectionId: result.reflection.id, visibility: input.visibility, chars: characterCount(text), duplicate: result.duplicate }, 'reflection saved');
-      log.debug({ reflectionId: result.reflection.id, text }, 'reflection text');
       return result;
     },
 

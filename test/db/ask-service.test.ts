@@ -218,8 +218,8 @@ describe('prompt caching', () => {
 });
 
 describe('privacy of /ask', () => {
-  it('sends only the question and the dataset: no member id, server id, name or metadata; logs no question above debug', async () => {
-    const { fake, service, logs } = await rig();
+  it('sends only the question and the dataset: no member id, server id, name or metadata; logs no question, even at trace', async () => {
+    const { fake, service, logs } = await rig({ logLevel: 'trace' });
     fake.responder = citedAnswer;
     const question = 'Which chapter is about a sentinel-phrase-7731 of enactment?';
     await service.ask({ guildId: GUILD, userId: MEMBER, question });
@@ -231,6 +231,7 @@ describe('privacy of /ask', () => {
     expect(raw).not.toContain('user_id');
     const body = fake.messageRequests[0]!.body as Record<string, unknown>;
     expect(Object.keys(body).filter((key) => key !== 'stream').sort()).toEqual(['max_tokens', 'messages', 'model', 'system']);
+    expect(logs()).toContain('/ask question');
     expect(logs()).not.toContain('sentinel-phrase-7731');
     expect(logs()).not.toContain(TEST_KEY);
   });

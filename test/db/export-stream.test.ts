@@ -136,6 +136,23 @@ describe('streaming an export in parts', () => {
     }
   }, 60_000);
 
+  it('a reader thread holds a whole chunk of the longest reflections under its heap ceiling: 1,000 of 4,000 emoji each, 500 to a chunk', async () => {
+    const env = seededOnThreads(0, null);
+    const longest = '\u{1F600}'.repeat(4000);
+    env.db.transaction(() => {
+      for (let i = 0; i < 1000; i += 1) env.write(i % 2 ? ALICE : BOB, longest, { visibility: 'shared' });
+    })();
+    env.clock.advance(1000);
+    for (const format of ['json', 'csv'] as const) {
+      let bytes = 0;
+      const result = await env.exports.generate(env.exports.plan(request(format)), (chunk) => {
+        bytes += chunk.length;
+      });
+      expect(result.count).toBe(1000);
+      expect(bytes).toBeGreaterThan(1000 * Buffer.byteLength(longest));
+    }
+  }, 60_000);
+
   it('reader threads read the server as it was when the export started: a reflection deleted meanwhile is still in it, and the stated count matches', async () => {
     const env = seededOnThreads(600);
     const last = env.db.prepare('SELECT id, author_id AS authorId FROM reflections ORDER BY id DESC LIMIT 1').get() as { id: number; authorId: string };
@@ -167,12 +184,12 @@ const tsWorker = `import('tsx/esm/api').then(({ register }) => { register(); ret
 
 /**
  * `seeded`, its exports read on two reader threads: the TypeScript worker loaded through tsx (the build runs the
- * compiled reader-worker.js), on the database's own file and key.
+ * compiled reader-worker.js), on the database's own file and key; `chunkSize` null: the export's default.
  */
-function seededOnThreads(rows: number) {
+function seededOnThreads(rows: number, chunkSize: number | null = 50) {
   const key = randomBytes(32);
   let settings: KeySettings | null = null;
-  const env = seeded(rows, 50, {
+  const env = seeded(rows, chunkSize ?? undefined, {
     key,
     source: (service) => ({
       listExportable: (g, f) => service.listExportable(g, f),

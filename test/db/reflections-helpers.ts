@@ -33,10 +33,10 @@ export function planWeek(week: number, threadId: string | null, guildId = GUILD)
   return { guildId, week, title: `Week ${week}`, prompt: 'What stayed with you?', channelId: '300000000000000001', messageId: threadId, threadId, postedAt: '2026-03-01T18:00:00.000Z' };
 }
 
-export function makeService(options: { db?: Db; key?: Buffer; weeks?: WeekDirectory } = {}) {
+export function makeService(options: { db?: Db; key?: Buffer; weeks?: WeekDirectory; logLevel?: string } = {}) {
   const db = options.db ?? openReflectionsDb();
   const clock = fixedClock('2026-03-02T10:00:00.000Z');
-  const logs = capturedLogger('info');
+  const logs = capturedLogger(options.logLevel ?? 'info');
   const cipher = new ReflectionCipher(options.key ?? randomBytes(32));
   const weeks = options.weeks ?? weeksOf([]);
   const service = createReflectionService({ db, cipher, clock, weeks, log: logs.log });

@@ -236,10 +236,13 @@ describe('erasure', () => {
 });
 
 describe('logging', () => {
-  it('never logs reflection text above debug', () => {
-    const { write, logs } = makeService();
-    write(ALICE, 'SECRET-WORDS-123', { visibility: 'shared' });
-    expect(logs.text()).not.toContain('SECRET-WORDS-123');
+  it('never logs a reflection or the name it was written under, at any level (an operator may turn on trace to find a fault)', () => {
+    const { service, write, logs } = makeService({ logLevel: 'trace' });
+    const saved = write(ALICE, 'SECRET-WORDS-123', { visibility: 'shared', authorName: 'SECRET-NAME-456' });
+    service.edit(GUILD, ALICE, saved.id, 'SECRET-EDIT-789');
+    service.get(GUILD, ALICE, saved.id);
+    service.listMine(GUILD, ALICE);
     expect(logs.text()).toContain('reflection saved');
+    expect(logs.text()).not.toMatch(/SECRET-(WORDS|NAME|EDIT)/);
   });
 });
