@@ -36,15 +36,24 @@ export function safeJson(value: unknown, space?: number): string {
 /** Inline Markdown (CommonMark/GFM and Discord's flavour) that could format, link, embed or mention. */
 const MARKDOWN_INLINE = /[\\`*_~[\]<>&|@#]/g;
 
+/** Where a line could start a block construct: spaces or a tab (indented code), -, +, = or a digit (list, rule, heading underline). */
+const BLOCK_START = /^[ \t\-+=0-9]/;
+
 /**
  * One line of member text, rendered literally by a Markdown viewer: inline syntax is backslash-escaped
  * (every ASCII punctuation may be escaped in CommonMark) and block syntax at the start of the line
  * (headings, quotes, lists, rules, tables, indented code) is neutralised.
  */
 function escapeMarkdownLine(line: string): string {
-  let text = line.replace(MARKDOWN_INLINE, (c) => `\\${c}`);
+  const text = line.replace(MARKDOWN_INLINE, '\\$&');
+  // Most lines start with a letter: the start-of-line rules below cannot apply, so they are not run (an
+  // export escapes every line of 100,000 reflections).
+  return BLOCK_START.test(text) ? neutraliseBlockStart(text) : text;
+}
+
+function neutraliseBlockStart(line: string): string {
   // Leading spaces or tabs would make an indented code block: keep them visible as non-breaking spaces.
-  text = text.replace(/^[ \t]+/, (spaces) => spaces.replace(/\t/g, '    ').replace(/ /g, '&nbsp;'));
+  let text = line.replace(/^[ \t]+/, (spaces) => spaces.replace(/\t/g, '    ').replace(/ /g, '&nbsp;'));
   // A line starting with -, +, =, or a number followed by . or ) would start a list, rule or heading underline.
   text = text.replace(/^([-+=])/, '\\$1').replace(/^(\d{1,9})([.)])/, '$1\\$2');
   return text;
@@ -57,15 +66,19 @@ export function escapeMarkdownInline(text: string): string {
 
 /**
  * A multi-line text for Markdown: each line escaped, line breaks kept as hard breaks (a trailing
- * backslash), blank lines kept as paragraph breaks.
+ * backslash) between two lines that are not blank, blank lines kept as paragraph breaks.
  */
 export function escapeMarkdownBlock(text: string): string {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n').map(escapeMarkdownLine);
-  return lines
-    .map((line, index) => {
-      const next = lines[index + 1];
-      const breaks = next !== undefined && line.trim() !== '' && next.trim() !== '';
-      return breaks ? `${line}\\` : line;
-    })
-    .join('\n');
+  const lines = (text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text).split('\n');
+  let out = '';
+  let line = escapeMarkdownLine(lines[0]!);
+  let blank = line.trim() === '';
+  for (let i = 1; i < lines.length; i++) {
+    const next = escapeMarkdownLine(lines[i]!);
+    const nextBlank = next.trim() === '';
+    out += !blank && !nextBlank ? `${line}\\\n` : `${line}\n`;
+    line = next;
+    blank = nextBlank;
+  }
+  return out + line;
 }

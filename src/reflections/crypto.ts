@@ -2,7 +2,8 @@ import { createCipheriv, createDecipheriv, createHmac, randomFillSync } from 'no
 
 /** What a cipher needs to know about a row: who it belongs to, so a ciphertext cannot be moved to another row. */
 export interface RowBinding {
-  purpose: 'body' | 'name' | 'canary';
+  /** `name`: a display name bound to its row; `member-name`: one bound to its server and author (rowId ''). */
+  purpose: 'body' | 'name' | 'member-name' | 'canary';
   guildId: string;
   authorId: string;
   rowId: number | string;

@@ -3,6 +3,9 @@ import { openDatabase, type Db } from '../db/connection.js';
 export type Visibility = 'private' | 'shared' | 'anonymous';
 export const VISIBILITIES: readonly Visibility[] = ['private', 'shared', 'anonymous'];
 
+/** What a sealed display name is bound to: its row, or (shared by the author's rows) its server and author. See migration 0007. */
+export type NameScope = 'row' | 'member';
+
 /** A reflection as stored: the text and the display name are ciphertext. */
 export interface StoredReflection {
   id: number;
@@ -18,6 +21,7 @@ export interface StoredReflection {
   body: Buffer;
   nameIv: Buffer;
   name: Buffer;
+  nameScope: NameScope;
   source: 'modal' | 'message';
   idempotencyKey: string;
   createdAt: string;
@@ -51,7 +55,7 @@ export interface ExportFilter {
 }
 
 const COLUMNS = `id, guild_id AS guildId, author_id AS authorId, visibility, hidden, hidden_at AS hiddenAt, chapter_id AS chapterId,
-  week, key_id AS keyId, body_iv AS bodyIv, body, name_iv AS nameIv, name, source, idempotency_key AS idempotencyKey,
+  week, key_id AS keyId, body_iv AS bodyIv, body, name_iv AS nameIv, name, name_scope AS nameScope, source, idempotency_key AS idempotencyKey,
   created_at AS createdAt, updated_at AS updatedAt, exportable_at AS exportableAt`;
 
 const POST_COLUMNS = 'reflection_id AS reflectionId, guild_id AS guildId, channel_id AS channelId, message_id AS messageId, posted_at AS postedAt';
@@ -66,13 +70,13 @@ export function createReflectionRepo(db: Db) {
   const nextId = db.prepare(`SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'reflections'), 0),
     COALESCE((SELECT MAX(id) FROM reflections), 0)) + 1 AS id`);
   const insert = db.prepare(`INSERT INTO reflections (id, guild_id, author_id, visibility, chapter_id, week, key_id, body_iv, body,
-      name_iv, name, source, idempotency_key, created_at, updated_at, exportable_at)
-    VALUES (@id, @guildId, @authorId, @visibility, @chapterId, @week, @keyId, @bodyIv, @body, @nameIv, @name, @source,
+      name_iv, name, name_scope, source, idempotency_key, created_at, updated_at, exportable_at)
+    VALUES (@id, @guildId, @authorId, @visibility, @chapterId, @week, @keyId, @bodyIv, @body, @nameIv, @name, @nameScope, @source,
       @idempotencyKey, @createdAt, @createdAt, CASE WHEN @visibility = 'private' THEN NULL ELSE @createdAt END)`);
   // A retried submission collides on the UNIQUE idempotency key and inserts nothing: the happy path needs no look-up first.
   const insertNew = db.prepare(`INSERT INTO reflections (id, guild_id, author_id, visibility, chapter_id, week, key_id, body_iv, body,
-      name_iv, name, source, idempotency_key, created_at, updated_at, exportable_at)
-    VALUES (@id, @guildId, @authorId, @visibility, @chapterId, @week, @keyId, @bodyIv, @body, @nameIv, @name, @source,
+      name_iv, name, name_scope, source, idempotency_key, created_at, updated_at, exportable_at)
+    VALUES (@id, @guildId, @authorId, @visibility, @chapterId, @week, @keyId, @bodyIv, @body, @nameIv, @name, @nameScope, @source,
       @idempotencyKey, @createdAt, @createdAt, CASE WHEN @visibility = 'private' THEN NULL ELSE @createdAt END)
     ON CONFLICT (idempotency_key) DO NOTHING`);
   const byIdempotency = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE idempotency_key = ?`);
@@ -83,7 +87,7 @@ export function createReflectionRepo(db: Db) {
   const countOwn = db.prepare('SELECT COUNT(*) AS n FROM (SELECT 1 FROM reflections WHERE guild_id = ? AND author_id = ? LIMIT ?)');
   const allOwn = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE guild_id = ? AND author_id = ? ORDER BY id`);
   const updateBody = db.prepare(`UPDATE reflections SET key_id = @keyId, body_iv = @bodyIv, body = @body, name_iv = @nameIv, name = @name,
-    updated_at = @now WHERE id = @id AND guild_id = @guildId AND author_id = @authorId`);
+    name_scope = @nameScope, updated_at = @now WHERE id = @id AND guild_id = @guildId AND author_id = @authorId`);
   const updateVisibility = db.prepare(`UPDATE reflections SET
       exportable_at = CASE WHEN @visibility = 'private' THEN NULL WHEN visibility = @visibility THEN exportable_at ELSE @now END,
       visibility = @visibility, updated_at = @now
@@ -115,8 +119,8 @@ export function createReflectionRepo(db: Db) {
   const knownGuilds = db.prepare('SELECT guild_id AS guildId FROM guild_presence UNION SELECT DISTINCT guild_id FROM reflections');
   const exportReads = prepareExportReads(db);
   const keyUsage = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE key_id != ? AND id > ? ORDER BY id LIMIT ?`);
-  const rewrap = db.prepare(`UPDATE reflections SET key_id = @keyId, body_iv = @bodyIv, body = @body, name_iv = @nameIv, name = @name
-    WHERE id = @id AND key_id = @oldKeyId`);
+  const rewrap = db.prepare(`UPDATE reflections SET key_id = @keyId, body_iv = @bodyIv, body = @body, name_iv = @nameIv, name = @name,
+    name_scope = @nameScope WHERE id = @id AND key_id = @oldKeyId`);
 
   // Built once: better-sqlite3's db.transaction() builds five wrapper functions per call, which showed up per write.
   const immediate = db.transaction((fn: () => unknown) => fn());
@@ -141,7 +145,7 @@ export function createReflectionRepo(db: Db) {
     /** The member's reflections in the server, counted up to `atMost`. */
     countOwn: (guildId: string, authorId: string, atMost: number) => (countOwn.get(guildId, authorId, atMost) as { n: number }).n,
     allOwn: (guildId: string, authorId: string) => rows(allOwn.all(guildId, authorId)),
-    updateBody: (args: { id: number; guildId: string; authorId: string; keyId: string; bodyIv: Buffer; body: Buffer; nameIv: Buffer; name: Buffer; now: string }) =>
+    updateBody: (args: { id: number; guildId: string; authorId: string; keyId: string; bodyIv: Buffer; body: Buffer; nameIv: Buffer; name: Buffer; nameScope: NameScope; now: string }) =>
       updateBody.run(args).changes,
     updateVisibility: (args: { id: number; guildId: string; authorId: string; visibility: Visibility; now: string }) => updateVisibility.run(args).changes,
     deleteOwn: (guildId: string, authorId: string, id: number) => deleteOwn.run({ guildId, authorId, id }).changes,
@@ -173,7 +177,7 @@ export function createReflectionRepo(db: Db) {
     exportable: exportReads.exportable,
     exportableMeta: exportReads.exportableMeta,
     notUnderKey: (keyId: string, afterId: number, limit: number) => rows(keyUsage.all(keyId, afterId, limit)),
-    rewrap: (args: { id: number; oldKeyId: string; keyId: string; bodyIv: Buffer; body: Buffer; nameIv: Buffer; name: Buffer }) => rewrap.run(args).changes,
+    rewrap: (args: { id: number; oldKeyId: string; keyId: string; bodyIv: Buffer; body: Buffer; nameIv: Buffer; name: Buffer; nameScope: NameScope }) => rewrap.run(args).changes,
     /**
      * Copies the WAL into the database file and empties it, without waiting: an export's reader holding a
      * snapshot makes a TRUNCATE checkpoint wait for it, and the default busy timeout would have frozen the
@@ -214,6 +218,7 @@ export interface StoredExportRow extends StoredExportMeta {
   /** Null for anonymous reflections: their name is not read. */
   nameIv: Buffer | null;
   name: Buffer | null;
+  nameScope: NameScope;
 }
 
 export type ExportReads = ReturnType<typeof prepareExportReads>;
@@ -254,7 +259,7 @@ export function prepareExportReads(db: Db) {
   const META_COLUMNS = 'id, guild_id, author_id, visibility, chapter_id, week, created_at, exportable_at';
   const exportable = db
     .prepare(`SELECT ${META_COLUMNS}, key_id, body_iv, body,
-      CASE WHEN visibility = 'shared' THEN name_iv END, CASE WHEN visibility = 'shared' THEN name END ${where}`)
+      CASE WHEN visibility = 'shared' THEN name_iv END, CASE WHEN visibility = 'shared' THEN name END, name_scope ${where}`)
     .raw(true);
   const exportableMeta = db.prepare(`SELECT ${META_COLUMNS} ${where}`).raw(true);
   // Both ends of the rowid B-tree: constant time, whatever the table holds.
@@ -290,6 +295,7 @@ export function prepareExportReads(db: Db) {
         body: r[10] as Buffer,
         nameIv: r[11] as Buffer | null,
         name: r[12] as Buffer | null,
+        nameScope: r[13] as NameScope,
       })),
     exportableMeta: (guildId: string, filter: ExportFilter, to: string | null, from: string | null): StoredExportMeta[] =>
       (exportableMeta.all(params(guildId, filter, to, from)) as unknown[][]).map(metaOf),

@@ -5,6 +5,7 @@ import { UserFacingError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { WeekDirectory } from '../weeks.js';
 import type { ReflectionCipher, RowBinding } from './crypto.js';
+import { MemberNameSeals, NameOpener, nameBinding } from './names.js';
 import { describePlace } from './place.js';
 import { createReflectionRepo, openExportSnapshot, type ExportFilter, type ExportReads, type StoredExportMeta, type StoredPost, type StoredReflection, type Visibility } from './repo.js';
 import { characterCount, validateReflectionText } from './validation.js';
@@ -149,8 +150,9 @@ export interface ReflectionServiceDeps {
 
 const NOT_FOUND = 'I could not find that reflection among yours. `/reflections mine` lists your reflections with their numbers.';
 
-const binding = (purpose: 'body' | 'name', row: { guildId: string; authorId: string; id: number }): RowBinding => ({
-  purpose,
+/** A reflection's text is bound to its server, author and row (its display name: see nameBinding). */
+const bodyBinding = (row: { guildId: string; authorId: string; id: number }): RowBinding => ({
+  purpose: 'body',
   guildId: row.guildId,
   authorId: row.authorId,
   rowId: row.id,
@@ -195,6 +197,8 @@ const WHITESPACE = /\s/;
  * order, decrypted; an anonymous reflection's name is neither read nor decrypted, and its author id is dropped.
  */
 export function createExportReader(reads: Pick<ExportReads, 'exportable' | 'exportableMeta'>, cipher: ReflectionCipher) {
+  // One per reader: an export opens each member's shared name once, not once per row.
+  const names = new NameOpener(cipher);
   const exportLimit = (filter: ExportFilter): ExportFilter => ({ ...filter, limit: Math.min(Math.max(Math.trunc(filter.limit), 1), 10_000) });
   const exportDays = (filter: ExportFilter) => [filter.to !== undefined ? dayAfter(filter.to) : null, filter.from !== undefined ? dayStart(filter.from) : null] as const;
   return {
@@ -205,11 +209,11 @@ export function createExportReader(reads: Pick<ExportReads, 'exportable' | 'expo
           id: row.id,
           guildId: row.guildId,
           authorId: anonymous ? null : row.authorId,
-          authorName: anonymous || row.nameIv === null || row.name === null ? null : cipher.open({ keyId: row.keyId, iv: row.nameIv, data: row.name }, binding('name', row)),
+          authorName: anonymous || row.nameIv === null || row.name === null ? null : names.open(row, row.nameIv, row.name),
           visibility: row.visibility as 'shared' | 'anonymous',
           chapterId: row.chapterId,
           week: row.week,
-          text: cipher.open({ keyId: row.keyId, iv: row.bodyIv, data: row.body }, binding('body', row)),
+          text: cipher.open({ keyId: row.keyId, iv: row.bodyIv, data: row.body }, bodyBinding(row)),
           createdAt: row.createdAt,
           exportableAt: row.exportableAt ?? row.createdAt,
         };
@@ -240,23 +244,25 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
     id: row.id,
     guildId: row.guildId,
     authorId: row.authorId,
-    authorName: cipher.open({ keyId: row.keyId, iv: row.nameIv, data: row.name }, binding('name', row)),
+    authorName: cipher.open({ keyId: row.keyId, iv: row.nameIv, data: row.name }, nameBinding(row)),
     visibility: row.visibility,
     hidden: row.hidden === 1,
     hiddenAt: row.hiddenAt,
     chapterId: row.chapterId,
     week: row.week,
-    text: cipher.open({ keyId: row.keyId, iv: row.bodyIv, data: row.body }, binding('body', row)),
+    text: cipher.open({ keyId: row.keyId, iv: row.bodyIv, data: row.body }, bodyBinding(row)),
     source: row.source,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     exportableAt: row.exportableAt,
   });
 
+  const memberNames = new MemberNameSeals(cipher);
+  /** A row's text and name sealed under the current key; the name member-scoped (shared with the author's other rows). */
   const seal = (row: { guildId: string; authorId: string; id: number }, text: string, name: string) => {
-    const body = cipher.seal(text, binding('body', row));
-    const sealedName = cipher.seal(name, binding('name', row));
-    return { keyId: body.keyId, bodyIv: body.iv, body: body.data, nameIv: sealedName.iv, name: sealedName.data };
+    const body = cipher.seal(text, bodyBinding(row));
+    const sealedName = memberNames.seal(row.guildId, row.authorId, name);
+    return { keyId: body.keyId, bodyIv: body.iv, body: body.data, nameIv: sealedName.iv, name: sealedName.data, nameScope: 'member' as const };
   };
 
   const ownRow = (guildId: string, authorId: string, id: number): StoredReflection => {
@@ -460,8 +466,14 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
 
     eraser: {
       name: 'reflections (with their thread posts and your reports)',
-      forgetMember: (guildId, userId) => repo.forgetMember(guildId, userId),
-      purgeGuild: (guildId) => repo.purgeGuild(guildId),
+      forgetMember: (guildId, userId) => {
+        memberNames.forget(guildId, userId);
+        return repo.forgetMember(guildId, userId);
+      },
+      purgeGuild: (guildId) => {
+        memberNames.forget(guildId);
+        return repo.purgeGuild(guildId);
+      },
     },
 
     checkpoint,

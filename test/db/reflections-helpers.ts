@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { fixedClock } from '../../src/clock.js';
 import { openDatabase, type Db } from '../../src/db/connection.js';
 import { migrate } from '../../src/db/migrate.js';
-import { guildSettings } from '../../src/db/migrations/0001-guild-settings.js';
-import { reflections } from '../../src/db/migrations/0002-reflections.js';
+import { migrations } from '../../src/db/migrations/index.js';
 import { ReflectionCipher } from '../../src/reflections/crypto.js';
 import { createReflectionService } from '../../src/reflections/service.js';
 import type { PlanWeek, WeekDirectory } from '../../src/weeks.js';
@@ -14,10 +13,10 @@ export const OTHER_GUILD = '100000000000000002';
 export const ALICE = '200000000000000001';
 export const BOB = '200000000000000002';
 
-/** Migrations up to reflections only, so these tests do not depend on later features' migrations. */
+/** The whole schema: later migrations change the reflections table too (0006, 0007). */
 export function openReflectionsDb(path = ':memory:'): Db {
   const db = openDatabase(path);
-  migrate(db, [guildSettings, reflections]);
+  migrate(db, migrations);
   return db;
 }
 
@@ -33,11 +32,11 @@ export function planWeek(week: number, threadId: string | null, guildId = GUILD)
   return { guildId, week, title: `Week ${week}`, prompt: 'What stayed with you?', channelId: '300000000000000001', messageId: threadId, threadId, postedAt: '2026-03-01T18:00:00.000Z' };
 }
 
-export function makeService(options: { db?: Db; key?: Buffer; weeks?: WeekDirectory; logLevel?: string } = {}) {
+export function makeService(options: { db?: Db; key?: Buffer; cipher?: ReflectionCipher; weeks?: WeekDirectory; logLevel?: string } = {}) {
   const db = options.db ?? openReflectionsDb();
   const clock = fixedClock('2026-03-02T10:00:00.000Z');
   const logs = capturedLogger(options.logLevel ?? 'info');
-  const cipher = new ReflectionCipher(options.key ?? randomBytes(32));
+  const cipher = options.cipher ?? new ReflectionCipher(options.key ?? randomBytes(32));
   const weeks = options.weeks ?? weeksOf([]);
   const service = createReflectionService({ db, cipher, clock, weeks, log: logs.log });
   let n = 0;
