@@ -153,6 +153,38 @@ describe('streaming an export in parts', () => {
     }
   }, 60_000);
 
+  it('pieces narrow to the byte target when reflections are long, and the file is the one read in-thread', async () => {
+    const env = seededOnThreads(0, 50, { pieceBytes: 64 * 1024 });
+    const longest = '\u{1F600}'.repeat(4000);
+    env.db.transaction(() => {
+      for (let i = 0; i < 300; i += 1) env.write(i % 2 ? ALICE : BOB, `${i % 10}${longest.slice(2)}`, { visibility: 'shared' });
+    })();
+    env.clock.advance(1000);
+    const plan = env.exports.plan(request('csv'));
+    const sizes: number[] = [];
+    const threaded: Buffer[] = [];
+    const result = await env.exports.generate(plan, (chunk) => {
+      sizes.push(chunk.length);
+      threaded.push(chunk);
+    });
+    const inThread: Buffer[] = [];
+    await generateExport(
+      { source: seededCopy(env), guildId: GUILD, guildName: 'Circle', format: 'csv', scope: plan.scope, pseudonymise: false, snapshot: plan.snapshot, since: null, week: () => null, chapterLabel: () => null, chunkSize: 50 },
+      (chunk) => {
+        inThread.push(chunk);
+      },
+    );
+    expect(result.count).toBe(300);
+    expect(Buffer.concat(threaded).equals(Buffer.concat(inThread))).toBe(true);
+    // The header, then four pieces asked for before any came back (7 of the 50 rows, about 112 KB), then
+    // pieces of about 64 KB (a row is about 16 KB, so three or four rows each).
+    const row = Buffer.byteLength(longest) + 100;
+    expect(Math.max(...sizes.slice(1, 5))).toBeGreaterThan(6 * row);
+    const later = sizes.slice(5);
+    expect(later.length).toBeGreaterThan(40);
+    expect(Math.max(...later)).toBeLessThanOrEqual(64 * 1024 + row);
+  }, 60_000);
+
   it('reader threads read the server as it was when the export started: a reflection deleted meanwhile is still in it, and the stated count matches', async () => {
     const env = seededOnThreads(600);
     const last = env.db.prepare('SELECT id, author_id AS authorId FROM reflections ORDER BY id DESC LIMIT 1').get() as { id: number; authorId: string };
@@ -186,14 +218,14 @@ const tsWorker = `import('tsx/esm/api').then(({ register }) => { register(); ret
  * `seeded`, its exports read on two reader threads: the TypeScript worker loaded through tsx (the build runs the
  * compiled reader-worker.js), on the database's own file and key; `chunkSize` null: the export's default.
  */
-function seededOnThreads(rows: number, chunkSize: number | null = 50) {
+function seededOnThreads(rows: number, chunkSize: number | null = 50, options: { pieceBytes?: number } = {}) {
   const key = randomBytes(32);
   let settings: KeySettings | null = null;
   const env = seeded(rows, chunkSize ?? undefined, {
     key,
     source: (service) => ({
       listExportable: (g, f) => service.listExportable(g, f),
-      openReaders: (job) => withReaderThreads(service, settings!, { code: tsWorker, threads: 2 }).openReaders!(job),
+      openReaders: (job) => withReaderThreads(service, settings!, { code: tsWorker, threads: 2, ...options }).openReaders!(job),
       exportEnded: () => service.exportEnded?.(),
     }),
   });
