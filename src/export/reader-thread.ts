@@ -30,7 +30,7 @@ const READER_YOUNG_GENERATION_MB = 16;
  * A reader's live heap is about 7 MB plus one chunk's rows; a chunk of 500 of the longest reflections
  * (4,000 emoji each, 16 KB of UTF-8) is exported under it in a test, and 16 MB was too little for that.
  * Without a ceiling, one thread's old generation reached 45-55 MB in some JSON exports of 100,000 rows, and
- * the process's peak RSS 200-225 MiB.
+ * the process's peak RSS up to 225 MiB (over 200 MiB in 5 of 25 such runs).
  */
 const READER_OLD_GENERATION_MB = 32;
 /** Requests waiting per thread: one being read while the next is queued, so no thread idles between chunks. */
