@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { npmScriptCommand, projectPath } from '../../bench/lib/proc.js';
+import { buildContext } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
 import { startLocalDiscord, type LocalDiscord } from '../../src/local-discord/index.js';
 import { bundleBot, type BundleReport } from '../../src/bundle.js';
 import { join, useTempDir } from '../helpers/tmp.js';
@@ -18,6 +21,8 @@ import { join, useTempDir } from '../helpers/tmp.js';
  */
 
 const EPHEMERAL = 64;
+const GUILD = '100000000000000001';
+const MEMBER = '200000000000000001';
 
 describe('the bundled bot (what npm start runs)', () => {
   const tmp = useTempDir();
@@ -70,9 +75,43 @@ describe('the bundled bot (what npm start runs)', () => {
   }
   const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  it('writes the entry, the reader thread beside it, and a source map for each, all sources one byte per character', () => {
-    for (const file of ['main.js', 'main.js.map', 'reader-worker.js', 'reader-worker.js.map']) expect(existsSync(join(outdir, file)), file).toBe(true);
+  it('writes the entries, the reader thread beside them, and a source map for each, all sources one byte per character', () => {
+    for (const file of ['main.js', 'main.js.map', 'export-cli.js', 'export-cli.js.map', 'reader-worker.js', 'reader-worker.js.map']) expect(existsSync(join(outdir, file)), file).toBe(true);
     expect(report.twoByte).toEqual([]);
+  });
+
+  it('the shell export (what npm run export runs) exports on its reader threads, with the same privacy rules', { timeout: 30_000 }, async () => {
+    const dir = tmp();
+    const env = { DATABASE_PATH: join(dir, 'bot.sqlite'), REFLECTIONS_KEY: randomBytes(32).toString('hex') };
+    const loaded = loadConfig({ ...env, LOG_LEVEL: 'silent' });
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    const ctx = buildContext({ config: loaded.config, log: createLogger('silent') });
+    for (const [i, visibility] of (['shared', 'anonymous', 'private'] as const).entries()) {
+      ctx.reflections.create({ guildId: GUILD, authorId: MEMBER, authorName: 'Sam', text: `${visibility} from the shell`, visibility, idempotencyKey: `shell-${i}`, source: 'modal' });
+    }
+    ctx.db.close();
+    const command = npmScriptCommand('export');
+    const out = join(dir, 'out.csv');
+    const child = spawn(process.execPath, [...command.nodeFlags, join(outdir, 'export-cli.js'), '--guild', GUILD, '--format', 'csv', '--out', out], {
+      cwd: projectPath('.'),
+      env: { PATH: process.env.PATH ?? '', ...command.env, ...env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    expect(await exited(child)).toBe(0);
+    expect(stderr).toContain('Exported 2 reflections');
+    const file = readFileSync(out, 'utf8');
+    expect(file).toContain('shared from the shell');
+    expect(file).toContain('anonymous from the shell');
+    expect(file).not.toContain('private from the shell');
+    // Its log goes to stderr, beside its summary (stdout can carry the file itself).
+    const exported = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; readerThreads?: number })
+      .find((line) => line.msg === 'reflections exported');
+    expect(exported?.readerThreads).toBeGreaterThan(0);
   });
 
   it('logs in, answers, stores a reflection, exports it on a reader thread, and stops on SIGTERM', { timeout: 60_000 }, async () => {
