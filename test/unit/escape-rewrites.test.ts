@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../bench/lib/stats.js';
 import { escapeHtml, escapeMarkdownBlock, escapeMarkdownInline } from '../../src/export/escape.js';
 
 /** The Markdown escaping as first written: every rule on every line, then the breaks. */
@@ -26,18 +27,9 @@ function referenceHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => entities[c]!);
 }
 
-/** A small seeded generator, so a failure can be replayed from the seed in the test's name. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 describe('escaping rewritten for speed gives what it gave before', () => {
   it('Markdown and HTML: the same as the first definitions, for texts of every shape (seed 20261202)', () => {
-    const next = random(20261202);
+    const next = prng(20261202);
     const pieces = ['a', 'word', ' ', '  ', '\t', '\n', '\r\n', '\r', '-', '+', '=', '#', '>', '1', '12', '.', ')', '*', '_', '`', '\\', '@everyone', '<b>', '&', '&amp;', '"', "'", '|', '[x]', '😀', '\u00a0', '\u2003'];
     for (let n = 0; n < 5000; n++) {
       const length = Math.floor(next() * 40);

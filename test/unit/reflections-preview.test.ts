@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../bench/lib/stats.js';
 import { preview } from '../../src/reflections/service.js';
 
 /** The definition `preview` keeps: whitespace runs as one space, trimmed, cut to `max` code points with an ellipsis. */
@@ -6,15 +7,6 @@ function reference(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   const chars = Array.from(flat);
   return chars.length <= max ? flat : `${chars.slice(0, max - 1).join('')}…`;
-}
-
-/** A small seeded generator, so a failure can be replayed from the printed seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
 }
 
 describe('preview', () => {
@@ -27,7 +19,7 @@ describe('preview', () => {
   });
 
   it('gives what flattening the whole text would, for texts of every shape (seed 20261202)', () => {
-    const next = random(20261202);
+    const next = prng(20261202);
     const pieces = ['a', 'word', ' ', '  ', '\n', '\t', '\u00a0', '\u2003', '😀', 'é', '\u200b', '…'];
     for (let n = 0; n < 2000; n++) {
       const length = Math.floor(next() * 60);
