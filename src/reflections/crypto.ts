@@ -115,7 +115,7 @@ export class ReflectionCipher {
     try {
       const head = decipher.update(sealed.data.subarray(0, sealed.data.length - TAG_BYTES));
       // The tag is checked here, before anything decrypted is used. GCM is a stream mode, so `final` adds no
-      // bytes, and the copy into one buffer is skipped (an export opens two values per row).
+      // bytes, and the copy into one buffer is skipped (an export opens every reflection).
       const tail = decipher.final();
       return (tail.length === 0 ? head : Buffer.concat([head, tail])).toString('utf8');
     } catch {
