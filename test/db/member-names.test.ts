@@ -93,7 +93,7 @@ describe('display names sealed once per member (migration 0007)', () => {
     expect(counting.opened() - before).toBe(62);
   });
 
-  it('forget-me drops the remembered name: the next reflection under the same name is sealed afresh', () => {
+  it('forget-me and the server purge drop the remembered name: the next reflection under it is sealed afresh', () => {
     const { db, service, write } = makeService();
     write(ALICE, 'before', { authorName: 'Alice' });
     const before = namesOf(db)[0]!;
@@ -102,5 +102,10 @@ describe('display names sealed once per member (migration 0007)', () => {
     const after = namesOf(db)[0]!;
     expect(same(before, after)).toBe(false);
     expect(service.get(GUILD, ALICE, after.id).authorName).toBe('Alice');
+    service.eraser.purgeGuild(GUILD);
+    write(ALICE, 'after the purge', { authorName: 'Alice' });
+    const purged = namesOf(db)[0]!;
+    expect(same(after, purged)).toBe(false);
+    expect(service.get(GUILD, ALICE, purged.id).authorName).toBe('Alice');
   });
 });
