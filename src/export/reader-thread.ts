@@ -152,7 +152,8 @@ async function openReaderPool(
     throw error;
   }
   const widest = Math.max(1, job.chunkSize);
-  // The first pieces are asked for before any has come back: narrow ones, until the size of a row is known.
+  // The first pieces of the file are asked for before any has come back: narrow ones, until the size of a
+  // row is known. (The metadata pass's pieces are small whatever the rows hold, and always the widest.)
   let width = Math.ceil(widest / FIRST_PIECES_NARROWER);
   let turn = 0;
   /** Narrows (or widens back) the pieces asked for next, from the bytes per row of a chunk that came back. */
@@ -162,17 +163,19 @@ async function openReaderPool(
   };
 
   /**
-   * The range cut into pieces `width` ids wide (so each holds at most `width` rows, read in one go), asked of
-   * the threads in turn, a few ahead, and handed on in id order; `seen` hears of each before it is handed on.
+   * The range cut into pieces `pieceWidth()` ids wide (so each holds at most that many rows, read in one go),
+   * asked of the threads in turn, a few ahead, and handed on in id order; `seen` hears of each before it is
+   * handed on.
    */
-  async function* spread<T>(range: IdRange, ask: (thread: Thread, read: ChunkRead) => Promise<T>, seen?: (value: T) => void): AsyncIterable<T> {
+  async function* spread<T>(range: IdRange, pieceWidth: () => number, ask: (thread: Thread, read: ChunkRead) => Promise<T>, seen?: (value: T) => void): AsyncIterable<T> {
     const from = Math.max(range.afterId, bounds.min - 1);
     const to = Math.min(range.toId, bounds.max);
     const pending: Promise<T>[] = [];
     let afterId = from;
     const refill = () => {
       while (afterId < to && pending.length < threads.length * DEPTH_PER_THREAD) {
-        const read: ChunkRead = { afterId, toId: Math.min(to, afterId + width), limit: width };
+        const n = pieceWidth();
+        const read: ChunkRead = { afterId, toId: Math.min(to, afterId + n), limit: n };
         afterId = read.toId;
         const answer = ask(threads[turn++ % threads.length]!, read);
         answer.catch(() => undefined);
@@ -190,12 +193,17 @@ async function openReaderPool(
 
   return {
     threads: threads.length,
-    summaries: (range) => spread(range, (thread, read) => thread.ask({ kind: 'summary', read }) as Promise<ChunkSummary>),
+    summaries: (range) => spread(range, () => widest, (thread, read) => thread.ask({ kind: 'summary', read }) as Promise<ChunkSummary>),
     setPseudonyms: async (names) => {
       await Promise.all(threads.map((t) => t.ask({ kind: 'pseudonyms', names })));
     },
     chunks: (range, week) =>
-      spread(range, (thread, read) => thread.ask({ kind: 'chunk', read: week === undefined ? read : { ...read, week } }) as Promise<FormattedChunk>, fitWidth),
+      spread(
+        range,
+        () => width,
+        (thread, read) => thread.ask({ kind: 'chunk', read: week === undefined ? read : { ...read, week } }) as Promise<FormattedChunk>,
+        fitWidth,
+      ),
     close: async () => {
       try {
         await Promise.all(threads.map((t) => t.ask({ kind: 'close' })));

@@ -7,6 +7,8 @@ import type { ExportRequest } from '../../src/export/service.js';
 import type { KeySettings } from '../../src/reflections/keyring.js';
 import { Secret } from '../../src/secret.js';
 import { PartSplitter, splitExport } from '../../src/export/split.js';
+import type { ReaderJob } from '../../src/export/chunks.js';
+import { WHOLE_TABLE } from '../../src/export/readers.js';
 import { EVERYTHING, type ExportFormat } from '../../src/export/types.js';
 import { join, useTempDir } from '../helpers/tmp.js';
 import { ALICE, BOB, GUILD } from './reflections-helpers.js';
@@ -185,6 +187,29 @@ describe('streaming an export in parts', () => {
     expect(Math.max(...later)).toBeLessThanOrEqual(64 * 1024 + row);
   }, 60_000);
 
+  it("the metadata pass reads pieces of the full chunk size; only the file's first pieces start narrow", async () => {
+    const env = seededOnThreads(1200);
+    const job: ReaderJob = {
+      meta: { guildId: GUILD, guildName: null, format: 'markdown', exportedAt: env.clock.now().toISOString(), scope: { ...EVERYTHING }, since: null, pseudonymised: false },
+      chapterLabels: [],
+      chunkSize: 50,
+    };
+    const readers = await withReaderThreads(env.service, env.readerSettings(), { code: tsWorker, threads: 2 }).openReaders!(job);
+    try {
+      const summaries: number[] = [];
+      for await (const summary of readers.summaries(WHOLE_TABLE)) summaries.push(summary.count);
+      expect(summaries).toHaveLength(24);
+      expect(summaries.every((count) => count === 50)).toBe(true);
+      const chunks: number[] = [];
+      for await (const chunk of readers.chunks(WHOLE_TABLE)) chunks.push(chunk.count);
+      // Four pieces asked for before any came back (an eighth of 50), then the full width: rows here are short.
+      expect(chunks.slice(0, 5)).toEqual([7, 7, 7, 7, 50]);
+      expect(chunks.reduce((sum, count) => sum + count, 0)).toBe(1200);
+    } finally {
+      await readers.close();
+    }
+  }, 30_000);
+
   it('reader threads read the server as it was when the export started: a reflection deleted meanwhile is still in it, and the stated count matches', async () => {
     const env = seededOnThreads(600);
     const last = env.db.prepare('SELECT id, author_id AS authorId FROM reflections ORDER BY id DESC LIMIT 1').get() as { id: number; authorId: string };
@@ -230,7 +255,7 @@ function seededOnThreads(rows: number, chunkSize: number | null = 50, options: {
     }),
   });
   settings = { DATABASE_PATH: env.db.name, REFLECTIONS_KEY: new Secret(key.toString('hex')) };
-  return env;
+  return Object.assign(env, { readerSettings: () => settings });
 }
 
 /** The same store read on this thread (no snapshot, no worker). */
