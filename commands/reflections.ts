@@ -10,7 +10,7 @@ import { describeErasure, describePostOutcome, forgetMember, messageLink, postAu
 import { styledEmbed } from '../src/discord/render.js';
 import { editOriginal, NO_MENTIONS, sendPrivately } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
-import { preview, type Page, type Reflection } from '../src/reflections/service.js';
+import { preview, type ListedReflection, type Page, type Reflection } from '../src/reflections/service.js';
 import { VISIBILITY_LABEL, parseReflectionId, parseVisibility } from '../src/reflections/validation.js';
 import { TEXT_FIELD, confirmation, reflectionModal, syncAfterChange, visibilityButtons } from './reflect.js';
 
@@ -21,7 +21,7 @@ const FOOTER = 'Only you can see this. Your reflections are encrypted at rest; /
 type Row = APIActionRowComponent<APIButtonComponent>;
 const row = (...buttons: ButtonBuilder[]): Row => new ActionRowBuilder<ButtonBuilder>().addComponents(buttons).toJSON();
 
-function belongsTo(ctx: AppContext, r: Reflection): string {
+function belongsTo(ctx: AppContext, r: ListedReflection): string {
   return describePlace(r, ctx.book.chapterLabelById) || 'no week';
 }
 

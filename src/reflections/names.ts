@@ -15,10 +15,10 @@ export interface NamedRow {
  * member's or server's row. A distinct purpose keeps the two kinds from ever sharing associated data.
  */
 export function nameBinding(row: NamedRow): RowBinding {
-  return row.nameScope === 'member'
-    ? { purpose: 'member-name', guildId: row.guildId, authorId: row.authorId, rowId: '' }
-    : { purpose: 'name', guildId: row.guildId, authorId: row.authorId, rowId: row.id };
+  return row.nameScope === 'member' ? memberNameBinding(row.guildId, row.authorId) : { purpose: 'name', guildId: row.guildId, authorId: row.authorId, rowId: row.id };
 }
+
+const memberNameBinding = (guildId: string, authorId: string): RowBinding => ({ purpose: 'member-name', guildId, authorId, rowId: '' });
 
 /** Enough members for a busy server; past it the memory starts again from nothing (only a reseal is lost). */
 const MAX_REMEMBERED = 10_000;
@@ -40,7 +40,7 @@ export class MemberNameSeals {
     const member = memberKey(guildId, authorId);
     const last = this.#last.get(member);
     if (last && last.name === name && last.sealed.keyId === this.#cipher.currentKeyId) return last.sealed;
-    const sealed = this.#cipher.seal(name, nameBinding({ guildId, authorId, id: 0, nameScope: 'member' }));
+    const sealed = this.#cipher.seal(name, memberNameBinding(guildId, authorId));
     if (this.#last.size >= MAX_REMEMBERED) this.#last.clear();
     this.#last.set(member, { name, sealed });
     return sealed;

@@ -71,8 +71,14 @@ export interface NewReflection {
 /** `/reflections mine` counts up to this many: a count is an index scan, as long as the member's list. */
 export const MINE_COUNT_CAP = 1000;
 
+/**
+ * A reflection as the member's own lists show it: everything but the display name it was written under, which
+ * those lists never show (so it is not decrypted for them).
+ */
+export type ListedReflection = Omit<Reflection, 'authorName'>;
+
 export interface Page {
-  items: Reflection[];
+  items: ListedReflection[];
   /** How many the member has, counted up to MINE_COUNT_CAP (then `totalCapped`, and there are more). */
   total: number;
   totalCapped: boolean;
@@ -240,11 +246,10 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
   const repo = createReflectionRepo(db);
   const ownExports = createExportReader(repo, cipher);
 
-  const decrypt = (row: StoredReflection): Reflection => ({
+  const listed = (row: StoredReflection): ListedReflection => ({
     id: row.id,
     guildId: row.guildId,
     authorId: row.authorId,
-    authorName: cipher.open({ keyId: row.keyId, iv: row.nameIv, data: row.name }, nameBinding(row)),
     visibility: row.visibility,
     hidden: row.hidden === 1,
     hiddenAt: row.hiddenAt,
@@ -255,6 +260,10 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     exportableAt: row.exportableAt,
+  });
+  const decrypt = (row: StoredReflection): Reflection => ({
+    ...listed(row),
+    authorName: cipher.open({ keyId: row.keyId, iv: row.nameIv, data: row.name }, nameBinding(row)),
   });
 
   const memberNames = new MemberNameSeals(cipher);
@@ -334,7 +343,7 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
     listMine(guildId, authorId, options = {}) {
       const limit = Math.min(Math.max(options.limit ?? 5, 1), 25);
       const rows = repo.listOwn(guildId, authorId, options.beforeId ?? Number.MAX_SAFE_INTEGER, limit + 1);
-      const items = rows.slice(0, limit).map(decrypt);
+      const items = rows.slice(0, limit).map(listed);
       const last = items[items.length - 1];
       const counted = repo.countOwn(guildId, authorId, MINE_COUNT_CAP + 1);
       return { items, total: Math.min(counted, MINE_COUNT_CAP), totalCapped: counted > MINE_COUNT_CAP, nextBeforeId: rows.length > limit && last ? last.id : null };
@@ -342,7 +351,7 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
 
     choices(guildId, authorId, query) {
       const q = query.trim().replace(/^#/, '').toLowerCase();
-      const rows = repo.listOwn(guildId, authorId, Number.MAX_SAFE_INTEGER, q === '' ? 25 : 200).map(decrypt);
+      const rows = repo.listOwn(guildId, authorId, Number.MAX_SAFE_INTEGER, q === '' ? 25 : 200).map(listed);
       const matching = q === '' ? rows : rows.filter((r) => String(r.id).startsWith(q) || r.text.toLowerCase().includes(q));
       return matching.slice(0, 25).map((r) => ({
         name: preview(`#${r.id} · ${r.createdAt.slice(0, 10)} · ${r.visibility} · ${preview(r.text, 60)}`, 100),

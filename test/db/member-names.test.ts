@@ -93,6 +93,22 @@ describe('display names sealed once per member (migration 0007)', () => {
     expect(counting.opened() - before).toBe(62);
   });
 
+  it("a member's own lists (`/reflections mine`, its autocomplete) open only the texts, never the names they do not show", () => {
+    const counting = countingCipher(randomBytes(32));
+    const { service, write } = makeService({ cipher: counting.cipher });
+    for (let i = 0; i < 8; i++) write(ALICE, `mine ${i}`, { authorName: 'Alice' });
+    let before = counting.opened();
+    const page = service.listMine(GUILD, ALICE, { limit: 5 });
+    expect(page.items.map((r) => r.text)).toEqual(['mine 7', 'mine 6', 'mine 5', 'mine 4', 'mine 3']);
+    expect('authorName' in page.items[0]!).toBe(false);
+    expect(counting.opened() - before).toBe(5);
+    before = counting.opened();
+    expect(service.choices(GUILD, ALICE, 'mine')).toHaveLength(8);
+    expect(counting.opened() - before).toBe(8);
+    // A single reflection still carries its name (a shared one is posted under it).
+    expect(service.get(GUILD, ALICE, 1).authorName).toBe('Alice');
+  });
+
   it('forget-me and the server purge drop the remembered name: the next reflection under it is sealed afresh', () => {
     const { db, service, write } = makeService();
     write(ALICE, 'before', { authorName: 'Alice' });
