@@ -72,17 +72,20 @@ export class NameOpener {
     this.#cipher = cipher;
   }
 
-  /** The name sealed as `iv` and `data` in `row` (under the row's key). */
-  open(row: NamedRow & { keyId: string }, iv: Buffer, data: Buffer): string {
-    const sealed = { keyId: row.keyId, iv, data };
-    if (row.nameScope !== 'member') return this.#cipher.open(sealed, nameBinding(row));
-    const identity = `${row.guildId}\u0000${row.authorId}\u0000${row.keyId}\u0000${iv.toString('latin1')}\u0000${data.toString('latin1')}`;
+  /** The name sealed in `row` (under the row's key), its IV and ciphertext given in hex as the export's read returns them. */
+  openHex(row: NamedRow & { keyId: string }, ivHex: string, dataHex: string): string {
+    if (row.nameScope !== 'member') return this.#openSealed(row, ivHex, dataHex);
+    const identity = `${row.guildId}\u0000${row.authorId}\u0000${row.keyId}\u0000${ivHex}\u0000${dataHex}`;
     let name = this.#opened.get(identity);
     if (name === undefined) {
-      name = this.#cipher.open(sealed, nameBinding(row));
+      name = this.#openSealed(row, ivHex, dataHex);
       if (this.#opened.size >= MAX_REMEMBERED) this.#opened.clear();
       this.#opened.set(identity, name);
     }
     return name;
+  }
+
+  #openSealed(row: NamedRow & { keyId: string }, ivHex: string, dataHex: string): string {
+    return this.#cipher.open({ keyId: row.keyId, iv: Buffer.from(ivHex, 'hex'), data: Buffer.from(dataHex, 'hex') }, nameBinding(row));
   }
 }

@@ -215,7 +215,7 @@ export function createExportReader(reads: Pick<ExportReads, 'exportable' | 'expo
           id: row.id,
           guildId: row.guildId,
           authorId: anonymous ? null : row.authorId,
-          authorName: anonymous || row.nameIv === null || row.name === null ? null : names.open(row, row.nameIv, row.name),
+          authorName: anonymous || row.nameIvHex === null || row.nameHex === null ? null : names.openHex(row, row.nameIvHex, row.nameHex),
           visibility: row.visibility as 'shared' | 'anonymous',
           chapterId: row.chapterId,
           week: row.week,
