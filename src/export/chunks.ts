@@ -187,7 +187,7 @@ export class ChunkEncoder {
       return out;
     }
     this.spill();
-    const out = new Uint8Array(this.outBytes);
+    const out = unfilled(this.outBytes);
     let at = 0;
     for (const piece of this.out) {
       out.set(piece, at);
@@ -211,7 +211,15 @@ export class ChunkEncoder {
 }
 
 function copyOf(bytes: Uint8Array): Uint8Array {
-  const copy = new Uint8Array(bytes.length);
+  const copy = unfilled(bytes.length);
   copy.set(bytes);
   return copy;
+}
+
+/**
+ * Memory of its own (transferable, not a slice of Node's shared pool) and not zeroed first, since every byte
+ * is written next (zeroing added about a third to the copy: 13 against 10 ms per 128 MB on the bench machine).
+ */
+function unfilled(length: number): Uint8Array {
+  return Buffer.allocUnsafeSlow(length);
 }
