@@ -1,5 +1,5 @@
 import { spawn, fork, spawnSync } from 'node:child_process';
-import { openSync, closeSync, statSync } from 'node:fs';
+import { openSync, closeSync, rmSync, statSync } from 'node:fs';
 import { loadConfig } from '../../src/config.js';
 import { buildContext } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
@@ -68,6 +68,9 @@ export interface ExportRun {
  */
 export function cliExport(databasePath: string, guildId: string, format: ExportFormat, out: string): Promise<ExportRun> {
   const command = npmScriptCommand('export');
+  // The last repeat's file goes first, outside the timing, as the floor's is truncated before its timer starts:
+  // otherwise the export's rename over it would pay for freeing some 130 MB (ext4 with discard: 20-30 ms).
+  rmSync(out, { force: true });
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = fork(distPath('lib/export-child.js'), ['--guild', guildId, '--format', format, '--out', out], {
