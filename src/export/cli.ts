@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { realpathSync } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -17,6 +16,7 @@ import { createPlanCatalog } from '../prompts/plans.js';
 import { createPromptService } from '../prompts/service.js';
 import { loadReflectionCipher } from '../reflections/keyring.js';
 import { createReflectionService } from '../reflections/service.js';
+import { writeFileAtomically } from './atomic-file.js';
 import { chaptersFromBook } from './chapters.js';
 import { describeScope } from './formats/common.js';
 import { createExportLogRepo } from './log-repo.js';
@@ -168,26 +168,11 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
       pseudonymise: args.pseudonymise || args.pseudonymize,
     });
 
-    let result;
-    if (args.out !== undefined && args.out !== '-') {
-      // Written beside the target and renamed when complete: a failed export never leaves half a file.
-      const partial = `${args.out}.partial-${process.pid}`;
-      const handle = await open(partial, 'w', 0o600);
-      try {
-        result = await ctx.exports.generate(plan, async (chunk) => {
-          await handle.write(chunk);
-        });
-        await handle.sync();
-      } catch (error) {
-        await handle.close();
-        await rm(partial, { force: true });
-        throw error;
-      }
-      await handle.close();
-      await rename(partial, args.out);
-    } else {
-      result = await ctx.exports.generate(plan, writeTo(io.stdout));
-    }
+    const exports = ctx.exports;
+    const result =
+      args.out !== undefined && args.out !== '-'
+        ? await writeFileAtomically(args.out, (sink) => exports.generate(plan, sink))
+        : await exports.generate(plan, writeTo(io.stdout));
     const logId = ctx.exports.recordAllowed(plan, result, 1);
     say(
       io.stderr,
