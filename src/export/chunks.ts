@@ -1,6 +1,7 @@
 import { formats } from './formats/index.js';
 import { admits, project, Pseudonyms, type ProjectOptions } from './privacy.js';
-import type { ExportableFilter, ExportableMeta, ExportMeta, ExportScope, ExportSource } from './types.js';
+import type { IdRange } from './readers.js';
+import type { ExportableFilter, ExportMeta, ExportScope, ExportSource, ExportTally } from './types.js';
 
 /**
  * One chunk of an export, read and formatted where its rows are (on this thread, or on a reader thread of
@@ -19,9 +20,12 @@ export interface ReaderJob {
   chunkSize: number;
 }
 
-/** The filter handed to the store (every rule is checked again on each row, see `project`). */
-export function storeFilter(scope: ExportScope, since: string | null): Omit<ExportableFilter, 'afterId' | 'limit'> {
-  const filter: Omit<ExportableFilter, 'afterId' | 'limit'> = {};
+/**
+ * The filter handed to the store: the privacy rules of `project` (which checks every row again) as far as
+ * they are about a row's metadata, so the store's tally counts exactly the rows the file will hold.
+ */
+export function storeFilter(scope: ExportScope, since: string | null, snapshot: string): Omit<ExportableFilter, 'afterId' | 'limit'> {
+  const filter: Omit<ExportableFilter, 'afterId' | 'limit'> = { exportableUntil: snapshot };
   if (scope.week !== null) filter.week = scope.week;
   if (scope.from !== null) filter.from = scope.from;
   if (scope.to !== null) filter.to = scope.to;
@@ -58,16 +62,31 @@ export interface FormattedChunk extends ReadProgress {
   weeks: number[];
 }
 
-/** What a grouped (or pseudonymised) export learns from rows' metadata before it writes anything. */
-export interface ChunkSummary extends ReadProgress {
-  count: number;
-  /** Per plan week (null: none), the first and last admitted id in this chunk, in order of first appearance. */
-  spans: [week: number | null, firstId: number, lastId: number][];
-  /** Authors of shared entries, in order of first appearance (numbered "Member N" when pseudonymised). */
-  authors: string[];
+/**
+ * Tallies of parts of one export's id range (one per reader thread) as one: counts added up, each week's and
+ * author's first id the lowest and a week's last id the highest, in order of first appearance.
+ */
+export function mergeTallies(tallies: readonly ExportTally[]): ExportTally {
+  const weeks = new Map<number | null, [number | null, number, number, number]>();
+  const authors = new Map<string, number>();
+  let count = 0;
+  for (const tally of tallies) {
+    count += tally.count;
+    for (const [week, n, firstId, lastId] of tally.weeks) {
+      const seen = weeks.get(week);
+      if (!seen) weeks.set(week, [week, n, firstId, lastId]);
+      else weeks.set(week, [week, seen[1] + n, Math.min(seen[2], firstId), Math.max(seen[3], lastId)]);
+    }
+    for (const [authorId, firstId] of tally.authors) authors.set(authorId, Math.min(authors.get(authorId) ?? firstId, firstId));
+  }
+  return {
+    count,
+    weeks: [...weeks.values()].sort((a, b) => a[2] - b[2]),
+    authors: [...authors].sort((a, b) => a[1] - b[1]),
+  };
 }
 
-type RowSource = Pick<ExportSource, 'listExportable' | 'listExportableMeta'>;
+type RowSource = Pick<ExportSource, 'listExportable' | 'tallyExportable'>;
 
 /**
  * Reads and formats chunks of one export from `source` (a snapshot, the store, or a reader thread's own
@@ -77,7 +96,7 @@ export function createChunkReader(source: RowSource, job: ReaderJob, chapterLabe
   const { meta } = job;
   const formatter = formats[meta.format].create({ ...meta, week: () => null });
   const labels = new Map(job.chapterLabels);
-  const storeRange = storeFilter(meta.scope, meta.since);
+  const storeRange = storeFilter(meta.scope, meta.since, meta.exportedAt);
   const options: ProjectOptions = {
     guildId: meta.guildId,
     scope: meta.scope,
@@ -114,22 +133,25 @@ export function createChunkReader(source: RowSource, job: ReaderJob, chapterLabe
       options.pseudonyms = Pseudonyms.numbered(names);
     },
 
-    async summary(read: ChunkRead): Promise<ChunkSummary> {
-      const filter = filterOf(read);
-      const rows: readonly ExportableMeta[] = await (source.listExportableMeta ? source.listExportableMeta(meta.guildId, filter) : source.listExportable(meta.guildId, filter));
-      const { inRange, lastId, more } = progress(rows, read);
-      const spans = new Map<number | null, [number | null, number, number]>();
-      const authors = new Set<string>();
-      let count = 0;
-      for (const row of inRange) {
-        if (!admits(row, options)) continue;
-        count += 1;
-        if (row.visibility === 'shared' && row.authorId !== null) authors.add(row.authorId);
-        const span = spans.get(row.week);
-        if (span) span[2] = row.id;
-        else spans.set(row.week, [row.week, row.id, row.id]);
+    /**
+     * What a grouped (or pseudonymised) export learns before it writes anything, for the rows of `range`:
+     * counted by the store when it can (nothing decrypted), else from its rows, `chunkSize` at a time.
+     */
+    async tally(range: IdRange, withAuthors: boolean): Promise<ExportTally> {
+      if (source.tallyExportable) return source.tallyExportable(meta.guildId, { ...storeRange, afterId: range.afterId, toId: range.toId, limit: job.chunkSize }, withAuthors);
+      const tallies: ExportTally[] = [];
+      for (let afterId = range.afterId; ; ) {
+        const read: ChunkRead = { afterId, toId: range.toId, limit: job.chunkSize };
+        const { inRange, lastId, more } = progress(await source.listExportable(meta.guildId, filterOf(read)), read);
+        const admitted = inRange.filter((row) => admits(row, options));
+        tallies.push({
+          count: admitted.length,
+          weeks: admitted.map((row) => [row.week, 1, row.id, row.id]),
+          authors: withAuthors ? admitted.flatMap((row) => (row.visibility === 'shared' && row.authorId !== null ? [[row.authorId, row.id] as [string, number]] : [])) : [],
+        });
+        if (!more) return mergeTallies(tallies);
+        afterId = lastId;
       }
-      return { count, spans: [...spans.values()], authors: [...authors], lastId, more };
     },
 
     async chunk(read: ChunkRead): Promise<FormattedChunk> {

@@ -45,8 +45,9 @@ export const DEFAULT_CHUNK_SIZE = 500;
  * take its time (backpressure). Nothing holds more than a few chunks of the file.
  *
  * Grouped formats (Markdown, HTML) state the count up front and list reflections week by week, and a
- * pseudonymised file numbers its authors in id order, so those first read the rows' metadata (nothing
- * decrypted): the count, the weeks with the id range of each, and the authors in order of appearance.
+ * pseudonymised file numbers its authors in id order, so those first have the store tally the rows (SQLite
+ * counts them, nothing decrypted): the count, the weeks with the id range of each, and the authors in order
+ * of appearance.
  */
 export async function generateExport(options: GenerateOptions, sink: ExportSink): Promise<GeneratedExport> {
   const meta: ExportMeta = {
@@ -102,7 +103,7 @@ export async function generateExport(options: GenerateOptions, sink: ExportSink)
 
   const readers = (await options.source.openReaders?.(job)) ?? inThreadReaders(options.source, job, (id) => options.chapterLabel(id));
   try {
-    const groups = formatter.grouped || options.pseudonymise ? await summarise(readers) : null;
+    const groups = formatter.grouped || options.pseudonymise ? await summarise(readers, options.pseudonymise) : null;
     if (options.pseudonymise && groups) await readers.setPseudonyms(groups.pseudonyms);
     if (!formatter.grouped) {
       await emitText(formatter.begin(0));
@@ -114,6 +115,9 @@ export async function generateExport(options: GenerateOptions, sink: ExportSink)
         for await (const chunk of readers.chunks({ afterId: span.firstId - 1, toId: span.lastId }, groupWeek)) await emitChunk(chunk);
         await emitText(formatter.groupEnd(groupWeek));
       }
+      // The tally (the store's count) and the rows (each judged again by the privacy rules) must agree, or the
+      // count at the top of the file would be wrong. They follow the same rules; this catches a store that does not.
+      if (count !== groups!.count) throw new Error(`the export counted ${groups!.count} reflections but wrote ${count}`);
     }
     await emitText(formatter.end(count, [...weeksSeen].sort((a, b) => a - b)));
     return { count, bytes, sha256: hash.digest('hex'), readerThreads: readers.threads };
@@ -139,25 +143,17 @@ interface GroupSpan {
 }
 
 /**
- * The metadata pass, merged in id order: how many rows the file will hold, which weeks they fall in (with
+ * The tally, merged over the whole id range: how many rows the file will hold, which weeks they fall in (with
  * the id range of each, so each week's read covers only that range), and the authors of shared entries in
  * order of first appearance, numbered as the file's pseudonyms.
  */
-async function summarise(readers: ExportReaders): Promise<{ count: number; pseudonyms: [string, string][]; inOrder(): [number | null, GroupSpan][] }> {
-  const spans = new Map<number | null, GroupSpan>();
+async function summarise(readers: ExportReaders, withAuthors: boolean): Promise<{ count: number; pseudonyms: [string, string][]; inOrder(): [number | null, GroupSpan][] }> {
+  const tally = await readers.tally(WHOLE_TABLE, withAuthors);
   const pseudonyms = new Pseudonyms();
-  let count = 0;
-  for await (const summary of readers.summaries(WHOLE_TABLE)) {
-    count += summary.count;
-    for (const authorId of summary.authors) pseudonyms.of(authorId);
-    for (const [w, firstId, lastId] of summary.spans) {
-      const span = spans.get(w);
-      if (span) span.lastId = lastId;
-      else spans.set(w, { firstId, lastId });
-    }
-  }
+  for (const [authorId] of tally.authors) pseudonyms.of(authorId);
+  const spans = new Map<number | null, GroupSpan>(tally.weeks.map(([w, , firstId, lastId]) => [w, { firstId, lastId }]));
   return {
-    count,
+    count: tally.count,
     pseudonyms: pseudonyms.entries(),
     inOrder() {
       const weeks = [...spans.keys()].filter((w): w is number => w !== null).sort((a, b) => a - b);

@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openDatabase } from '../db/connection.js';
 import type { KeySettings } from '../reflections/keyring.js';
-import type { ChunkRead, ChunkSummary, FormattedChunk, ReaderJob } from './chunks.js';
+import { mergeTallies, type ChunkRead, type FormattedChunk, type ReaderJob } from './chunks.js';
 import type { ExportReaders, IdRange } from './readers.js';
 import type { ReaderNotice, ReaderReply, ReaderRequest, ReaderSetup } from './reader-worker.js';
-import type { ExportSource } from './types.js';
+import type { ExportSource, ExportTally } from './types.js';
 
 export interface ReaderThreadOptions {
   /** The worker script; by default the compiled reader-worker.js beside this module. */
@@ -59,7 +59,9 @@ export function withReaderThreads(source: ExportSource, settings: KeySettings, o
   const threads = Math.max(1, Math.min(4, Math.trunc(options.threads ?? availableParallelism())));
   return {
     listExportable: (guildId, filter) => source.listExportable(guildId, filter),
-    ...(source.listExportableMeta ? { listExportableMeta: (guildId: string, filter: Parameters<NonNullable<ExportSource['listExportableMeta']>>[1]) => source.listExportableMeta!(guildId, filter) } : {}),
+    ...(source.tallyExportable
+      ? { tallyExportable: (guildId: string, filter: Parameters<NonNullable<ExportSource['tallyExportable']>>[1], withAuthors: boolean) => source.tallyExportable!(guildId, filter, withAuthors) }
+      : {}),
     ...(source.openExportSnapshot ? { openExportSnapshot: () => source.openExportSnapshot!() } : {}),
     ...(source.exportEnded ? { exportEnded: () => source.exportEnded!() } : {}),
     openReaders: (job) =>
@@ -153,7 +155,7 @@ async function openReaderPool(
   }
   const widest = Math.max(1, job.chunkSize);
   // The first pieces of the file are asked for before any has come back: narrow ones, until the size of a
-  // row is known. (The metadata pass's pieces are small whatever the rows hold, and always the widest.)
+  // row is known.
   let width = Math.ceil(widest / FIRST_PIECES_NARROWER);
   let turn = 0;
   /** Narrows (or widens back) the pieces asked for next, from the bytes per row of a chunk that came back. */
@@ -193,7 +195,17 @@ async function openReaderPool(
 
   return {
     threads: threads.length,
-    summaries: (range) => spread(range, () => widest, (thread, read) => thread.ask({ kind: 'summary', read }) as Promise<ChunkSummary>),
+    // One part of the range per thread, each counted by SQLite in one statement, then merged.
+    tally: async (range, withAuthors) => {
+      const from = Math.max(range.afterId, bounds.min - 1);
+      const to = Math.min(range.toId, bounds.max);
+      const share = Math.max(1, Math.ceil((to - from) / threads.length));
+      const parts = threads.map((thread, i) => {
+        const part = { afterId: Math.min(to, from + i * share), toId: i === threads.length - 1 ? to : Math.min(to, from + (i + 1) * share) };
+        return thread.ask({ kind: 'tally', range: part, withAuthors }) as Promise<ExportTally>;
+      });
+      return mergeTallies(await Promise.all(parts));
+    },
     setPseudonyms: async (names) => {
       await Promise.all(threads.map((t) => t.ask({ kind: 'pseudonyms', names })));
     },

@@ -14,6 +14,7 @@ import { prepareExportReads } from '../reflections/repo.js';
 import { createExportReader } from '../reflections/service.js';
 import { Secret } from '../secret.js';
 import { createChunkReader, type ChunkRead, type ChunkReader, type ReaderJob } from './chunks.js';
+import type { IdRange } from './readers.js';
 
 export interface ReaderSetup {
   databasePath: string;
@@ -29,7 +30,8 @@ export type ReaderRequest =
   | { id: number; kind: 'configure'; job: ReaderJob }
   | { id: number; kind: 'pseudonyms'; names: [string, string][] }
   | { id: number; kind: 'bounds' }
-  | { id: number; kind: 'summary' | 'chunk'; read: ChunkRead }
+  | { id: number; kind: 'tally'; range: IdRange; withAuthors: boolean }
+  | { id: number; kind: 'chunk'; read: ChunkRead }
   | { id: number; kind: 'close' };
 
 export type ReaderReply = { id: number; value: unknown } | { id: number; error: string };
@@ -92,8 +94,8 @@ async function answer(request: ReaderRequest): Promise<{ value: unknown; transfe
       return { value: true, transfer: [] };
     case 'bounds':
       return { value: started.reads.idBounds(), transfer: [] };
-    case 'summary':
-      return { value: await configured().summary(request.read), transfer: [] };
+    case 'tally':
+      return { value: await configured().tally(request.range, request.withAuthors), transfer: [] };
     case 'chunk': {
       const chunk = await configured().chunk(request.read);
       return { value: chunk, transfer: [chunk.data.buffer as ArrayBuffer] };

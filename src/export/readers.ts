@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { createChunkReader, type ChunkSummary, type FormattedChunk, type ReaderJob } from './chunks.js';
-import type { ExportSource } from './types.js';
+import { createChunkReader, type FormattedChunk, type ReaderJob } from './chunks.js';
+import type { ExportSource, ExportTally } from './types.js';
 
 /** Rows with `afterId < id <= toId`. */
 export interface IdRange {
@@ -17,7 +17,8 @@ export const WHOLE_TABLE: IdRange = { afterId: 0, toId: Number.MAX_SAFE_INTEGER 
 export interface ExportReaders {
   /** Reader threads doing the reading; 0 when it is done on the caller's thread. */
   readonly threads: number;
-  summaries(range: IdRange): AsyncIterable<ChunkSummary>;
+  /** The rows of `range` counted by week (and by shared author, `withAuthors`), before anything is written. */
+  tally(range: IdRange, withAuthors: boolean): Promise<ExportTally>;
   setPseudonyms(names: [string, string][]): Promise<void>;
   /** `week` narrows a grouped export's read to one group (null: the reflections tied to no week). */
   chunks(range: IdRange, week?: number | null): AsyncIterable<FormattedChunk>;
@@ -44,8 +45,7 @@ export function inThreadReaders(store: ExportSource, job: ReaderJob, chapterLabe
   }
   return {
     threads: 0,
-    // Metadata only (nothing decrypted): larger chunks stay as short.
-    summaries: (range) => walk(range, (afterId) => reader.summary({ afterId, toId: range.toId, limit: job.chunkSize * 2 })),
+    tally: (range, withAuthors) => reader.tally(range, withAuthors),
     setPseudonyms: (names) => {
       reader.setPseudonyms(names);
       return Promise.resolve();

@@ -4,12 +4,12 @@
  */
 
 import type { ExportFilter } from '../reflections/repo.js';
-import type { ExportableMeta, ExportableReflection } from '../reflections/service.js';
+import type { ExportableMeta, ExportableReflection, ExportTally } from '../reflections/service.js';
 import type { ReaderJob } from './chunks.js';
 import type { ExportReaders } from './readers.js';
 
 /** A reflection as the reflections store hands it out for export, and the store's filter (see `listExportable`). */
-export type { ExportableMeta, ExportableReflection };
+export type { ExportableMeta, ExportableReflection, ExportTally };
 export type ExportableFilter = ExportFilter;
 
 /**
@@ -19,8 +19,11 @@ export type ExportableFilter = ExportFilter;
  */
 export interface ExportSource {
   listExportable(guildId: string, filter: ExportableFilter): ExportableReflection[] | Promise<ExportableReflection[]>;
-  /** The same rows without text and name (nothing decrypted); without it the pipeline counts with `listExportable`. */
-  listExportableMeta?(guildId: string, filter: ExportableFilter): ExportableMeta[] | Promise<ExportableMeta[]>;
+  /**
+   * The same rows counted by week (and shared author, when asked), `limit` aside and nothing decrypted; without
+   * it the pipeline tallies the rows of `listExportable`.
+   */
+  tallyExportable?(guildId: string, filter: ExportableFilter, withAuthors: boolean): ExportTally | Promise<ExportTally>;
   /**
    * A view of the store that every read of one export shares (consistent count and rows), possibly on another
    * thread (then reads are asynchronous); closed when the export ends.

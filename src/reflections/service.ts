@@ -7,7 +7,7 @@ import type { WeekDirectory } from '../weeks.js';
 import type { ReflectionCipher, RowBinding } from './crypto.js';
 import { MemberNameSeals, NameOpener, nameBinding } from './names.js';
 import { describePlace } from './place.js';
-import { createReflectionRepo, openExportSnapshot, type ExportFilter, type ExportReads, type StoredExportMeta, type StoredPost, type StoredReflection, type Visibility } from './repo.js';
+import { createReflectionRepo, openExportSnapshot, type ExportFilter, type ExportReads, type ExportTally, type StoredPost, type StoredReflection, type Visibility } from './repo.js';
 import { characterCount, validateReflectionText } from './validation.js';
 
 export type { Visibility } from './repo.js';
@@ -46,12 +46,14 @@ export interface ExportableReflection {
   exportableAt: string;
 }
 
-/** An exportable reflection's metadata: what an export needs to count and group it, without decrypting anything. */
+/** An exportable reflection's metadata: what the privacy rules judge a row by. */
 export type ExportableMeta = Omit<ExportableReflection, 'text' | 'authorName'>;
+
+export type { ExportTally };
 
 export interface ExportReader {
   listExportable(guildId: string, filter: ExportFilter): ExportableReflection[];
-  listExportableMeta(guildId: string, filter: ExportFilter): ExportableMeta[];
+  tallyExportable(guildId: string, filter: ExportFilter, withAuthors: boolean): ExportTally;
   close(): void;
 }
 
@@ -118,8 +120,8 @@ export interface ReflectionService {
   hide(guildId: string, id: number): { reflection: Reflection; changed: boolean };
 
   listExportable(guildId: string, filter: ExportFilter): ExportableReflection[];
-  /** The same rows without their text and name (nothing decrypted): for counting and grouping an export ahead of writing it. */
-  listExportableMeta(guildId: string, filter: ExportFilter): ExportableMeta[];
+  /** The same rows counted (nothing decrypted), by week and (`withAuthors`) shared author: to group an export ahead of writing it. */
+  tallyExportable(guildId: string, filter: ExportFilter, withAuthors: boolean): ExportTally;
   /**
    * A read view for one export, consistent across all its reads (a read-only connection in one read
    * transaction; the shared connection for an in-memory database). Close it when the export ends.
@@ -202,7 +204,7 @@ const WHITESPACE = /\s/;
  * The export's reads over any connection (the bot's, a snapshot, or one in a worker thread): rows in id
  * order, decrypted; an anonymous reflection's name is neither read nor decrypted, and its author id is dropped.
  */
-export function createExportReader(reads: Pick<ExportReads, 'exportable' | 'exportableMeta'>, cipher: ReflectionCipher) {
+export function createExportReader(reads: Pick<ExportReads, 'exportable' | 'exportTally'>, cipher: ReflectionCipher) {
   // One per reader: an export opens each member's shared name once, not once per row.
   const names = new NameOpener(cipher);
   const exportLimit = (filter: ExportFilter): ExportFilter => ({ ...filter, limit: Math.min(Math.max(Math.trunc(filter.limit), 1), 10_000) });
@@ -224,20 +226,7 @@ export function createExportReader(reads: Pick<ExportReads, 'exportable' | 'expo
           exportableAt: row.exportableAt ?? row.createdAt,
         };
       }),
-    listExportableMeta: (guildId: string, filter: ExportFilter): ExportableMeta[] =>
-      reads.exportableMeta(guildId, exportLimit(filter), ...exportDays(filter)).map((row: StoredExportMeta) => {
-        const anonymous = row.visibility === 'anonymous';
-        return {
-          id: row.id,
-          guildId: row.guildId,
-          authorId: anonymous ? null : row.authorId,
-          visibility: row.visibility as 'shared' | 'anonymous',
-          chapterId: row.chapterId,
-          week: row.week,
-          createdAt: row.createdAt,
-          exportableAt: row.exportableAt ?? row.createdAt,
-        };
-      }),
+    tallyExportable: (guildId: string, filter: ExportFilter, withAuthors: boolean): ExportTally => reads.exportTally(guildId, filter, ...exportDays(filter), withAuthors),
   };
 }
 
@@ -466,7 +455,7 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
     },
 
     listExportable: (guildId, filter) => ownExports.listExportable(guildId, filter),
-    listExportableMeta: (guildId, filter) => ownExports.listExportableMeta(guildId, filter),
+    tallyExportable: (guildId, filter, withAuthors) => ownExports.tallyExportable(guildId, filter, withAuthors),
     openExportSnapshot() {
       const snapshot = openExportSnapshot(db);
       const reader = snapshot ? createExportReader(snapshot, cipher) : ownExports;

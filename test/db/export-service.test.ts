@@ -122,6 +122,28 @@ describe('since-last', () => {
     expect((await exportJson(env, { sinceLast: true })).ids).toEqual([late.id]);
   });
 
+  it('counts at the top of a Markdown file exactly the reflections it lists, at the edges of its instant and of since-last', async () => {
+    const env = makeExportService({ chunkSize: 2 });
+    for (let i = 0; i < 5; i += 1) env.write(ALICE, `r${i}`, { visibility: 'shared', week: 1 + (i % 2) });
+    const plan = env.exports.plan(request('markdown', { sinceLast: true }));
+    // Written after the plan but at its very instant: in this export (at or before it), not the next (after it).
+    const atInstant = env.write(BOB, 'at the instant', { visibility: 'anonymous', week: 2 });
+    env.clock.advance(1);
+    const late = env.write(BOB, 'a millisecond later', { visibility: 'shared', week: 1 });
+    const produced = await env.exports.produce(plan, 1 << 20);
+    env.exports.recordAllowed(plan, produced, 1);
+    const first = produced.split.files[0]!.data.toString('utf8');
+    expect(produced.count).toBe(6);
+    expect(first).toContain(': 6 reflections;');
+    expect(first).toContain('at the instant');
+    expect(first).not.toContain('a millisecond later');
+
+    env.clock.advance(1000);
+    const next = await exportJson(env, { sinceLast: true });
+    expect(next.ids).toEqual([late.id]);
+    expect(next.ids).not.toContain(atInstant.id);
+  });
+
   it('a failed delivery puts the cursor back, so nothing is skipped', async () => {
     const env = makeExportService();
     const r = env.write(ALICE, 'one', { visibility: 'shared' });

@@ -125,16 +125,19 @@ describe('streaming an export in parts', () => {
       const result = await env.exports.generate(plan, (chunk) => {
         threaded.push(chunk);
       });
-      const inThread: Buffer[] = [];
-      const expected = await generateExport(
-        { source: seededCopy(env), guildId: GUILD, guildName: 'Circle', format, scope: plan.scope, pseudonymise, snapshot: plan.snapshot, since: null, week: () => null, chapterLabel: () => null, chunkSize: 50 },
-        (chunk) => {
-          inThread.push(chunk);
-        },
-      );
-      expect(result.count).toBe(1200);
-      expect(result.sha256).toBe(expected.sha256);
-      expect(Buffer.concat(threaded).equals(Buffer.concat(inThread))).toBe(true);
+      // In-thread, tallied by SQLite as the threads do, and by the pipeline from the rows (a store without tallies).
+      for (const source of [seededCopy(env), { listExportable: seededCopy(env).listExportable }]) {
+        const inThread: Buffer[] = [];
+        const expected = await generateExport(
+          { source, guildId: GUILD, guildName: 'Circle', format, scope: plan.scope, pseudonymise, snapshot: plan.snapshot, since: null, week: () => null, chapterLabel: () => null, chunkSize: 50 },
+          (chunk) => {
+            inThread.push(chunk);
+          },
+        );
+        expect(result.count).toBe(1200);
+        expect(result.sha256).toBe(expected.sha256);
+        expect(Buffer.concat(threaded).equals(Buffer.concat(inThread))).toBe(true);
+      }
     }
   }, 60_000);
 
@@ -187,7 +190,7 @@ describe('streaming an export in parts', () => {
     expect(Math.max(...later)).toBeLessThanOrEqual(64 * 1024 + row);
   }, 60_000);
 
-  it("the metadata pass reads pieces of the full chunk size; only the file's first pieces start narrow", async () => {
+  it("the tally is one statement per reader thread, merged; only the file's first pieces start narrow", async () => {
     const env = seededOnThreads(1200);
     const job: ReaderJob = {
       meta: { guildId: GUILD, guildName: null, format: 'markdown', exportedAt: env.clock.now().toISOString(), scope: { ...EVERYTHING }, since: null, pseudonymised: false },
@@ -196,10 +199,14 @@ describe('streaming an export in parts', () => {
     };
     const readers = await withReaderThreads(env.service, env.readerSettings(), { code: tsWorker, threads: 2 }).openReaders!(job);
     try {
-      const summaries: number[] = [];
-      for await (const summary of readers.summaries(WHOLE_TABLE)) summaries.push(summary.count);
-      expect(summaries).toHaveLength(24);
-      expect(summaries.every((count) => count === 50)).toBe(true);
+      const tally = await readers.tally(WHOLE_TABLE, true);
+      const byWeek = env.db
+        .prepare("SELECT week, count(*) AS n, min(id) AS first, max(id) AS last FROM reflections WHERE visibility IN ('shared', 'anonymous') GROUP BY week ORDER BY first")
+        .all() as { week: number | null; n: number; first: number; last: number }[];
+      expect(tally.count).toBe(1200);
+      expect(tally.weeks).toEqual(byWeek.map((w) => [w.week, w.n, w.first, w.last]));
+      const authors = env.db.prepare("SELECT author_id AS a, min(id) AS first FROM reflections WHERE visibility = 'shared' GROUP BY author_id ORDER BY first").all() as { a: string; first: number }[];
+      expect(tally.authors).toEqual(authors.map((r) => [r.a, r.first]));
       const chunks: number[] = [];
       for await (const chunk of readers.chunks(WHOLE_TABLE)) chunks.push(chunk.count);
       // Four pieces asked for before any came back (an eighth of 50), then the full width: rows here are short.
@@ -260,5 +267,5 @@ function seededOnThreads(rows: number, chunkSize: number | null = 50, options: {
 
 /** The same store read on this thread (no snapshot, no worker). */
 function seededCopy(env: ReturnType<typeof seeded>) {
-  return { listExportable: env.service.listExportable.bind(env.service), listExportableMeta: env.service.listExportableMeta.bind(env.service) };
+  return { listExportable: env.service.listExportable.bind(env.service), tallyExportable: env.service.tallyExportable.bind(env.service) };
 }
