@@ -5,11 +5,8 @@ import { BotClient } from './bot-client.js';
 import { NO_MENTIONS } from './replies.js';
 
 /**
- * How often @discordjs/rest drops its idle rate-limit queues. Each interaction's follow-ups and reply edits
- * go to `/webhooks/:app/:token`, whose queue is keyed by that interaction's token, so every deferred
- * interaction leaves one queue behind on the interaction REST client (bot-client.ts); at the library's
- * default (1 hour) they pile up (~400 bytes each, linear heap growth under load). A queue that is busy or
- * rate-limited is never swept, so a short interval loses no rate-limit state.
+ * How often @discordjs/rest drops its idle rate-limit queues on the bot's own REST client (one per route and
+ * channel or server: few, and worth keeping for the limits they remember).
  */
 export const REST_HANDLER_SWEEP_MS = 60_000;
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { INTERACTION_REST_HANDLER_SWEEP_MS } from '../../src/discord/bot-client.js';
 import { checkCacheLimitNames, createDiscordClient, REST_HANDLER_SWEEP_MS } from '../../src/discord/client.js';
 
 interface RestInternals {
@@ -13,7 +14,7 @@ describe('createDiscordClient', () => {
     vi.useRealTimers();
   });
 
-  it('drops the idle REST queue each interaction token leaves behind within REST_HANDLER_SWEEP_MS', async () => {
+  it('drops the idle REST queue each interaction token leaves behind within INTERACTION_REST_HANDLER_SWEEP_MS', async () => {
     vi.useFakeTimers();
     const client = createDiscordClient({ DISCORD_API_URL: 'http://127.0.0.1:9/api', DISCORD_REST_TIMEOUT_MS: 5000 });
     try {
@@ -21,7 +22,7 @@ describe('createDiscordClient', () => {
       // What a follow-up or reply edit creates: one queue per `/webhooks/:app/:token` (the token is the major parameter).
       for (let i = 0; i < 3; i++) rest.createHandler('Global(PATCH:/webhooks/:id/:token/messages/@original)', `123456789012345678/token-${i}`);
       expect(rest.handlers.size).toBe(3);
-      await vi.advanceTimersByTimeAsync(REST_HANDLER_SWEEP_MS - 1);
+      await vi.advanceTimersByTimeAsync(INTERACTION_REST_HANDLER_SWEEP_MS - 1);
       expect(rest.handlers.size).toBe(3);
       await vi.advanceTimersByTimeAsync(1);
       expect(rest.handlers.size).toBe(0);
@@ -35,8 +36,9 @@ describe('createDiscordClient', () => {
     try {
       const own = client.interactionRest;
       expect(own).not.toBe(client.rest);
-      expect(own.options).toMatchObject({ api: 'http://127.0.0.1:9/api', timeout: 4321, handlerSweepInterval: REST_HANDLER_SWEEP_MS, globalRequestsPerSecond: Number.POSITIVE_INFINITY });
+      expect(own.options).toMatchObject({ api: 'http://127.0.0.1:9/api', timeout: 4321, handlerSweepInterval: INTERACTION_REST_HANDLER_SWEEP_MS, globalRequestsPerSecond: Number.POSITIVE_INFINITY });
       expect(client.rest.options.globalRequestsPerSecond).toBe(50);
+      expect(client.rest.options.handlerSweepInterval).toBe(REST_HANDLER_SWEEP_MS);
       client.rest.setToken('bot-token');
       // A request that needs the bot's token cannot go out through it.
       await expect(own.get('/users/@me')).rejects.toThrow(/token/i);
