@@ -8,8 +8,7 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/connection.js';
-import { createLogger } from '../logger.js';
-import { loadReflectionCipher } from '../reflections/keyring.js';
+import { loadReflectionCipher, type KeyCheckLog } from '../reflections/keyring.js';
 import { prepareExportReads } from '../reflections/repo.js';
 import { createExportReader } from '../reflections/service.js';
 import { Secret } from '../secret.js';
@@ -66,6 +65,12 @@ try {
   throw error;
 }
 
+/**
+ * The bot's own thread has checked the key and said so; this thread's check is silent. Not a pino logger:
+ * loading pino cost each reader thread some 7 ms of its start.
+ */
+const SILENT: KeyCheckLog = { info: () => undefined, warn: () => undefined };
+
 function start() {
   const db = openDatabase(setup.databasePath, { readonly: true });
   const cipher = loadReflectionCipher(
@@ -75,7 +80,7 @@ function start() {
       REFLECTIONS_OLD_KEYS: setup.oldKeys === null ? undefined : new Secret(setup.oldKeys),
     },
     db,
-    createLogger('silent'),
+    SILENT,
   );
   const reads = prepareExportReads(db);
   return { db, reads, rows: createExportReader(reads, cipher), pin: db.prepare('SELECT 1 FROM sqlite_master LIMIT 1') };

@@ -4,6 +4,9 @@ import { dirname, join } from 'node:path';
 import type { Db } from '../db/connection.js';
 import type { Logger } from '../logger.js';
 import type { Secret } from '../secret.js';
+
+/** What the key check logs through: the bot's logger, or nothing at all on an export's reader thread. */
+export type KeyCheckLog = Pick<Logger, 'info' | 'warn'>;
 import { ReflectionCipher, ReflectionKeyError, keyIdOf, parseHexKey } from './crypto.js';
 
 export const KEY_FILE_NAME = 'reflections.key';
@@ -21,7 +24,7 @@ export function keyFilePath(databasePath: string): string {
 const CANARY_TEXT = 'reading-circle reflections canary';
 const canaryBinding = (keyId: string) => ({ purpose: 'canary' as const, guildId: '-', authorId: '-', rowId: keyId });
 
-function readKeyFile(path: string, log: Logger): Buffer[] {
+function readKeyFile(path: string, log: KeyCheckLog): Buffer[] {
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
     log.warn({ path, mode: mode.toString(8) }, 'the reflections key file can be read by other users; run chmod 600 on it');
@@ -46,7 +49,7 @@ function countReflections(db: Db): number {
  * canary whose key is configured must decrypt, and every key id used by a stored reflection must be
  * configured; otherwise it refuses to start, naming what is wrong, so nothing is written that cannot be read.
  */
-export function loadReflectionCipher(settings: KeySettings, db: Db, log: Logger): ReflectionCipher {
+export function loadReflectionCipher(settings: KeySettings, db: Db, log: KeyCheckLog): ReflectionCipher {
   const inMemory = settings.DATABASE_PATH === ':memory:' || settings.DATABASE_PATH === '';
   const filePath = inMemory ? null : keyFilePath(settings.DATABASE_PATH);
   const fileKeys = filePath !== null && existsSync(filePath) ? readKeyFile(filePath, log) : [];
