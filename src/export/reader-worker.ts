@@ -55,6 +55,12 @@ function lowerPriority(): void {
   }
 }
 
+/**
+ * The bot's own thread has checked the key and said so; this thread's check is silent. Not a pino logger:
+ * loading pino cost each reader thread some 7 ms of its start.
+ */
+const SILENT: KeyCheckLog = { info: () => undefined, warn: () => undefined };
+
 let started: ReturnType<typeof start>;
 try {
   started = start();
@@ -64,12 +70,6 @@ try {
   port.close();
   throw error;
 }
-
-/**
- * The bot's own thread has checked the key and said so; this thread's check is silent. Not a pino logger:
- * loading pino cost each reader thread some 7 ms of its start.
- */
-const SILENT: KeyCheckLog = { info: () => undefined, warn: () => undefined };
 
 function start() {
   const db = openDatabase(setup.databasePath, { readonly: true });
