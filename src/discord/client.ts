@@ -1,5 +1,5 @@
 import * as discordjs from 'discord.js';
-import { GatewayIntentBits, Options, Partials, type CacheWithLimitsOptions } from 'discord.js';
+import { GatewayIntentBits, isJSONEncodable, Options, Partials, type CacheWithLimitsOptions } from 'discord.js';
 import type { Config } from '../config.js';
 import { BotClient } from './bot-client.js';
 import { NO_MENTIONS } from './replies.js';
@@ -30,6 +30,32 @@ const CACHE_LIMITS: CacheWithLimitsOptions = {
   GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === (member.client.user as { id: string } | null)?.id },
 };
 
+/** discord.js's own transformer (its `toSnakeCase`), for objects that are not in the API's shape yet. */
+const snakeCaseKeys = Options.createDefault().jsonTransformer as (value: unknown) => unknown;
+
+/**
+ * What discord.js does to every plain component, embed and autocomplete choice before sending it: converts
+ * its keys to snake_case. Ours are already in the API's shape (`custom_id`, `name`, `value`), and lodash's
+ * snakeCase on each key cost some 33 µs per `/chapter` reply (an embed and two rows of buttons) and 22 µs per
+ * 25 autocomplete choices, before the first response. So an object goes out as it is when no key needs
+ * converting, and through discord.js's transformer otherwise (a camelCase key, a string emoji, a Date).
+ */
+export function apiJson(value: unknown): unknown {
+  return inApiShape(value) ? value : snakeCaseKeys(value);
+}
+
+const UPPER_CASE = /[A-Z]/;
+
+function inApiShape(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) return value.every(inApiShape);
+  if (value instanceof Date || isJSONEncodable(value)) return false;
+  for (const [key, item] of Object.entries(value)) {
+    if (UPPER_CASE.test(key) || (key === 'emoji' && typeof item === 'string') || !inApiShape(item)) return false;
+  }
+  return true;
+}
+
 /**
  * discord.js finds each cache's limit by the class name of its manager (Options.cacheWithLimits). A bundler
  * that renames a class (esbuild does on a name collision unless told to keep names) would lift that limit
@@ -57,5 +83,6 @@ export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL' | 'DI
     rest: { api: config.DISCORD_API_URL, timeout: config.DISCORD_REST_TIMEOUT_MS, handlerSweepInterval: REST_HANDLER_SWEEP_MS },
     makeCache: Options.cacheWithLimits(CACHE_LIMITS),
     sweepers: { ...Options.DefaultSweeperSettings },
+    jsonTransformer: apiJson,
   });
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { INTERACTION_REST_HANDLER_SWEEP_MS } from '../../src/discord/bot-client.js';
-import { checkCacheLimitNames, createDiscordClient, REST_HANDLER_SWEEP_MS } from '../../src/discord/client.js';
+import { ButtonBuilder, ButtonStyle, ComponentType, Options } from 'discord.js';
+import { apiJson, checkCacheLimitNames, createDiscordClient, REST_HANDLER_SWEEP_MS } from '../../src/discord/client.js';
 
 interface RestInternals {
   handlers: Map<string, unknown>;
@@ -39,6 +40,7 @@ describe('createDiscordClient', () => {
       expect(own.options).toMatchObject({ api: 'http://127.0.0.1:9/api', timeout: 4321, handlerSweepInterval: INTERACTION_REST_HANDLER_SWEEP_MS, globalRequestsPerSecond: Number.POSITIVE_INFINITY });
       expect(client.rest.options.globalRequestsPerSecond).toBe(50);
       expect(client.rest.options.handlerSweepInterval).toBe(REST_HANDLER_SWEEP_MS);
+      expect(client.options.jsonTransformer).toBe(apiJson);
       client.rest.setToken('bot-token');
       // A request that needs the bot's token cannot go out through it.
       await expect(own.get('/users/@me')).rejects.toThrow(/token/i);
@@ -54,5 +56,31 @@ describe('checkCacheLimitNames', () => {
     class UserManager2 {}
     expect(() => checkCacheLimitNames({ UserManager: 0 }, { UserManager: UserManager2 })).toThrow(/UserManager is named "UserManager2"/);
     expect(() => checkCacheLimitNames({ NoSuchManager: 0 })).toThrow(/has no NoSuchManager/);
+  });
+});
+
+describe('apiJson (the client\'s jsonTransformer)', () => {
+  const snakeCase = Options.createDefault().jsonTransformer as (value: unknown) => unknown;
+
+  it('sends components, embeds and choices already in the API\'s shape as they are, the same object discord.js would build', () => {
+    const row = { type: ComponentType.ActionRow, components: [{ type: ComponentType.Button, custom_id: 'book-chapter:1', label: 'Chapter 1', style: ButtonStyle.Secondary }] };
+    const embed = { color: 1, title: 'Chapter 1', fields: [{ name: 'Part', value: 'I', inline: false }], footer: { text: 'From the review' } };
+    const choice = { name: 'Pizer', value: 'pizer' };
+    for (const value of [row, embed, choice]) {
+      expect(apiJson(value)).toBe(value);
+      expect(apiJson(value)).toEqual(snakeCase(value));
+    }
+  });
+
+  it('converts what is not in the API\'s shape as discord.js does: camelCase keys, a string emoji, at any depth', () => {
+    const camel = { type: ComponentType.ActionRow, components: [{ type: ComponentType.Button, customId: 'x', label: 'X', style: ButtonStyle.Primary }] };
+    expect(apiJson(camel)).toEqual({ type: ComponentType.ActionRow, components: [{ type: ComponentType.Button, custom_id: 'x', label: 'X', style: ButtonStyle.Primary }] });
+    const withEmoji = { type: ComponentType.Button, custom_id: 'y', style: ButtonStyle.Primary, emoji: '📖' };
+    expect(apiJson(withEmoji)).toEqual(snakeCase(withEmoji));
+    expect(apiJson(withEmoji)).not.toBe(withEmoji);
+    const footer = { footer: { text: 'f', iconURL: 'https://example.org/i.png' } };
+    expect(apiJson(footer)).toEqual({ footer: { text: 'f', icon_url: 'https://example.org/i.png' } });
+    const builder = new ButtonBuilder().setCustomId('z').setLabel('Z').setStyle(ButtonStyle.Primary);
+    expect(apiJson({ type: ComponentType.ActionRow, components: [builder] })).toEqual(snakeCase({ type: ComponentType.ActionRow, components: [builder] }));
   });
 });
