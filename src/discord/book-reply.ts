@@ -53,7 +53,8 @@ const replies = new WeakMap<object, Map<string, unknown>>();
 /**
  * What `build` makes for `key`, built once per dataset: the dataset never changes while the bot runs, so the
  * same chapter or the same search always renders the same message (or the same kind refusal). discord.js
- * copies a payload when it sends it, so sharing one is safe. `max` bounds the cache (least recently used
+ * only reads a payload when it sends it (the client's jsonTransformer passes API-shaped parts through
+ * unchanged, where it used to copy them), so sharing one is safe. `max` bounds the cache (least recently used
  * first out) where keys are open-ended, as search queries are; a dataset's own records are few, so views of
  * them need no bound. A build that throws is not kept.
  */

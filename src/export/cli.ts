@@ -173,7 +173,7 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
       args.out !== undefined && args.out !== '-'
         ? await writeFileAtomically(args.out, (sink) => exports.generate(plan, sink))
         : await exports.generate(plan, writeTo(io.stdout));
-    const logId = ctx.exports.recordAllowed(plan, result, 1);
+    const logId = exports.recordAllowed(plan, result, 1);
     say(
       io.stderr,
       `Exported ${result.count === 1 ? '1 reflection' : `${result.count} reflections`} (${format}, ${result.bytes} bytes; scope: ${describeScope(scope, plan.since)}` +

@@ -164,14 +164,16 @@ async function openReaderPool(
     width = Math.max(1, Math.min(widest, Math.floor((options.pieceBytes * chunk.count) / chunk.data.length)));
   };
 
+  /** The part of `range` where rows exist at all (`from` exclusive, `to` inclusive, as an IdRange). */
+  const inBounds = (range: IdRange) => ({ from: Math.max(range.afterId, bounds.min - 1), to: Math.min(range.toId, bounds.max) });
+
   /**
    * The range cut into pieces `pieceWidth()` ids wide (so each holds at most that many rows, read in one go),
    * asked of the threads in turn, a few ahead, and handed on in id order; `seen` hears of each before it is
    * handed on.
    */
   async function* spread<T>(range: IdRange, pieceWidth: () => number, ask: (thread: Thread, read: ChunkRead) => Promise<T>, seen?: (value: T) => void): AsyncIterable<T> {
-    const from = Math.max(range.afterId, bounds.min - 1);
-    const to = Math.min(range.toId, bounds.max);
+    const { from, to } = inBounds(range);
     const pending: Promise<T>[] = [];
     let afterId = from;
     const refill = () => {
@@ -197,8 +199,7 @@ async function openReaderPool(
     threads: threads.length,
     // One part of the range per thread, each counted by SQLite in one statement, then merged.
     tally: async (range, withAuthors) => {
-      const from = Math.max(range.afterId, bounds.min - 1);
-      const to = Math.min(range.toId, bounds.max);
+      const { from, to } = inBounds(range);
       const share = Math.max(1, Math.ceil((to - from) / threads.length));
       const parts = threads.map((thread, i) => {
         const part = { afterId: Math.min(to, from + i * share), toId: i === threads.length - 1 ? to : Math.min(to, from + (i + 1) * share) };
