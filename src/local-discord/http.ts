@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultSpec } from './faults.js';
 import { apiError, DiscordHttpError, formError, notFound, unauthorized, type Json } from './model.js';
+import { parseMultipart } from './multipart.js';
 import type { RecordedFile } from './recording.js';
 import type { RequestContext } from './router.js';
 import type { LocalDiscordServer } from './server.js';
@@ -34,7 +35,7 @@ export async function handleRequest(s: LocalDiscordServer, req: IncomingMessage,
   let extraHeaders: Record<string, string> = {};
   let delayMs = 0;
   try {
-    const parsed = await parseBody(raw, req.headers['content-type']);
+    const parsed = parseBody(raw, req.headers['content-type']);
     record.body = parsed.body;
     record.files = parsed.files;
     s.recorder.keep(record);
@@ -103,24 +104,26 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function parseBody(raw: Buffer, contentType: string | undefined): Promise<{ body: unknown; files: RecordedFile[] }> {
+function parseBody(raw: Buffer, contentType: string | undefined): { body: unknown; files: RecordedFile[] } {
   if (raw.length === 0) return { body: undefined, files: [] };
   if (contentType?.startsWith('multipart/form-data')) {
-    const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
     const files: RecordedFile[] = [];
     let body: unknown;
-    for (const [field, value] of form.entries()) {
-      if (typeof value === 'string') {
-        if (field === 'payload_json') body = JSON.parse(value) as unknown;
+    for (const part of parseMultipart(raw, contentType)) {
+      if (part.filename === null) {
+        if (part.name === 'payload_json') body = parseJson(part.data);
         continue;
       }
-      const data = Buffer.from(await value.arrayBuffer());
-      files.push({ field, name: value.name, contentType: value.type || 'application/octet-stream', size: data.length, data });
+      files.push({ field: part.name, name: part.filename, contentType: part.contentType || 'application/octet-stream', size: part.data.length, data: part.data });
     }
     return { body, files };
   }
+  return { body: parseJson(raw), files: [] };
+}
+
+function parseJson(raw: Buffer): unknown {
   try {
-    return { body: JSON.parse(raw.toString('utf8')) as unknown, files: [] };
+    return JSON.parse(raw.toString('utf8')) as unknown;
   } catch {
     throw formError('_root', 'JSON_DECODE', 'The request body contains invalid JSON.');
   }
