@@ -11,16 +11,19 @@ export interface FormPart {
 }
 
 const CRLF = Buffer.from('\r\n');
+const NAME = /;\s*name="([^"]*)"/i;
+const FILENAME = /;\s*filename="([^"]*)"/i;
 const HEADER_END = Buffer.from('\r\n\r\n');
 
 /**
  * Splits a `multipart/form-data` body (RFC 7578) into its parts. Written here rather than undici's
- * `Response.formData()`: that one spent 16-100 ms of the local Discord's thread on each 10 MB export part
+ * `Response.formData()`: that one spent 16-102 ms of the local Discord's thread on each 10 MB export part
  * (measured in the bench), and the local Discord shares its process with the bench that times the bot, so
  * every interaction in flight meanwhile looked that much slower (the bench's slowest /chapter samples during
- * the bot's export, 50-180 ms, each overlapped one). Finding the boundaries with `Buffer.indexOf` takes about
- * 5 ms for a 10 MB part, and the file's bytes are not copied. Names and filenames are decoded as browsers and undici encode them
- * (`"`, CR and LF percent-escaped); test/unit/local-discord-multipart.test.ts checks it against undici.
+ * the bot's export, 50-176 ms, each overlapped one). Finding the boundaries with `Buffer.indexOf` takes about
+ * 5 ms for a 10 MB part, and the file's bytes are not copied. Names and filenames are decoded as browsers and
+ * undici encode them (`"`, CR and LF percent-escaped); test/unit/local-discord-multipart.test.ts checks it
+ * against undici.
  */
 export function parseMultipart(raw: Buffer, contentType: string): FormPart[] {
   const boundary = boundaryOf(contentType);
@@ -69,14 +72,14 @@ function describePart(headerBlock: string): Omit<FormPart, 'data'> {
     else if (name === 'content-type') contentType = value;
   }
   if (!/^form-data\s*(;|$)/i.test(disposition)) throw malformed('a part is not form-data');
-  const name = parameter(disposition, 'name');
+  const name = parameter(disposition, NAME);
   if (name === null) throw malformed('a part has no name');
-  return { name, filename: parameter(disposition, 'filename'), contentType };
+  return { name, filename: parameter(disposition, FILENAME), contentType };
 }
 
 /** A quoted Content-Disposition parameter, decoded (bytes as UTF-8, the three escapes undici writes). */
-function parameter(disposition: string, key: 'name' | 'filename'): string | null {
-  const match = new RegExp(`;\\s*${key}="([^"]*)"`, 'i').exec(disposition);
+function parameter(disposition: string, pattern: RegExp): string | null {
+  const match = pattern.exec(disposition);
   if (!match) return null;
   return Buffer.from(match[1]!, 'latin1')
     .toString('utf8')
