@@ -18,6 +18,7 @@ import { syncCommands } from './discord/command-sync.js';
 import { describeDiscordError } from './discord/errors.js';
 import { createRouter } from './discord/router.js';
 import type { Logger } from './logger.js';
+import { createInteractionsInFlight } from './members-first.js';
 import type { Secret } from './secret.js';
 import type { WeekDirectory } from './weeks.js';
 import { loadReflectionCipher } from './reflections/keyring.js';
@@ -27,7 +28,7 @@ import { wireGuildPresence } from './discord/reflection-posts.js';
 import { chaptersFromBook } from './export/chapters.js';
 import { createExportLogRepo } from './export/log-repo.js';
 import { createExportService } from './export/service.js';
-import { withReaderThreads } from './export/reader-thread.js';
+import { BOT_PIECE_BYTES, withReaderThreads } from './export/reader-thread.js';
 import { createPlanCatalog } from './prompts/plans.js';
 import { createPromptService } from './prompts/service.js';
 import { createLeaseRepo, holdLease, type HeldLease, type Timers } from './prompts/lease.js';
@@ -79,11 +80,14 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     log: options.log.child({ feature: 'prompts' }),
     plans: createPlanCatalog(book),
   });
+  const inFlight = createInteractionsInFlight();
   const exports = createExportService({
     // Each export is read, decrypted and formatted on a reader thread of its own, at a lower priority: members'
     // commands are not queued behind it. One thread, not one per core: the bot's own thread keeps a core for
-    // members while an export runs (the shell export, with no members waiting, takes every core).
-    source: withReaderThreads(reflections, options.config, { threads: 1 }),
+    // members while an export runs (the shell export, with no members waiting, takes every core). The thread
+    // steps aside while an interaction is being answered (members-first.ts), and reads smaller pieces so that
+    // it gets to a row, where it checks, sooner.
+    source: withReaderThreads(reflections, options.config, { threads: 1, stepAsideFor: inFlight.buffer, pieceBytes: BOT_PIECE_BYTES }),
     weeks: weeksOfContext,
     chapters: chaptersFromBook(book),
     logRepo: createExportLogRepo(db),
@@ -127,6 +131,7 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     reflections,
     prompts,
     exports,
+    inFlight,
     ask,
   };
   return context;

@@ -8,6 +8,7 @@ import type { CommandModule } from './discord/command.js';
 import type { DataEraser } from './erasure.js';
 import type { ExportService } from './export/service.js';
 import type { Logger } from './logger.js';
+import type { InteractionsInFlight } from './members-first.js';
 import type { PromptService } from './prompts/service.js';
 import type { ReflectionService } from './reflections/service.js';
 import type { WeekDirectory } from './weeks.js';
@@ -36,6 +37,8 @@ export interface AppContext {
   prompts: PromptService;
   /** Moderators' exports of shared and anonymous reflections, the export log and the since-last cursor. */
   exports: ExportService;
+  /** Interactions being answered, counted by the router; an export's reader thread steps aside for them. */
+  inFlight: InteractionsInFlight;
   /** /ask: answers from the book data, with Claude when ANTHROPIC_API_KEY is set; quotas, budget, usage ledger. */
   ask: AskService;
 }

@@ -55,12 +55,16 @@ export function createRouter(ctx: AppContext): InteractionRouter {
 
   return async (interaction) => {
     const started = performance.now();
+    // In flight (an export's reader steps aside) until it is deferred, or else until its handler is done.
+    const answered = ctx.inFlight.enter();
     const log = interactionLog(ctx.log, interaction);
     try {
-      await dispatch(interaction, registry, ctx, log);
+      await dispatch(interaction, registry, ctx, log, answered);
       if (ctx.log.isLevelEnabled('debug')) log().debug({ ms: Math.round(performance.now() - started) }, 'interaction handled');
     } catch (error) {
       await funnel(interaction, error, log);
+    } finally {
+      answered();
     }
   };
 }
@@ -95,7 +99,7 @@ function describe(interaction: Interaction): string | undefined {
   return undefined;
 }
 
-async function dispatch(interaction: Interaction, registry: Registry, ctx: AppContext, log: InteractionLog): Promise<void> {
+async function dispatch(interaction: Interaction, registry: Registry, ctx: AppContext, log: InteractionLog, answered: () => void): Promise<void> {
   if (!interaction.inGuild()) {
     if (interaction.isAutocomplete()) await interaction.respond([]);
     else if (interaction.isRepliable()) {
@@ -114,7 +118,7 @@ async function dispatch(interaction: Interaction, registry: Registry, ctx: AppCo
     if (!command) return unknown(interaction, log);
     if (!(await allowed(interaction, command.access, ctx, () => command.onDenied?.(interaction, ctx)))) return;
     const policy = typeof command.defer === 'function' ? command.defer(interaction, ctx) : command.defer;
-    await acknowledge(interaction, policy);
+    await acknowledge(interaction, policy, answered);
     await command.execute(interaction, ctx);
     return;
   }
@@ -123,7 +127,7 @@ async function dispatch(interaction: Interaction, registry: Registry, ctx: AppCo
     const command = registry.messageContext.get(interaction.commandName);
     if (!command) return unknown(interaction, log);
     if (!(await allowed(interaction, command.access, ctx, () => command.onDenied?.(interaction, ctx)))) return;
-    await acknowledge(interaction, command.defer);
+    await acknowledge(interaction, command.defer, answered);
     await command.execute(interaction, ctx);
     return;
   }
@@ -133,7 +137,7 @@ async function dispatch(interaction: Interaction, registry: Registry, ctx: AppCo
     const handler = registry.components.get(prefix);
     if (!handler) return unknown(interaction, log);
     if (!(await allowed(interaction, handler.access, ctx))) return;
-    await runComponent(interaction, handler, args, ctx, log);
+    await runComponent(interaction, handler, args, ctx, log, answered);
     return;
   }
 
@@ -147,6 +151,7 @@ async function runComponent(
   args: string[],
   ctx: AppContext,
   log: InteractionLog,
+  answered: () => void,
 ): Promise<void> {
   const run = async (): Promise<boolean> => {
     if (interaction.isButton() && handler.button) {
@@ -166,8 +171,9 @@ async function runComponent(
   if (handler.defer === 'update') {
     if (interaction.isMessageComponent() || interaction.isFromMessage()) await interaction.deferUpdate();
     else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    answered();
   } else {
-    await acknowledge(interaction, handler.defer);
+    await acknowledge(interaction, handler.defer, answered);
   }
   if (!(await run())) return unknown(interaction, log);
 }
@@ -192,9 +198,11 @@ async function allowed(interaction: RepliableInteraction<InGuild>, access: Acces
   return false;
 }
 
-async function acknowledge(interaction: RepliableInteraction, policy: ResponsePolicy): Promise<void> {
+/** Defers per the policy; `answered` hears once the member sees the placeholder (with 'none', the handler answers). */
+async function acknowledge(interaction: RepliableInteraction, policy: ResponsePolicy, answered: () => void): Promise<void> {
   if (policy === 'none') return;
   await interaction.deferReply(policy === 'ephemeral' ? { flags: MessageFlags.Ephemeral } : {});
+  answered();
 }
 
 async function unknown(interaction: RepliableInteraction, log: InteractionLog): Promise<void> {

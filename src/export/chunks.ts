@@ -91,8 +91,9 @@ type RowSource = Pick<ExportSource, 'listExportable' | 'tallyExportable'>;
 /**
  * Reads and formats chunks of one export from `source` (a snapshot, the store, or a reader thread's own
  * connection). Chapters are labelled from the job's list, or by `chapterLabel` on the caller's own thread.
+ * `betweenRows` runs before each row is formatted (a reader thread steps aside there for members).
  */
-export function createChunkReader(source: RowSource, job: ReaderJob, chapterLabel?: (chapterId: string) => string | null) {
+export function createChunkReader(source: RowSource, job: ReaderJob, chapterLabel?: (chapterId: string) => string | null, betweenRows?: () => void) {
   const { meta } = job;
   const formatter = formats[meta.format].create({ ...meta, week: () => null });
   const labels = new Map(job.chapterLabels);
@@ -160,6 +161,7 @@ export function createChunkReader(source: RowSource, job: ReaderJob, chapterLabe
       const weeks = new Set<number>();
       let count = 0;
       for (const row of inRange) {
+        betweenRows?.();
         const entry = project(row, options);
         if (entry === null || (read.week !== undefined && entry.week !== read.week)) continue;
         count += 1;

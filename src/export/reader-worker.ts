@@ -8,6 +8,7 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/connection.js';
+import { STEP_ASIDE, stepAsideFor } from '../members-first.js';
 import { loadReflectionCipher, type KeyCheckLog } from '../reflections/keyring.js';
 import { prepareExportReads } from '../reflections/repo.js';
 import { createExportReader } from '../reflections/service.js';
@@ -23,6 +24,8 @@ export interface ReaderSetup {
   barrier: SharedArrayBuffer;
   /** Nice value for this thread (Linux sets it per thread); null leaves it as it is. */
   priority: number | null;
+  /** The bot's count of interactions in flight, to step aside for between rows (members-first.ts); null: never. */
+  stepAsideFor: SharedArrayBuffer | null;
 }
 
 export type ReaderRequest =
@@ -83,7 +86,8 @@ function start() {
     SILENT,
   );
   const reads = prepareExportReads(db);
-  return { db, reads, rows: createExportReader(reads, cipher), pin: db.prepare('SELECT 1 FROM sqlite_master LIMIT 1') };
+  const betweenRows = setup.stepAsideFor === null ? undefined : stepAsideFor(setup.stepAsideFor, STEP_ASIDE);
+  return { db, reads, rows: createExportReader(reads, cipher, betweenRows), betweenRows, pin: db.prepare('SELECT 1 FROM sqlite_master LIMIT 1') };
 }
 
 let reader: ChunkReader | null = null;
@@ -91,7 +95,7 @@ let reader: ChunkReader | null = null;
 async function answer(request: ReaderRequest): Promise<{ value: unknown; transfer: ArrayBuffer[] }> {
   switch (request.kind) {
     case 'configure':
-      reader = createChunkReader(started.rows, request.job);
+      reader = createChunkReader(started.rows, request.job, undefined, started.betweenRows);
       lowerPriority();
       return { value: true, transfer: [] };
     case 'pseudonyms':

@@ -204,7 +204,8 @@ const WHITESPACE = /\s/;
  * The export's reads over any connection (the bot's, a snapshot, or one in a worker thread): rows in id
  * order, decrypted; an anonymous reflection's name is neither read nor decrypted, and its author id is dropped.
  */
-export function createExportReader(reads: Pick<ExportReads, 'exportable' | 'exportTally'>, cipher: ReflectionCipher) {
+/** `betweenRows` runs before each row is decrypted (a reader thread steps aside there for members: members-first.ts). */
+export function createExportReader(reads: Pick<ExportReads, 'exportable' | 'exportTally'>, cipher: ReflectionCipher, betweenRows?: () => void) {
   // One per reader: an export opens each member's shared name once, not once per row.
   const names = new NameOpener(cipher);
   const exportLimit = (filter: ExportFilter): ExportFilter => ({ ...filter, limit: Math.min(Math.max(Math.trunc(filter.limit), 1), 10_000) });
@@ -212,6 +213,7 @@ export function createExportReader(reads: Pick<ExportReads, 'exportable' | 'expo
   return {
     listExportable: (guildId: string, filter: ExportFilter): ExportableReflection[] =>
       reads.exportable(guildId, exportLimit(filter), ...exportDays(filter)).map((row) => {
+        betweenRows?.();
         const anonymous = row.visibility === 'anonymous';
         return {
           id: row.id,

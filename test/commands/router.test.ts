@@ -16,6 +16,8 @@ import * as payloads from '../helpers/payloads.js';
 import { startRestCapture, type RestCapture } from '../helpers/rest-capture.js';
 
 const seen: string[] = [];
+/** ctx.inFlight.count() as each handler saw it (an export's reader steps aside while it is above zero). */
+const inFlightSeen: number[] = [];
 
 const probe: CommandModule = {
   kind: 'chat-input',
@@ -23,9 +25,10 @@ const probe: CommandModule = {
     .addStringOption((o) => o.setName('mode').setDescription('what to do').setAutocomplete(true))
     .toJSON(),
   defer: (interaction) => (interaction.options.getString('mode')?.startsWith('public') ? 'public' : 'ephemeral'),
-  async execute(interaction) {
+  async execute(interaction, ctx) {
     const mode = interaction.options.getString('mode');
     seen.push(`execute:${mode}`);
+    inFlightSeen.push(ctx.inFlight.count());
     if (mode === 'user-error' || mode === 'public-user-error') throw new UserFacingError('That chapter is not in the dataset.');
     if (mode === 'bug') throw new Error('kaboom');
     await editOriginal(interaction, { content: `done ${mode}` });
@@ -65,6 +68,16 @@ const firstThrower: CommandModule = {
   defer: 'none',
   execute() {
     return Promise.reject(new Error('before defer'));
+  },
+};
+
+const quick: CommandModule = {
+  kind: 'chat-input',
+  data: serverCommand('quick', 'answers without deferring').toJSON(),
+  defer: 'none',
+  async execute(interaction, ctx) {
+    inFlightSeen.push(ctx.inFlight.count());
+    await interaction.reply({ content: 'quick answer' });
   },
 };
 
@@ -108,11 +121,12 @@ const lastBody = () => rest.requests.at(-1)?.body;
 
 beforeEach(async () => {
   seen.length = 0;
+  inFlightSeen.length = 0;
   rest = await startRestCapture();
   logs = capturedLogger();
   const parsed = loadConfig({ DATABASE_PATH: ':memory:' });
   if (!parsed.ok) throw new Error(parsed.problems.join());
-  ctx = buildContext({ config: parsed.config, log: logs.log, db: openDatabase(':memory:'), commands: [...registry, probe, firstThrower, modOnly, menu] });
+  ctx = buildContext({ config: parsed.config, log: logs.log, db: openDatabase(':memory:'), commands: [...registry, probe, firstThrower, modOnly, menu, quick] });
   route = createRouter(ctx);
 });
 
@@ -122,6 +136,18 @@ afterEach(async () => {
 });
 
 describe('the router', () => {
+  it('counts an interaction in flight until it is deferred, or else until its handler has answered, and out after a failure', async () => {
+    await dispatch(payloads.chatInput('quick'));
+    await dispatch(payloads.chatInput('probe', [{ type: 3, name: 'mode', value: 'ok' }]));
+    // The handler that answers itself runs in flight; the deferred one runs after the member has a placeholder.
+    expect(inFlightSeen).toEqual([1, 0]);
+    expect(ctx.inFlight.count()).toBe(0);
+    await dispatch(payloads.chatInput('early-bug'));
+    await dispatch(payloads.chatInput('probe', [{ type: 3, name: 'mode', value: 'bug' }]));
+    await dispatch(payloads.autocomplete('probe', [{ type: 3, name: 'mode', value: 'explode', focused: true }]));
+    expect(ctx.inFlight.count()).toBe(0);
+  });
+
   it('defers ephemerally by policy, then lets the handler edit the reply', async () => {
     await dispatch(payloads.chatInput('probe', [{ type: 3, name: 'mode', value: 'ok' }]));
     expect(callbacks()[0]?.body).toMatchObject({ type: 5, data: { flags: 64 } });

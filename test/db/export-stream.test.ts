@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generateExport } from '../../src/export/pipeline.js';
 import { withReaderThreads } from '../../src/export/reader-thread.js';
+import { createInteractionsInFlight } from '../../src/members-first.js';
 import type { ExportRequest } from '../../src/export/service.js';
 import type { KeySettings } from '../../src/reflections/keyring.js';
 import { Secret } from '../../src/secret.js';
@@ -141,6 +142,22 @@ describe('streaming an export in parts', () => {
     }
   }, 60_000);
 
+  it('reader threads step aside while a member interaction is in flight, and still write the whole file; with none in flight they never pause', async () => {
+    const inFlight = createInteractionsInFlight();
+    const env = seededOnThreads(300, 50, { stepAsideFor: inFlight.buffer });
+    const sha256 = async () => (await env.exports.generate(env.exports.plan(request('csv')), () => undefined)).sha256;
+    const quiet = await sha256();
+    expect(inFlight.pauses()).toBe(0);
+    // A member's interaction that stays in flight for the whole export: the threads pause, but read on between pauses.
+    const leave = inFlight.enter();
+    try {
+      expect(await sha256()).toBe(quiet);
+    } finally {
+      leave();
+    }
+    expect(inFlight.pauses()).toBeGreaterThan(0);
+  }, 30_000);
+
   it('a reader thread holds a whole chunk of the longest reflections under its heap ceiling: 1,000 of 4,000 emoji each, 500 to a chunk', async () => {
     const env = seededOnThreads(0, null);
     const longest = '\u{1F600}'.repeat(4000);
@@ -250,7 +267,7 @@ const tsWorker = `import('tsx/esm/api').then(({ register }) => { register(); ret
  * `seeded`, its exports read on two reader threads: the TypeScript worker loaded through tsx (the build runs the
  * compiled reader-worker.js), on the database's own file and key; `chunkSize` null: the export's default.
  */
-function seededOnThreads(rows: number, chunkSize: number | null = 50, options: { pieceBytes?: number } = {}) {
+function seededOnThreads(rows: number, chunkSize: number | null = 50, options: { pieceBytes?: number; stepAsideFor?: SharedArrayBuffer } = {}) {
   const key = randomBytes(32);
   let settings: KeySettings | null = null;
   const env = seeded(rows, chunkSize ?? undefined, {
