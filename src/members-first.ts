@@ -11,9 +11,8 @@
  * quiet server, and the shell export (which has no members), run at full speed.
  */
 
-/** The counter's cells (Int32): interactions being answered, and the pauses reader threads took for them. */
+/** The counter's one cell (Int32): interactions being answered. */
 const IN_FLIGHT = 0;
-const PAUSES = 1;
 
 /**
  * How long a reader steps aside at a time, and how long it then reads before it will step aside again. Under
@@ -31,12 +30,10 @@ export interface InteractionsInFlight {
   enter(): () => void;
   /** Interactions being answered now. */
   count(): number;
-  /** Pauses reader threads have taken for members since the bot started. */
-  pauses(): number;
 }
 
 export function createInteractionsInFlight(): InteractionsInFlight {
-  const buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+  const buffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
   const cells = new Int32Array(buffer);
   return {
     buffer,
@@ -50,7 +47,6 @@ export function createInteractionsInFlight(): InteractionsInFlight {
       };
     },
     count: () => Atomics.load(cells, IN_FLIGHT),
-    pauses: () => Atomics.load(cells, PAUSES),
   };
 }
 
@@ -61,6 +57,8 @@ export interface StepAsideOptions {
   now?: () => number;
   /** Blocks this thread for `ms` (tests pass their own). */
   sleep?: (ms: number) => void;
+  /** Hears of each pause, once it is over (a reader thread counts them for its export's log line). */
+  onPause?: () => void;
 }
 
 /**
@@ -78,8 +76,8 @@ export function stepAsideFor(buffer: SharedArrayBuffer, options: StepAsideOption
     if (Atomics.load(cells, IN_FLIGHT) === 0) return;
     if (now() - lastPauseEnded < options.runMs) return;
     sleep(options.pauseMs);
-    Atomics.add(cells, PAUSES, 1);
     lastPauseEnded = now();
+    options.onPause?.();
   };
 }
 

@@ -32,6 +32,8 @@ export interface GeneratedExport {
   sha256: string;
   /** Reader threads that read it (0: this thread); logged, so an operator can see exports leave the bot's thread. */
   readerThreads: number;
+  /** Pauses those threads took for members' interactions while they read it; logged too. */
+  pausesForMembers: number;
 }
 
 export const DEFAULT_CHUNK_SIZE = 500;
@@ -120,7 +122,7 @@ export async function generateExport(options: GenerateOptions, sink: ExportSink)
       if (count !== groups!.count) throw new Error(`the export counted ${groups!.count} reflections but wrote ${count}`);
     }
     await emitText(formatter.end(count, [...weeksSeen].sort((a, b) => a - b)));
-    return { count, bytes, sha256: hash.digest('hex'), readerThreads: readers.threads };
+    return { count, bytes, sha256: hash.digest('hex'), readerThreads: readers.threads, pausesForMembers: readers.pausesForMembers() };
   } finally {
     try {
       await readers.close();

@@ -147,13 +147,15 @@ async function openReaderPool(
   options: { threads: number; barrierTimeoutMs: number; pieceBytes: number; stepAsideFor: SharedArrayBuffer | null },
 ): Promise<ExportReaders> {
   const barrier = new SharedArrayBuffer(8);
+  // This export's own count, so its log line says how often its threads stepped aside (another export's do not count).
+  const pauses = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const setup: ReaderSetup = {
     databasePath: settings.DATABASE_PATH,
     key: settings.REFLECTIONS_KEY?.reveal() ?? null,
     oldKeys: settings.REFLECTIONS_OLD_KEYS?.reveal() ?? null,
     barrier,
     priority: READER_PRIORITY,
-    stepAsideFor: options.stepAsideFor,
+    stepAsideFor: options.stepAsideFor === null ? null : { inFlight: options.stepAsideFor, pauses: pauses.buffer },
   };
   const started = Array.from({ length: options.threads }, () => startThread(script, setup));
   const threads = started.map((s) => s.thread);
@@ -212,6 +214,7 @@ async function openReaderPool(
 
   return {
     threads: threads.length,
+    pausesForMembers: () => Atomics.load(pauses, 0),
     // One part of the range per thread, each counted by SQLite in one statement, then merged.
     tally: async (range, withAuthors) => {
       const { from, to } = inBounds(range);

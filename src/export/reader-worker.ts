@@ -24,8 +24,11 @@ export interface ReaderSetup {
   barrier: SharedArrayBuffer;
   /** Nice value for this thread (Linux sets it per thread); null leaves it as it is. */
   priority: number | null;
-  /** The bot's count of interactions in flight, to step aside for between rows (members-first.ts); null: never. */
-  stepAsideFor: SharedArrayBuffer | null;
+  /**
+   * The bot's count of interactions in flight, to step aside for between rows (members-first.ts), and the
+   * export's count of the pauses taken (one Int32); null: never step aside.
+   */
+  stepAsideFor: { inFlight: SharedArrayBuffer; pauses: SharedArrayBuffer } | null;
 }
 
 export type ReaderRequest =
@@ -86,8 +89,13 @@ function start() {
     SILENT,
   );
   const reads = prepareExportReads(db);
-  const betweenRows = setup.stepAsideFor === null ? undefined : stepAsideFor(setup.stepAsideFor, STEP_ASIDE);
+  const betweenRows = setup.stepAsideFor === null ? undefined : stepAsideForMembers(setup.stepAsideFor);
   return { db, reads, rows: createExportReader(reads, cipher, betweenRows), betweenRows, pin: db.prepare('SELECT 1 FROM sqlite_master LIMIT 1') };
+}
+
+function stepAsideForMembers(shared: { inFlight: SharedArrayBuffer; pauses: SharedArrayBuffer }): () => void {
+  const pauses = new Int32Array(shared.pauses);
+  return stepAsideFor(shared.inFlight, { ...STEP_ASIDE, onPause: () => Atomics.add(pauses, 0, 1) });
 }
 
 let reader: ChunkReader | null = null;

@@ -17,6 +17,8 @@ export const WHOLE_TABLE: IdRange = { afterId: 0, toId: Number.MAX_SAFE_INTEGER 
 export interface ExportReaders {
   /** Reader threads doing the reading; 0 when it is done on the caller's thread. */
   readonly threads: number;
+  /** Pauses the threads have taken so far for members' interactions (members-first.ts); 0 in-thread. */
+  pausesForMembers(): number;
   /** The rows of `range` counted by week (and by shared author, `withAuthors`), before anything is written. */
   tally(range: IdRange, withAuthors: boolean): Promise<ExportTally>;
   setPseudonyms(names: [string, string][]): Promise<void>;
@@ -45,6 +47,7 @@ export function inThreadReaders(store: ExportSource, job: ReaderJob, chapterLabe
   }
   return {
     threads: 0,
+    pausesForMembers: () => 0,
     tally: (range, withAuthors) => reader.tally(range, withAuthors),
     setPseudonyms: (names) => {
       reader.setPseudonyms(names);

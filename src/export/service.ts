@@ -221,7 +221,7 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
       const id = appendFor(plan, { outcome: 'allowed', reason: null, count: result.count, bytes: result.bytes, parts, sha256: result.sha256 });
       logRepo.setCursor(plan.guildId, plan.snapshot, id);
       log.info(
-        { guildId: plan.guildId, actor: plan.actor.id ?? plan.actor.kind, format: plan.format, scope: describeScope(plan.scope, plan.since), count: result.count, bytes: result.bytes, parts, readerThreads: result.readerThreads, logId: id },
+        { guildId: plan.guildId, actor: plan.actor.id ?? plan.actor.kind, format: plan.format, scope: describeScope(plan.scope, plan.since), count: result.count, bytes: result.bytes, parts, readerThreads: result.readerThreads, pausesForMembers: result.pausesForMembers, logId: id },
         'reflections exported',
       );
       return id;

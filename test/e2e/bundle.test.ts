@@ -140,7 +140,17 @@ describe('the bundled bot (what npm start runs)', () => {
       const file = await discord.waitFor(() => exporting.messages().flatMap((m) => m.attachments).find((a) => a.filename.endsWith('.csv')), { timeoutMs: 20_000, what: 'the export file' });
       expect(file.data?.toString('utf8')).toContain(text);
       const exported = await bot.logLine('reflections exported');
-      expect(exported).toMatchObject({ count: 1, readerThreads: 1 });
+      expect(exported).toMatchObject({ count: 1, readerThreads: 1, pausesForMembers: 0 });
+
+      // A member's /chapter whose answer Discord is slow to acknowledge stays in flight for those 3 s; an export
+      // started meanwhile steps aside for it on its reader thread, and says so.
+      const slow = discord.faults.add({ method: 'POST', path: '/interactions/:interaction/:token/callback', delayMs: 3_000 });
+      await (await discord.interact.chatInput({ name: 'chapter', options: { chapter: 'wenke' } })).reply();
+      expect(slow.hits).toBe(1);
+      await discord.interact.chatInput({ name: 'export', subcommand: 'reflections', options: { format: 'csv' }, as: 'owner' });
+      const second = await discord.waitFor(() => bot.logs.filter((line) => line.msg === 'reflections exported')[1], { timeoutMs: 20_000, what: 'the second export' });
+      expect(second).toMatchObject({ count: 1, readerThreads: 1 });
+      expect(second.pausesForMembers).toBeGreaterThan(0);
     } finally {
       bot.child.kill('SIGTERM');
     }
