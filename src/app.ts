@@ -87,7 +87,7 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     // members while an export runs (the shell export, with no members waiting, takes every core). The thread
     // steps aside while an interaction is being answered (members-first.ts), and reads smaller pieces so that
     // it gets to a row, where it checks, sooner.
-    source: withReaderThreads(reflections, options.config, { threads: 1, stepAsideFor: inFlight.buffer, pieceBytes: BOT_PIECE_BYTES }),
+    source: withReaderThreads(reflections, options.config, { threads: 1, inFlight: inFlight.buffer, pieceBytes: BOT_PIECE_BYTES }),
     weeks: weeksOfContext,
     chapters: chaptersFromBook(book),
     logRepo: createExportLogRepo(db),

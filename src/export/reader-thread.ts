@@ -21,7 +21,7 @@ export interface ReaderThreadOptions {
   /** What one piece's formatted bytes should come to (see PIECE_BYTES). */
   pieceBytes?: number;
   /** The bot's count of interactions in flight: the threads step aside while it is above zero (members-first.ts). */
-  stepAsideFor?: SharedArrayBuffer;
+  inFlight?: SharedArrayBuffer;
 }
 
 /** Each thread's nice value: below the bot's own thread, so members' commands come first. */
@@ -78,7 +78,7 @@ export function withReaderThreads(source: ExportSource, settings: KeySettings, o
         threads,
         barrierTimeoutMs: options.barrierTimeoutMs ?? 5_000,
         pieceBytes: options.pieceBytes ?? PIECE_BYTES,
-        stepAsideFor: options.stepAsideFor ?? null,
+        inFlight: options.inFlight ?? null,
       }),
   };
 }
@@ -144,7 +144,7 @@ async function openReaderPool(
   script: URL | string,
   settings: KeySettings,
   job: ReaderJob,
-  options: { threads: number; barrierTimeoutMs: number; pieceBytes: number; stepAsideFor: SharedArrayBuffer | null },
+  options: { threads: number; barrierTimeoutMs: number; pieceBytes: number; inFlight: SharedArrayBuffer | null },
 ): Promise<ExportReaders> {
   const barrier = new SharedArrayBuffer(8);
   // This export's own count, so its log line says how often its threads stepped aside (another export's do not count).
@@ -155,7 +155,7 @@ async function openReaderPool(
     oldKeys: settings.REFLECTIONS_OLD_KEYS?.reveal() ?? null,
     barrier,
     priority: READER_PRIORITY,
-    stepAsideFor: options.stepAsideFor === null ? null : { inFlight: options.stepAsideFor, pauses: pauses.buffer },
+    stepAside: options.inFlight === null ? null : { inFlight: options.inFlight, pauses: pauses.buffer },
   };
   const started = Array.from({ length: options.threads }, () => startThread(script, setup));
   const threads = started.map((s) => s.thread);

@@ -28,7 +28,7 @@ export interface ReaderSetup {
    * The bot's count of interactions in flight, to step aside for between rows (members-first.ts), and the
    * export's count of the pauses taken (one Int32); null: never step aside.
    */
-  stepAsideFor: { inFlight: SharedArrayBuffer; pauses: SharedArrayBuffer } | null;
+  stepAside: { inFlight: SharedArrayBuffer; pauses: SharedArrayBuffer } | null;
 }
 
 export type ReaderRequest =
@@ -89,7 +89,7 @@ function start() {
     SILENT,
   );
   const reads = prepareExportReads(db);
-  const betweenRows = setup.stepAsideFor === null ? undefined : stepAsideForMembers(setup.stepAsideFor);
+  const betweenRows = setup.stepAside === null ? undefined : stepAsideForMembers(setup.stepAside);
   return { db, reads, rows: createExportReader(reads, cipher, betweenRows), betweenRows, pin: db.prepare('SELECT 1 FROM sqlite_master LIMIT 1') };
 }
 

@@ -144,7 +144,7 @@ describe('streaming an export in parts', () => {
 
   it('reader threads step aside while a member interaction is in flight, and still write the whole file; with none in flight they never pause', async () => {
     const inFlight = createInteractionsInFlight();
-    const env = seededOnThreads(300, 50, { stepAsideFor: inFlight.buffer });
+    const env = seededOnThreads(300, 50, { inFlight: inFlight.buffer });
     const csv = () => env.exports.generate(env.exports.plan(request('csv')), () => undefined);
     const quiet = await csv();
     expect(quiet.pausesForMembers).toBe(0);
@@ -270,7 +270,7 @@ const tsWorker = `import('tsx/esm/api').then(({ register }) => { register(); ret
  * `seeded`, its exports read on two reader threads: the TypeScript worker loaded through tsx (the build runs the
  * compiled reader-worker.js), on the database's own file and key; `chunkSize` null: the export's default.
  */
-function seededOnThreads(rows: number, chunkSize: number | null = 50, options: { pieceBytes?: number; stepAsideFor?: SharedArrayBuffer } = {}) {
+function seededOnThreads(rows: number, chunkSize: number | null = 50, options: { pieceBytes?: number; inFlight?: SharedArrayBuffer } = {}) {
   const key = randomBytes(32);
   let settings: KeySettings | null = null;
   const env = seeded(rows, chunkSize ?? undefined, {
