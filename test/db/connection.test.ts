@@ -8,9 +8,9 @@ import { join, useTempDir } from '../helpers/tmp.js';
 const tempDir = useTempDir();
 
 describe('opening the database', () => {
-  it('sets WAL, FULL sync, foreign keys, busy timeout, secure delete and a 2 MB page cache on a new file', () => {
+  it('sets WAL, FULL sync, foreign keys, busy timeout, secure delete and a 512 KB page cache on a new file', () => {
     const db = openDatabase(join(tempDir(), 'new.sqlite'));
-    expect(readPragmas(db)).toEqual({ journal_mode: 'wal', synchronous: 2, foreign_keys: 1, busy_timeout: 5000, secure_delete: 1, cache_size: -2000 });
+    expect(readPragmas(db)).toEqual({ journal_mode: 'wal', synchronous: 2, foreign_keys: 1, busy_timeout: 5000, secure_delete: 1, cache_size: -512 });
     db.close();
   });
 
@@ -18,7 +18,7 @@ describe('opening the database', () => {
     const path = join(tempDir(), 'reopened.sqlite');
     openDatabase(path).close();
     const db = openDatabase(path);
-    expect(readPragmas(db)).toEqual({ journal_mode: 'wal', synchronous: 2, foreign_keys: 1, busy_timeout: 5000, secure_delete: 1, cache_size: -2000 });
+    expect(readPragmas(db)).toEqual({ journal_mode: 'wal', synchronous: 2, foreign_keys: 1, busy_timeout: 5000, secure_delete: 1, cache_size: -512 });
     db.close();
   });
 
