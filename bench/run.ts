@@ -9,7 +9,7 @@ import { measureExports, seedReflections, sqliteAvailable, type ExportResult } f
 import { measureLatency, workloads, type LatencyResult } from './lib/latency.js';
 import { measureStart, memoryPoint, spawnSide, stopSide, type MemoryPoint, type Side } from './lib/sides.js';
 import { median, percentile, round } from './lib/stats.js';
-import { measureWrites, type WritesResult } from './lib/writes.js';
+import { measureWritesApart, type WritesResult } from './lib/writes.js';
 
 /**
  * `npm run bench`: the bot against its floor, measured in one run, alternating in blocks, medians of
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     let writes: WritesResult | null = null;
     if (want('writes')) {
       t = performance.now();
-      writes = measureWrites(dir, plan.writes);
+      writes = await measureWritesApart(dir, plan.writes);
       say(`durable writes: service ${round(writes.bot, 0)}/s, raw ${round(writes.floor, 0)}/s (${round((performance.now() - t) / 1000, 1)} s)`);
     }
 
