@@ -1,10 +1,10 @@
-import { spawn, fork, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { openSync, closeSync, rmSync, statSync } from 'node:fs';
 import { loadConfig } from '../../src/config.js';
 import { buildContext } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../src/export/types.js';
-import { distPath, npmScriptCommand } from './proc.js';
+import { distPath, forkForReport, npmScriptCommand } from './proc.js';
 import { BENCH_KEY } from './sides.js';
 import { median, prng, prose } from './stats.js';
 
@@ -66,28 +66,19 @@ export interface ExportRun {
  * One `npm run export` in its own process, with the export script's environment settings and Node flags, from
  * fork to exit (ms), with its peak RSS and longest event-loop block.
  */
-export function cliExport(databasePath: string, guildId: string, format: ExportFormat, out: string): Promise<ExportRun> {
+export async function cliExport(databasePath: string, guildId: string, format: ExportFormat, out: string): Promise<ExportRun> {
   const command = npmScriptCommand('export');
   // The last repeat's file goes first, outside the timing, as the floor's is truncated before its timer starts:
   // otherwise the export's rename over it would pay for freeing some 130 MB (ext4 with discard: 20-30 ms).
   rmSync(out, { force: true });
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = fork(distPath('lib/export-child.js'), ['--guild', guildId, '--format', format, '--out', out], {
-      execArgv: [...process.execArgv, ...command.nodeFlags],
-      env: { PATH: process.env.PATH ?? '', ...command.env, DATABASE_PATH: databasePath, REFLECTIONS_KEY: BENCH_KEY, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let errors = '';
-    let report: { code: number; maxRss: number; elMaxMs: number } | undefined;
-    child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    child.on('message', (message: typeof report) => (report = message));
-    child.on('exit', () => {
-      const ms = performance.now() - started;
-      if (!report || report.code !== 0) reject(new Error(`export (${format}) failed: ${errors}`));
-      else resolve({ ms, maxRss: report.maxRss, elMaxMs: report.elMaxMs, bytes: statSync(out).size });
-    });
+  const started = performance.now();
+  const report = await forkForReport<{ code: number; maxRss: number; elMaxMs: number }>(distPath('lib/export-child.js'), ['--guild', guildId, '--format', format, '--out', out], {
+    execArgv: [...process.execArgv, ...command.nodeFlags],
+    env: { PATH: process.env.PATH ?? '', ...command.env, DATABASE_PATH: databasePath, REFLECTIONS_KEY: BENCH_KEY, LOG_LEVEL: 'warn' },
   });
+  const ms = performance.now() - started;
+  if (report.code !== 0) throw new Error(`export (${format}) failed with exit code ${report.code}`);
+  return { ms, maxRss: report.maxRss, elMaxMs: report.elMaxMs, bytes: statSync(out).size };
 }
 
 export interface ExportResult {

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +11,21 @@ export interface Measured {
   ask<T extends Record<string, unknown>>(q: string): Promise<T>;
   stderr(): string;
   stop(): Promise<void>;
+}
+
+/**
+ * Forks a one-shot bench child (`script` with `args`) and resolves, once it has exited, with the one report it
+ * sent over IPC; rejects, with its stderr, when it exits without one.
+ */
+export function forkForReport<T>(script: string, args: readonly string[], options: Pick<ForkOptions, 'execArgv' | 'env'> = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = fork(script, args, { ...options, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let errors = '';
+    let report: T | undefined;
+    child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    child.on('message', (message: T) => (report = message));
+    child.on('exit', (code) => (report === undefined ? reject(new Error(`${script} exited with ${code} and no report: ${errors.trim()}`)) : resolve(report)));
+  });
 }
 
 export const distPath = (relative: string): string => fileURLToPath(new URL(`../${relative}`, import.meta.url));

@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { systemClock } from '../../src/clock.js';
@@ -10,7 +9,7 @@ import { loadReflectionCipher } from '../../src/reflections/keyring.js';
 import { createReflectionService } from '../../src/reflections/service.js';
 import { Secret } from '../../src/secret.js';
 import { noWeeks } from '../../src/weeks.js';
-import { distPath } from './proc.js';
+import { distPath, forkForReport } from './proc.js';
 import { BENCH_KEY } from './sides.js';
 import { median, prng, prose } from './stats.js';
 
@@ -25,14 +24,7 @@ export interface WritesResult {
 
 /** `measureWrites` in a child process (writes-child.ts), with the bench's own Node flags. */
 export function measureWritesApart(dir: string, options: { count: number; block: number; repeats: number }): Promise<WritesResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(distPath('lib/writes-child.js'), [dir, String(options.count), String(options.block), String(options.repeats)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    let errors = '';
-    let result: WritesResult | undefined;
-    child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    child.on('message', (message: WritesResult) => (result = message));
-    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`the durable-writes child exited with ${code}: ${errors.trim()}`))));
-  });
+  return forkForReport<WritesResult>(distPath('lib/writes-child.js'), [dir, String(options.count), String(options.block), String(options.repeats)]);
 }
 
 /**
