@@ -6,8 +6,8 @@
  *
  * Measured with `npm run bench` on 2 cores, during a CSV export of 100,000 reflections inside the bot while
  * /chapter kept arriving, one after another: the /chapter p99 was 1.48-2.39x its idle p99 without this (5
- * runs), and 1.00-1.62x with it (9 runs, 8 of them under 1.5x). The export is what pays, and only under such a
- * flood: 15-17 s instead of 3.5-5.9 s. With no interaction in flight the reader never pauses, so an export in a
+ * runs), and 1.00-1.62x with it (12 runs, 11 of them under 1.5x). The export is what pays, and only under such
+ * a flood: 14-17 s instead of 3.5-5.9 s. With no interaction in flight the reader never pauses, so an export in a
  * quiet server, and the shell export (which has no members), run at full speed.
  */
 
