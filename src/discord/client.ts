@@ -3,6 +3,7 @@ import { GatewayIntentBits, isJSONEncodable, Options, Partials, type CacheWithLi
 import type { Config } from '../config.js';
 import { BotClient } from './bot-client.js';
 import { NO_MENTIONS } from './replies.js';
+import { undiciRequest } from './rest-request.js';
 
 /**
  * How often @discordjs/rest drops its idle rate-limit queues on the bot's own REST client (one per route and
@@ -80,7 +81,7 @@ export function createDiscordClient(config: Pick<Config, 'DISCORD_API_URL' | 'DI
     intents: [GatewayIntentBits.Guilds],
     partials: [Partials.Channel],
     allowedMentions: NO_MENTIONS,
-    rest: { api: config.DISCORD_API_URL, timeout: config.DISCORD_REST_TIMEOUT_MS, handlerSweepInterval: REST_HANDLER_SWEEP_MS },
+    rest: { api: config.DISCORD_API_URL, timeout: config.DISCORD_REST_TIMEOUT_MS, handlerSweepInterval: REST_HANDLER_SWEEP_MS, makeRequest: undiciRequest },
     makeCache: Options.cacheWithLimits(CACHE_LIMITS),
     sweepers: { ...Options.DefaultSweeperSettings },
     jsonTransformer: apiJson,
