@@ -41,6 +41,7 @@ describe('undiciRequest (how both REST clients send a request)', () => {
     expect(response).toMatchObject({ status: 200, statusText: 'OK', ok: true, bodyUsed: false });
     expect(response.headers.get('X-RateLimit-Remaining')).toBe('4');
     expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('set-cookie')).toBe('a=1,b=2');
     expect(await response.json()).toEqual({ id: '1' });
     expect(response.bodyUsed).toBe(true);
     expect(received.at(-1)).toEqual({ method: 'POST', contentType: 'application/json', body: '{"type":4}' });
@@ -64,6 +65,7 @@ describe('undiciRequest (how both REST clients send a request)', () => {
       { body: new TextEncoder().encode('array buffer').buffer, sent: 'array buffer' },
       { body: new URLSearchParams({ a: '1', b: 'two' }), sent: 'a=1&b=two' },
       { body: new Blob(['a blob']), sent: 'a blob' },
+      { body: new DataView(new TextEncoder().encode('xx a view xx').buffer, 3, 6), sent: 'a view' },
     ];
     for (const { body, sent } of bodies) {
       const response = await undiciRequest(`${base}/ok`, { method: 'POST', body });
@@ -71,6 +73,7 @@ describe('undiciRequest (how both REST clients send a request)', () => {
       expect(received.at(-1)?.body).toBe(sent);
     }
 
+    // The global FormData, which the library builds for files; undici's types name only its own.
     const form = new FormData();
     form.append('payload_json', '{"content":"hi"}');
     form.append('files[0]', new Blob(['file body'], { type: 'text/plain' }), 'notes.txt');
