@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { INTERACTION_REST_HANDLER_SWEEP_MS } from '../../src/discord/bot-client.js';
 import { ButtonBuilder, ButtonStyle, ComponentType, Options } from 'discord.js';
 import { apiJson, checkCacheLimitNames, createDiscordClient, REST_HANDLER_SWEEP_MS } from '../../src/discord/client.js';
+import { undiciRequest } from '../../src/discord/rest-request.js';
 
 interface RestInternals {
   handlers: Map<string, unknown>;
@@ -37,7 +38,9 @@ describe('createDiscordClient', () => {
     try {
       const own = client.interactionRest;
       expect(own).not.toBe(client.rest);
-      expect(own.options).toMatchObject({ api: 'http://127.0.0.1:9/api', timeout: 4321, handlerSweepInterval: INTERACTION_REST_HANDLER_SWEEP_MS, globalRequestsPerSecond: Number.POSITIVE_INFINITY });
+      expect(own.options).toMatchObject({ api: 'http://127.0.0.1:9/api', timeout: 4321, handlerSweepInterval: INTERACTION_REST_HANDLER_SWEEP_MS, globalRequestsPerSecond: Number.POSITIVE_INFINITY, makeRequest: undiciRequest });
+      // Both clients send through rest-request.ts (its answers keep no per-request getter).
+      expect(client.rest.options.makeRequest).toBe(undiciRequest);
       expect(client.rest.options.globalRequestsPerSecond).toBe(50);
       expect(client.rest.options.handlerSweepInterval).toBe(REST_HANDLER_SWEEP_MS);
       expect(client.options.jsonTransformer).toBe(apiJson);

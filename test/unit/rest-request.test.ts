@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDiscordClient } from '../../src/discord/client.js';
 import { undiciRequest } from '../../src/discord/rest-request.js';
 
 interface Received {
@@ -91,15 +90,5 @@ describe('undiciRequest (how both REST clients send a request)', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(undiciRequest(`${base}/ok`, { method: 'GET', signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
-  });
-
-  it('is what both of the bot\'s REST clients send with', async () => {
-    const client = createDiscordClient({ DISCORD_API_URL: `${base}/api`, DISCORD_REST_TIMEOUT_MS: 5000 });
-    try {
-      expect(client.rest.options.makeRequest).toBe(undiciRequest);
-      expect(client.interactionRest.options.makeRequest).toBe(undiciRequest);
-    } finally {
-      await client.destroy();
-    }
   });
 });
