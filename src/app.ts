@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { Events, type Client } from 'discord.js';
 import { commands as registry } from '../commands/index.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock, type Timers } from './clock.js';
 import type { Config } from './config.js';
 import { loadBook, loadBookSync, type BookService } from './book/service.js';
 import { createAnthropicClient } from './ai/client.js';
@@ -31,7 +31,7 @@ import { createExportService } from './export/service.js';
 import { BOT_PIECE_BYTES, withReaderThreads } from './export/reader-thread.js';
 import { createPlanCatalog } from './prompts/plans.js';
 import { createPromptService } from './prompts/service.js';
-import { createLeaseRepo, holdLease, type HeldLease, type Timers } from './prompts/lease.js';
+import { createLeaseRepo, holdLease, type HeldLease } from './prompts/lease.js';
 import { createPromptScheduler } from './prompts/scheduler.js';
 import { createPromptPoster } from './discord/prompt-poster.js';
 

@@ -18,3 +18,14 @@ export function fixedClock(start: Date | string): Clock & { set(to: Date | strin
     },
   };
 }
+
+/** setTimeout/clearTimeout, injectable so tests drive waits (the lease, registration retries) by hand. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Clock } from '../clock.js';
+import { systemTimers, type Clock, type Timers } from '../clock.js';
 import type { Db } from '../db/connection.js';
 import type { Logger } from '../logger.js';
 
@@ -54,17 +54,6 @@ export function createLeaseRepo(db: Db): LeaseRepo {
       steal.run({ name, from, holder, now: now.toISOString(), expiresAt: new Date(now.getTime() + ttlMs).toISOString() }).changes > 0,
   };
 }
-
-/** setTimeout/clearTimeout, injectable so tests drive the lease with a hand-moved clock. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export function newHolderId(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fixedClock } from '../../src/clock.js';
+import { fixedClock, type Timers } from '../../src/clock.js';
 import { hostname } from 'node:os';
-import { createLeaseRepo, holdLease, isDeadLocalHolder, type HeldLease, type Timers } from '../../src/prompts/lease.js';
+import { createLeaseRepo, holdLease, isDeadLocalHolder, type HeldLease } from '../../src/prompts/lease.js';
 import { capturedLogger } from '../helpers/logs.js';
 import { join, useTempDir } from '../helpers/tmp.js';
 import { openMigrated } from './prompts-helpers.js';
