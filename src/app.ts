@@ -14,6 +14,7 @@ import { migrate } from './db/migrate.js';
 import { migrations } from './db/migrations/index.js';
 import type { CommandModule } from './discord/command.js';
 import { createDiscordClient } from './discord/client.js';
+import { keepCommandsRegistered, type CommandRegistration } from './discord/command-registration.js';
 import { syncCommands } from './discord/command-sync.js';
 import { describeDiscordError } from './discord/errors.js';
 import { createRouter } from './discord/router.js';
@@ -43,7 +44,7 @@ export interface StartOptions {
   commands?: readonly CommandModule[];
   /** The book service, when the caller loaded it already (tests); otherwise loaded from BOOK_PATH. */
   book?: BookService;
-  /** Timers for the single-instance lease (tests drive them by hand); the system's by default. */
+  /** Timers for the single-instance lease and command-registration retries (tests drive them by hand); the system's by default. */
   timers?: Timers;
   /** This process's name in the lease table; a random one by default. */
   leaseHolder?: string;
@@ -52,7 +53,10 @@ export interface StartOptions {
 export interface RunningApp {
   ctx: AppContext;
   client: Client;
-  /** Resolves once the bot is logged in and its commands are in sync. */
+  /**
+   * Resolves once the bot is logged in and its first command registration is over. A failed registration
+   * does not reject it: it is logged and retried (src/discord/command-registration.ts) while the bot answers.
+   */
   ready: Promise<void>;
   stop(): Promise<void>;
 }
@@ -159,23 +163,22 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   wireGuildPresence(client, ctx);
   const stopRetention = startRetention({ reflections: ctx.reflections, erasers: ctx.erasers, clock: ctx.clock, log: log.child({ job: 'retention' }), days: config.RETENTION_DAYS_AFTER_REMOVAL });
 
-  const ready = new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve) => {
     client.once(Events.ClientReady, (readyClient) => {
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size }, 'logged in to Discord');
       // Weekly prompts: posting needs the gateway's guild and channel cache; the ledger decides what is due.
       ctx.prompts.setPoster(createPromptPoster(readyClient, ctx.settings, log.child({ feature: 'prompts' })));
       if (!stopped) scheduler.start();
-      syncCommands(readyClient.rest, readyClient.application.id, ctx.commands, config.DISCORD_GUILD_ID, log).then(
-        () => resolve(),
-        (error: unknown) => {
-          log.error({ err: error, ...describeDiscordError(error) }, 'command registration failed');
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
+      registration = keepCommandsRegistered({
+        register: () => syncCommands(readyClient.rest, readyClient.application.id, ctx.commands, config.DISCORD_GUILD_ID, log),
+        log,
+        retryMs: config.COMMAND_SYNC_RETRY_MS,
+        ...(options.timers ? { timers: options.timers } : {}),
+      });
+      void registration.first.then(resolve);
     });
   });
-  // The ready promise is awaited by callers who care; keep an unobserved failure from becoming an unhandled rejection.
-  ready.catch(() => undefined);
+  let registration: CommandRegistration | undefined;
 
   const scheduler = createPromptScheduler({ service: ctx.prompts, log, pollMs: config.SCHEDULER_POLL_MS });
   const leaseWait = new AbortController();
@@ -187,6 +190,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     stopped = true;
     log.info('shutting down');
     leaseWait.abort();
+    registration?.stop();
     await scheduler.stop();
     stopRetention();
     ctx.prompts.setPoster(null);

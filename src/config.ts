@@ -83,6 +83,7 @@ export const EnvSchema = z.object({
   DISCORD_REST_TIMEOUT_MS: milliseconds('the Discord REST request timeout', 15_000),
   LEASE_TTL_MS: milliseconds('how long the single-instance lease lasts without renewal', 60_000),
   SCHEDULER_POLL_MS: milliseconds('how often the scheduler re-checks for due posts', 60_000),
+  COMMAND_SYNC_RETRY_MS: milliseconds('the first wait before registering the slash commands again after a failure', 60_000),
   SHUTDOWN_TIMEOUT_MS: milliseconds('how long a graceful shutdown may take', 10_000),
 });
 

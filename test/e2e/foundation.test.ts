@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.js';
 import { serverCommand } from '../../src/discord/builders.js';
 import type { ChatInputCommand } from '../../src/discord/command.js';
+import { startLocalDiscord } from '../../src/local-discord/index.js';
 import { startHarness, type Harness } from './harness.js';
 
 /**
@@ -183,5 +184,34 @@ describe('gateway drops and the 3-second rule, end to end', () => {
     const next = await h.discord.interact.chatInput({ name: 'help' });
     expect(next.callback.type).toBe(4);
     expect(h.unhandledRejections).toEqual([]);
+  });
+});
+
+describe('a failed command registration, end to end', () => {
+  it('does not stop the bot: it answers, logs the failure, and registers on the retry', async () => {
+    const discord = await startLocalDiscord();
+    // A server that never granted applications.commands: Discord answers the list with 403 Missing Access.
+    const refused = discord.faults.add({ method: 'GET', path: '/applications/:id/commands', status: 403, body: { message: 'Missing Access', code: 50001 } });
+    // The fault answers once, so the retry (COMMAND_SYNC_RETRY_MS later) finds Discord willing.
+    let h: Harness | undefined;
+    try {
+      h = await startHarness({ discord, env: { COMMAND_SYNC_RETRY_MS: '1' } });
+      expect(refused.hits).toBe(1);
+      const failure = await h.waitForLog((line) => String(line.msg).startsWith('command registration failed'));
+      expect(failure).toMatchObject({ level: 50, code: 50001, status: 403, attempt: 1, retryInMs: 1, hint: expect.stringContaining('applications.commands') });
+      expect(h.bot.client.isReady()).toBe(true);
+
+      const help = await h.discord.interact.chatInput({ name: 'help', as: 'member' });
+      expect(h.discord.render(help)).toContain('what I can do');
+
+      await h.waitForLog((line) => line.msg === 'command registration succeeded after a retry');
+      const writes = discord.requestsMatching({ method: 'PUT', path: '/applications/:id/commands' });
+      expect(writes).toHaveLength(1);
+      expect(writes[0]!.status).toBe(200);
+      expect(h.unhandledRejections).toEqual([]);
+    } finally {
+      await h?.stop();
+      await discord.close();
+    }
   });
 });
