@@ -163,12 +163,18 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   wireGuildPresence(client, ctx);
   const stopRetention = startRetention({ reflections: ctx.reflections, erasers: ctx.erasers, clock: ctx.clock, log: log.child({ job: 'retention' }), days: config.RETENTION_DAYS_AFTER_REMOVAL });
 
+  let registration: CommandRegistration | undefined;
   const ready = new Promise<void>((resolve) => {
     client.once(Events.ClientReady, (readyClient) => {
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size }, 'logged in to Discord');
+      // A stop that came while the bot was logging in wins: nothing more starts, so nothing outlives it.
+      if (stopped) {
+        resolve();
+        return;
+      }
       // Weekly prompts: posting needs the gateway's guild and channel cache; the ledger decides what is due.
       ctx.prompts.setPoster(createPromptPoster(readyClient, ctx.settings, log.child({ feature: 'prompts' })));
-      if (!stopped) scheduler.start();
+      scheduler.start();
       registration = keepCommandsRegistered({
         register: () => syncCommands(readyClient.rest, readyClient.application.id, ctx.commands, config.DISCORD_GUILD_ID, log),
         log,
@@ -178,7 +184,6 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       void registration.first.then(resolve);
     });
   });
-  let registration: CommandRegistration | undefined;
 
   const scheduler = createPromptScheduler({ service: ctx.prompts, log, pollMs: config.SCHEDULER_POLL_MS });
   const leaseWait = new AbortController();
