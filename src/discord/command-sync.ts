@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ApplicationCommandType as CommandType, REST } from 'discord.js';
 import type { Logger } from '../logger.js';
 import type { CommandModule } from './command.js';
+import { describeDiscordError } from './errors.js';
 
 /** A command definition as plain JSON, the way we send it or Discord returns it. */
 export type CommandJson = Record<string, unknown> & { name: string; type?: CommandType | number };
@@ -89,6 +90,22 @@ export interface SyncResult {
 }
 
 /**
+ * What Discord holds, or undefined when it cannot be read (an error, or an answer that is not a list). Not
+ * being able to read is no reason to stop: the overwrite that follows either works (a Discord that serves
+ * PUT but not GET) or fails with the error that matters, which the caller logs and retries.
+ */
+async function readRegistered(rest: REST, route: `/${string}`, log: Logger): Promise<Record<string, unknown>[] | undefined> {
+  try {
+    const remote = await rest.get(route);
+    if (Array.isArray(remote)) return remote as Record<string, unknown>[];
+    log.warn({ answer: typeof remote }, 'the registered commands came back as something other than a list; writing ours');
+  } catch (error) {
+    log.warn({ err: error, ...describeDiscordError(error) }, 'could not read the registered commands; writing ours');
+  }
+  return undefined;
+}
+
+/**
  * Compares our definitions with what Discord has and overwrites only when they really differ: Discord caps
  * command creates at 200 a day per server, and a crash loop that re-registered on every start would burn it.
  */
@@ -97,9 +114,9 @@ export async function syncCommands(rest: REST, applicationId: string, modules: r
   const route = guildId
     ? (`/applications/${applicationId}/guilds/${guildId}/commands` as const)
     : (`/applications/${applicationId}/commands` as const);
-  const remote = (await rest.get(route)) as Record<string, unknown>[];
   const scope = guildId ? 'guild' : 'global';
-  if (commandsMatch(definitions, remote)) {
+  const remote = await readRegistered(rest, route, log);
+  if (remote !== undefined && commandsMatch(definitions, remote)) {
     log.info({ scope, count: definitions.length }, 'commands already up to date');
     return { scope, written: false, count: definitions.length };
   }

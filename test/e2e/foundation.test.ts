@@ -190,15 +190,15 @@ describe('gateway drops and the 3-second rule, end to end', () => {
 describe('a failed command registration, end to end', () => {
   it('does not stop the bot: it answers, logs the failure, and registers on the retry', async () => {
     const discord = await startLocalDiscord();
-    // A server that never granted applications.commands: Discord answers the list with 403 Missing Access.
-    const refused = discord.faults.add({ method: 'GET', path: '/applications/:id/commands', status: 403, body: { message: 'Missing Access', code: 50001 } });
-    // The fault answers once, so the retry (COMMAND_SYNC_RETRY_MS later) finds Discord willing.
+    // A server that never granted applications.commands: Discord refuses both the list and the overwrite with
+    // 403 Missing Access, once each, so the retry (COMMAND_SYNC_RETRY_MS later) finds Discord willing.
+    const refused = discord.faults.add({ path: '/applications/:id/commands', status: 403, body: { message: 'Missing Access', code: 50001 }, times: 2 });
     let h: Harness | undefined;
     try {
       h = await startHarness({ discord, env: { COMMAND_SYNC_RETRY_MS: '1' } });
-      expect(refused.hits).toBe(1);
+      expect(refused.hits).toBe(2);
       const failure = await h.waitForLog((line) => String(line.msg).startsWith('command registration failed'));
-      expect(failure).toMatchObject({ level: 50, code: 50001, status: 403, attempt: 1, retryInMs: 1, hint: expect.stringContaining('applications.commands') });
+      expect(failure).toMatchObject({ level: 50, code: 50001, status: 403, method: 'PUT', attempt: 1, retryInMs: 1, hint: expect.stringContaining('applications.commands') });
       expect(h.bot.client.isReady()).toBe(true);
 
       const help = await h.discord.interact.chatInput({ name: 'help', as: 'member' });
@@ -206,9 +206,28 @@ describe('a failed command registration, end to end', () => {
 
       await h.waitForLog((line) => line.msg === 'command registration succeeded after a retry');
       const writes = discord.requestsMatching({ method: 'PUT', path: '/applications/:id/commands' });
-      expect(writes).toHaveLength(1);
-      expect(writes[0]!.status).toBe(200);
+      expect(writes.map((r) => r.status)).toEqual([403, 200]);
       expect(h.unhandledRejections).toEqual([]);
+    } finally {
+      await h?.stop();
+      await discord.close();
+    }
+  });
+
+  it('writes its commands when Discord does not serve the list, and serves on', async () => {
+    const discord = await startLocalDiscord();
+    const unlisted = discord.faults.add({ method: 'GET', path: '/applications/:id/commands', status: 404, body: { message: '404: Not Found', code: 0 }, times: Infinity });
+    let h: Harness | undefined;
+    try {
+      h = await startHarness({ discord });
+      expect(unlisted.hits).toBe(1);
+      expect(h.logs().some((line) => line.msg === 'could not read the registered commands; writing ours' && line.status === 404)).toBe(true);
+      expect(h.logs().some((line) => String(line.msg).startsWith('command registration failed'))).toBe(false);
+      const writes = discord.requestsMatching({ method: 'PUT', path: '/applications/:id/commands' });
+      expect(writes.map((r) => r.status)).toEqual([200]);
+      expect((writes[0]!.body as { name: string }[]).map((c) => c.name).sort()).toEqual(commands.map((c) => c.data.name).sort());
+      const help = await h.discord.interact.chatInput({ name: 'help', as: 'member' });
+      expect(h.discord.render(help)).toContain('what I can do');
     } finally {
       await h?.stop();
       await discord.close();
