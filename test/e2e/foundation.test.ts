@@ -214,14 +214,17 @@ describe('a failed command registration, end to end', () => {
     }
   });
 
-  it('writes its commands when Discord does not serve the list, and serves on', async () => {
+  it.each([
+    ['does not serve the list', { status: 404, body: { message: '404: Not Found', code: 0 } }, 'could not read the registered commands; writing ours'],
+    ['answers the list with something else', { status: 200, body: { commands: [] } }, 'the registered commands came back as something other than a list; writing ours'],
+  ] as const)('writes its commands when Discord %s, and serves on', async (_label, answer, warning) => {
     const discord = await startLocalDiscord();
-    const unlisted = discord.faults.add({ method: 'GET', path: '/applications/:id/commands', status: 404, body: { message: '404: Not Found', code: 0 }, times: Infinity });
+    const unlisted = discord.faults.add({ method: 'GET', path: '/applications/:id/commands', ...answer, times: Infinity });
     let h: Harness | undefined;
     try {
       h = await startHarness({ discord });
       expect(unlisted.hits).toBe(1);
-      expect(h.logs().some((line) => line.msg === 'could not read the registered commands; writing ours' && line.status === 404)).toBe(true);
+      expect(h.logs().some((line) => line.msg === warning && line.level === 40)).toBe(true);
       expect(h.logs().some((line) => String(line.msg).startsWith('command registration failed'))).toBe(false);
       const writes = discord.requestsMatching({ method: 'PUT', path: '/applications/:id/commands' });
       expect(writes.map((r) => r.status)).toEqual([200]);
