@@ -20,6 +20,11 @@ export interface MigrationResult {
 /**
  * Brings the schema up to date. Forward only; every pending migration runs in one transaction together
  * with the `user_version` bump, so a migration that throws leaves the file exactly as it was.
+ *
+ * Foreign keys are off while migrations run, as SQLite's procedure for rebuilding a table requires
+ * (https://sqlite.org/lang_altertable.html#otheralter): with them on, dropping a parent table deletes its
+ * rows first and ON DELETE CASCADE would take every child row with them. Every reference is checked before
+ * the commit instead, and a migration that left one dangling is rolled back.
  */
 export function migrate(db: Db, migrations: readonly Migration[]): MigrationResult {
   migrations.forEach((migration, index) => {
@@ -37,9 +42,21 @@ export function migrate(db: Db, migrations: readonly Migration[]): MigrationResu
   }
   const pending = migrations.slice(current);
   if (pending.length === 0) return { from: current, to: current, applied: [] };
-  db.transaction(() => {
-    for (const migration of pending) migration.up(db);
-    db.pragma(`user_version = ${latest}`);
-  }).immediate();
+  // The pragma is a no-op inside a transaction, so it is switched here, around the one that migrates.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      for (const migration of pending) migration.up(db);
+      const dangling = db.pragma('foreign_key_check') as { table: string; parent: string }[];
+      if (dangling.length > 0) {
+        const first = dangling[0]!;
+        throw new Error(`Migration left ${dangling.length} row(s) pointing at nothing (first: ${first.table} → ${first.parent}); nothing was changed.`);
+      }
+      db.pragma(`user_version = ${latest}`);
+    }).immediate();
+  } finally {
+    if (foreignKeys === 1) db.pragma('foreign_keys = ON');
+  }
   return { from: current, to: latest, applied: pending.map((m) => m.name) };
 }

@@ -81,7 +81,8 @@ export type ReflectionRepo = ReturnType<typeof createReflectionRepo>;
  * `author_id = @authorId` in their WHERE clause: ownership is enforced by SQL, not by the caller.
  */
 export function createReflectionRepo(db: Db) {
-  const nextId = db.prepare(`SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'reflections'), 0),
+  // Above every id stored and every id ever deleted (migration 0008): an id, once given, is never given again.
+  const nextId = db.prepare(`SELECT MAX((SELECT highest_deleted FROM reflection_ids WHERE singleton = 1),
     COALESCE((SELECT MAX(id) FROM reflections), 0)) + 1 AS id`);
   const insert = db.prepare(`INSERT INTO reflections (id, guild_id, author_id, visibility, chapter_id, week, key_id, body_iv, body,
       name_iv, name, name_scope, source, idempotency_key, created_at, updated_at, exportable_at)

@@ -67,6 +67,19 @@ describe('migrations', () => {
     reopened.close();
   });
 
+  it('run with foreign keys off (so a table can be rebuilt) but roll back one that leaves a reference dangling', () => {
+    const db = openDatabase(':memory:');
+    migrate(db, migrations);
+    const orphan: Migration[] = [
+      ...migrations,
+      { version: migrations.length + 1, name: 'orphans-a-post', up: (d) => d.exec("INSERT INTO reflection_posts VALUES (999, '1', '2', '3', 'x')") },
+    ];
+    expect(() => migrate(db, orphan)).toThrow(/1 row\(s\) pointing at nothing \(first: reflection_posts → reflections\)/);
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(db.prepare('SELECT count(*) FROM reflection_posts').pluck().get()).toBe(0);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+  });
+
   it('reject a list with a gap or out of order', () => {
     const db = openDatabase(':memory:');
     const gap: Migration[] = [{ version: 2, name: 'two', up: () => undefined }];

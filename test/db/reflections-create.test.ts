@@ -18,7 +18,6 @@ describe('creating a reflection', () => {
     const changesBefore = db.prepare('SELECT total_changes() AS n').get() as { n: number };
     const first = service.create(input);
     const changesAfter = db.prepare('SELECT total_changes() AS n').get() as { n: number };
-    // The row itself (AUTOINCREMENT's sequence update is not counted by total_changes).
     expect(changesAfter.n - changesBefore.n).toBe(1);
     const again = service.create({ ...input, text: 'second words', authorName: 'Alicia' });
     expect(again).toEqual({ reflection: first.reflection, duplicate: true });

@@ -6,6 +6,7 @@ import { exportLog } from './0004-export-log.js';
 import { askUsage } from './0005-ask-usage.js';
 import { dropVisibilityIndex } from './0006-drop-visibility-index.js';
 import { memberScopedNames } from './0007-member-scoped-names.js';
+import { idsWithoutAutoincrement } from './0008-ids-without-autoincrement.js';
 
 /** Every migration, in order. A new one goes at the end with the next version number. */
-export const migrations: readonly Migration[] = [guildSettings, reflections, prompts, exportLog, askUsage, dropVisibilityIndex, memberScopedNames];
+export const migrations: readonly Migration[] = [guildSettings, reflections, prompts, exportLog, askUsage, dropVisibilityIndex, memberScopedNames, idsWithoutAutoincrement];
