@@ -56,23 +56,25 @@ export function measureWrites(dir: string, options: { count: number; block: numb
   const random = prng(99);
   const texts = Array.from({ length: 64 }, () => prose(random, 500 + Math.floor(random() * 1500)));
   let serial = 0;
+  // Members' reflections are keyed by their interaction's id: a snowflake, rising with time.
+  const interactionId = (n: number) => String(1_300_000_000_000_000_000n + BigInt(n) * 4_194_304n);
   const writeBot = (n: number) => {
     for (let i = 0; i < n; i++) {
       serial += 1;
-      service.create({ guildId: '100000000000000001', authorId: '100000000000000002', authorName: 'Reader', text: texts[serial % 64]!, visibility: 'shared', idempotencyKey: `w${serial}`, source: 'modal' });
+      service.create({ guildId: '100000000000000001', authorId: '100000000000000002', authorName: 'Reader', text: texts[serial % 64]!, visibility: 'shared', idempotencyKey: interactionId(serial), source: 'modal' });
     }
   };
   const writeFloor = (n: number) => {
     for (let i = 0; i < n; i++) {
       serial += 1;
-      insert.run('100000000000000001', '100000000000000002', randomBytes(texts[serial % 64]!.length + 16), randomBytes(22), `w${serial}`, new Date().toISOString());
+      insert.run('100000000000000001', '100000000000000002', randomBytes(texts[serial % 64]!.length + 16), randomBytes(22), interactionId(serial), new Date().toISOString());
     }
   };
   const writeSchema = (n: number) => {
     for (let i = 0; i < n; i++) {
       serial += 1;
       const now = new Date().toISOString();
-      schemaInsert.run('100000000000000001', '100000000000000002', randomBytes(12), randomBytes(texts[serial % 64]!.length + 16), randomBytes(12), randomBytes(22), `w${serial}`, now, now, now);
+      schemaInsert.run('100000000000000001', '100000000000000002', randomBytes(12), randomBytes(texts[serial % 64]!.length + 16), randomBytes(12), randomBytes(22), interactionId(serial), now, now, now);
     }
   };
   const perRepeat: { bot: number; floor: number; sameSchema: number }[] = [];
