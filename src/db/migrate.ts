@@ -42,7 +42,9 @@ export function migrate(db: Db, migrations: readonly Migration[]): MigrationResu
   }
   const pending = migrations.slice(current);
   if (pending.length === 0) return { from: current, to: current, applied: [] };
-  // The pragma is a no-op inside a transaction, so it is switched here, around the one that migrates.
+  // The pragma is a no-op inside a transaction, so it is switched here, around the one that migrates; inside a
+  // caller's transaction it would stay on, and a table rebuild would cascade into its children.
+  if (db.inTransaction) throw new Error('migrate() must not run inside a transaction.');
   const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
   db.pragma('foreign_keys = OFF');
   try {

@@ -80,6 +80,12 @@ describe('migrations', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 
+  it("refuse to run inside a caller's transaction, where foreign keys could not be switched off", () => {
+    const db = openDatabase(':memory:');
+    expect(() => db.transaction(() => migrate(db, migrations))()).toThrow(/inside a transaction/);
+    expect(db.pragma('user_version', { simple: true })).toBe(0);
+  });
+
   it('reject a list with a gap or out of order', () => {
     const db = openDatabase(':memory:');
     const gap: Migration[] = [{ version: 2, name: 'two', up: () => undefined }];
