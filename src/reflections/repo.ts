@@ -235,6 +235,13 @@ export interface StoredExportRow {
 export type ExportReads = ReturnType<typeof prepareExportReads>;
 
 /**
+ * Both ends of the rowid B-tree: constant time, whatever the table holds. Each in its own sub-select: SQLite
+ * answers a lone min() or max() from the end of a B-tree, but `SELECT MIN(id), MAX(id)` scans a whole index
+ * (100,000 rows: 14-19 ms against 0.2 ms, an extra read of the index before every export).
+ */
+export const ID_BOUNDS_SQL = 'SELECT (SELECT MIN(id) FROM reflections) AS min, (SELECT MAX(id) FROM reflections) AS max';
+
+/**
  * The export's reads, prepared once per connection. `NOT INDEXED` keeps the plan a rowid range scan
  * (`id > @afterId AND id <= @toId`, in id order, stopping at LIMIT): with the visibility index SQLite would
  * gather and sort every remaining row of the server for each chunk, which made a large export quadratic.
@@ -266,8 +273,7 @@ export function prepareExportReads(db: Db) {
   // scan of their pages (a count of all 100,000 took 63 ms on one thread).
   const tallyWeeks = db.prepare(`SELECT week, count(*), min(id), max(id) ${where} GROUP BY week`).raw(true);
   const tallyAuthors = db.prepare(`SELECT author_id, min(id) AS first ${where} AND visibility = 'shared' GROUP BY author_id ORDER BY first`).raw(true);
-  // Both ends of the rowid B-tree: constant time, whatever the table holds.
-  const bounds = db.prepare('SELECT MIN(id) AS min, MAX(id) AS max FROM reflections');
+  const bounds = db.prepare(ID_BOUNDS_SQL);
   const params = (guildId: string, filter: ExportFilter, to: string | null, from: string | null) => ({
     guildId,
     afterId: filter.afterId,

@@ -5,6 +5,7 @@ import { openDatabase, type Db } from '../../src/db/connection.js';
 import { migrate } from '../../src/db/migrate.js';
 import { migrations } from '../../src/db/migrations/index.js';
 import { ReflectionCipher } from '../../src/reflections/crypto.js';
+import { ID_BOUNDS_SQL, prepareExportReads } from '../../src/reflections/repo.js';
 import { createReflectionService } from '../../src/reflections/service.js';
 import { noWeeks } from '../../src/weeks.js';
 import { capturedLogger } from '../helpers/logs.js';
@@ -47,6 +48,22 @@ describe('reflection ids', () => {
     write(ALICE, 'first');
     expect(db.prepare("SELECT count(*) FROM sqlite_sequence WHERE name = 'reflections'").pluck().get()).toBe(0);
     expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'reflections'").pluck().get()).not.toMatch(/AUTOINCREMENT/i);
+  });
+});
+
+describe("an export's id bounds", () => {
+  it('are the lowest and highest id stored (0, 0 for none), read from both ends of the table, not by a scan', () => {
+    const { db, service, write } = makeService();
+    const reads = prepareExportReads(db);
+    expect(reads.idBounds()).toEqual({ min: 0, max: 0 });
+    const ids = [write(ALICE, 'one'), write(BOB, 'two'), write(ALICE, 'three'), write(BOB, 'four')].map((r) => r.id);
+    service.remove(GUILD, ALICE, ids[0]!);
+    service.remove(GUILD, BOB, ids[3]!);
+    expect(reads.idBounds()).toEqual({ min: ids[1], max: ids[2] });
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${ID_BOUNDS_SQL}`).all() as { detail: string }[]).map((step) => step.detail);
+    // `SELECT MIN(id), MAX(id) FROM reflections` plans "SCAN reflections USING COVERING INDEX …".
+    expect(plan.filter((detail) => /^SCAN reflections\b/.test(detail))).toEqual([]);
+    expect(plan.filter((detail) => /^SEARCH reflections\b/.test(detail))).toHaveLength(2);
   });
 });
 
