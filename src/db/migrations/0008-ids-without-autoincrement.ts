@@ -3,14 +3,18 @@ import type { Migration } from '../migrate.js';
 /**
  * Rebuilds `reflections` without AUTOINCREMENT, keeping its promise (an id is never given twice, even after
  * the newest reflection is deleted) at a lower price. AUTOINCREMENT rewrote the `sqlite_sequence` page in
- * every insert's commit: one more 4 KB page written and synced to the WAL per reflection saved, about a
- * tenth of a durable write's cost. The same promise now costs nothing on insert: `reflection_ids` holds the
- * highest id ever deleted (raised by a trigger, so every delete path keeps it: a member's delete, forget-me,
- * a server purge), and the repository gives the next id above both it and the highest id stored.
+ * every insert's commit: 5.24 WAL frames per reflection saved, 4.27 without it (in interleaved loops the
+ * service went from 0.64-0.67x to 0.68-0.70x raw inserts). The promise now costs nothing on insert:
+ * `reflection_ids` holds the highest id ever deleted (raised by a trigger, so every delete path keeps it: a
+ * member's delete, forget-me, a server purge), and the repository gives the next id above both it and the
+ * highest id stored.
  *
- * Rows, posts and reports are copied as they are (ids unchanged, so sealed texts still open: their AAD
- * binds the row id). The procedure is SQLite's own for changing a table (lang_altertable.html#otheralter);
- * `migrate` runs it with foreign keys off and checks every reference before committing.
+ * Rows are copied as they are (ids unchanged, so sealed texts still open: their AAD binds the row id); posts
+ * and reports stay where they are, since `migrate` runs this with foreign keys off (dropping the old table
+ * takes nothing with it) and checks every reference before committing. The procedure is SQLite's own for
+ * changing a table (lang_altertable.html#otheralter). It runs once, at the first start of this release:
+ * 100,000 reflections (167 MB) took 5.1 s, and the file keeps the old table's pages as free pages, which new
+ * rows reuse (`VACUUM` gives them back to the disk).
  */
 export const idsWithoutAutoincrement: Migration = {
   version: 8,
