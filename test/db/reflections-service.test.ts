@@ -225,6 +225,20 @@ describe('erasure', () => {
     expect(runRetention(deps)).toEqual([]);
   });
 
+  it('knows every server it holds data for: those with reflections and those it has a presence record of, each once', () => {
+    const { service, write, clock } = makeService();
+    expect(service.knownGuilds()).toEqual([]);
+    const third = '100000000000000003';
+    write(ALICE, 'one');
+    write(BOB, 'two');
+    for (const guildId of [third, OTHER_GUILD, third]) {
+      service.create({ guildId, authorId: ALICE, authorName: 'A', text: `in ${guildId}`, visibility: 'private', idempotencyKey: `k-${guildId}-${Math.random()}`, source: 'modal' });
+    }
+    service.guildLeft('100000000000000009', clock.now());
+    service.guildJoined(GUILD);
+    expect([...service.knownGuilds()].sort()).toEqual([GUILD, OTHER_GUILD, third, '100000000000000009']);
+  });
+
   it('a second leave event does not restart the grace period', () => {
     const { service, clock } = makeService();
     service.guildLeft(GUILD, clock.now());
