@@ -231,9 +231,9 @@ describe('erasure', () => {
     const third = '100000000000000003';
     write(ALICE, 'one');
     write(BOB, 'two');
-    for (const guildId of [third, OTHER_GUILD, third]) {
-      service.create({ guildId, authorId: ALICE, authorName: 'A', text: `in ${guildId}`, visibility: 'private', idempotencyKey: `k-${guildId}-${Math.random()}`, source: 'modal' });
-    }
+    [third, OTHER_GUILD, third].forEach((guildId, i) => {
+      service.create({ guildId, authorId: ALICE, authorName: 'A', text: `in ${guildId}`, visibility: 'private', idempotencyKey: `known-${i}`, source: 'modal' });
+    });
     service.guildLeft('100000000000000009', clock.now());
     service.guildJoined(GUILD);
     expect([...service.knownGuilds()].sort()).toEqual([GUILD, OTHER_GUILD, third, '100000000000000009']);
