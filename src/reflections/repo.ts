@@ -84,10 +84,6 @@ export function createReflectionRepo(db: Db) {
   // Above every id stored and every id ever deleted (migration 0008): an id, once given, is never given again.
   const nextId = db.prepare(`SELECT MAX((SELECT highest_deleted FROM reflection_ids WHERE singleton = 1),
     COALESCE((SELECT MAX(id) FROM reflections), 0)) + 1 AS id`);
-  const insert = db.prepare(`INSERT INTO reflections (id, guild_id, author_id, visibility, chapter_id, week, key_id, body_iv, body,
-      name_iv, name, name_scope, source, idempotency_key, created_at, updated_at, exportable_at)
-    VALUES (@id, @guildId, @authorId, @visibility, @chapterId, @week, @keyId, @bodyIv, @body, @nameIv, @name, @nameScope, @source,
-      @idempotencyKey, @createdAt, @createdAt, CASE WHEN @visibility = 'private' THEN NULL ELSE @createdAt END)`);
   // A retried submission collides on the UNIQUE idempotency key and inserts nothing: the happy path needs no look-up first.
   const insertNew = db.prepare(`INSERT INTO reflections (id, guild_id, author_id, visibility, chapter_id, week, key_id, body_iv, body,
       name_iv, name, name_scope, source, idempotency_key, created_at, updated_at, exportable_at)
@@ -156,9 +152,6 @@ export function createReflectionRepo(db: Db) {
       return immediate.immediate(fn) as T;
     },
     nextId: () => (nextId.get() as { id: number }).id,
-    insert(record: NewStoredReflection): void {
-      insert.run(record);
-    },
     /** Inserts unless the idempotency key is already stored; false when it was (nothing written). */
     insertNew: (record: NewStoredReflection): boolean => insertNew.run(record).changes > 0,
     findByIdempotencyKey: (key: string) => row(byIdempotency.get(key)),
