@@ -1,9 +1,8 @@
 import { ApplicationCommandType, ApplicationIntegrationType, ContextMenuCommandBuilder, InteractionContextType } from 'discord.js';
 import type { MessageContextCommand } from '../src/discord/command.js';
 import { displayNameOf } from '../src/discord/members.js';
-import { sendPrivately } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
-import { confirmation } from './reflect.js';
+import { confirmSaved } from './reflect.js';
 
 /**
  * "Save as reflection" on one of your own messages: saved privately at once (nothing is lost if the member
@@ -42,7 +41,7 @@ const saveAsReflection: MessageContextCommand = {
       idempotencyKey: interaction.id,
       source: 'message',
     });
-    await sendPrivately(interaction, confirmation(ctx, reflection, null, 'Saved your message as a reflection'));
+    await confirmSaved(interaction, ctx, reflection, 'Saved your message as a reflection');
   },
 };
 

@@ -80,6 +80,28 @@ describe('hardening: Discord faults', () => {
     }
   });
 
+  it('when Discord keeps failing the confirmation, the member is told the reflection is saved (not to try again)', async () => {
+    const before = reflections();
+    const fault = h.discord.faults.add({ method: 'PATCH', path: /^\/webhooks\/[^/]+\/[^/]+\/messages\/@original$/, status: 500, times: Number.POSITIVE_INFINITY });
+    try {
+      const opened = await h.discord.interact.chatInput({ name: 'reflect' });
+      const submitted = await h.discord.interact.modalSubmit({ modal: opened, values: ['Written once, while Discord kept failing.'] });
+      // A follow-up to a deferred reply takes the place of its "thinking…" placeholder, as on Discord.
+      const notice = await submitted.reply({ timeoutMs: 10_000 });
+      await submitted.settled({ requireEdit: false });
+      const saved = h.ctx.db.prepare('SELECT MAX(id) AS id FROM reflections').get() as { id: number };
+      expect(reflections()).toBe(before + 1);
+      expect(fault.hits).toBeGreaterThan(1);
+      expect(h.discord.render(notice)).toContain(`Your reflection is saved, as **#${saved.id}**`);
+      expect(submitted.messages().map((m) => h.discord.render(m)).join('\n')).not.toMatch(/try again/i);
+      expect(submitted.ephemeral).toBe(true);
+      const posted = h.discord.requestsMatching({ method: 'POST', path: `/webhooks/${h.discord.ids.application}/${submitted.token}` });
+      expect(posted.map((r) => r.status)).toEqual([200]);
+    } finally {
+      fault.remove();
+    }
+  });
+
   it('a response slower than the REST timeout is retried without a lost or doubled write', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const before = reflections();
