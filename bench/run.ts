@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startLocalDiscord, type LocalDiscord } from '../src/local-discord/index.js';
 import { measureExports, seedReflections, sqliteAvailable, type ExportResult } from './lib/export.js';
-import { measureLatency, workloads, type LatencyResult } from './lib/latency.js';
+import { measureLatency, workloads, type LatencyResult, type Pace } from './lib/latency.js';
 import { measureStart, memoryPoint, spawnSide, stopSide, type MemoryPoint, type Side } from './lib/sides.js';
 import { median, percentile, round } from './lib/stats.js';
 import { measureWritesApart, type WritesResult } from './lib/writes.js';
@@ -20,9 +20,13 @@ import { measureWritesApart, type WritesResult } from './lib/writes.js';
 const SECTIONS = ['latency', 'export', 'bot-export', 'writes'] as const;
 type Section = (typeof SECTIONS)[number];
 
-const USAGE = `Usage: npm run bench [-- --quick] [-- --hardening] [-- --seed N] [-- --only ${SECTIONS.join(',')}]
+const PACES: readonly Pace[] = ['visible', 'first-response'];
+
+const USAGE = `Usage: npm run bench [-- --quick] [-- --hardening] [-- --seed N] [-- --only ${SECTIONS.join(',')}] [-- --pace ${PACES.join('|')}]
   --quick       small counts (a smoke run of every measurement, well under a minute)
   --only LIST   only these measurements (start and RSS after READY are always measured); writes no file
+  --pace PACE   when the latency runs send the next interaction: once the last one's visible reply is in
+                (visible, the default), or as soon as its first response is (first-response); writes no file
   --hardening   run the hardening suite (test/hardening) at five times its npm test size, and nothing else
   --seed N      seed for the generated texts (default 1)`;
 
@@ -32,6 +36,7 @@ const { values: args } = parseArgs({
     hardening: { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
     only: { type: 'string' },
+    pace: { type: 'string', default: 'visible' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -57,10 +62,15 @@ if (unknownSection !== undefined) {
   process.exit(2);
 }
 const want = (section: Section) => only === null || only.includes(section);
+const pace = args.pace as Pace;
+if (!PACES.includes(pace)) {
+  process.stderr.write(`Unknown pace "${args.pace}".\n${USAGE}\n`);
+  process.exit(2);
+}
 const seed = Number(args.seed) || 1;
 const plan = quick
-  ? { startRepeats: 1, latency: { count: 100, block: 50, repeats: 1, warmup: 10 }, exportRows: 5_000, exportRepeats: 1, idleWarmup: 10, idleChapter: 50, writes: { count: 300, block: 100, repeats: 1 } }
-  : { startRepeats: 3, latency: { count: 2_000, block: 250, repeats: 3, warmup: 50 }, exportRows: 100_000, exportRepeats: 3, idleWarmup: 100, idleChapter: 2_000, writes: { count: 2_000, block: 250, repeats: 3 } };
+  ? { startRepeats: 1, latency: { count: 100, block: 50, repeats: 1, warmup: 10, pace }, exportRows: 5_000, exportRepeats: 1, idleWarmup: 10, idleChapter: 50, writes: { count: 300, block: 100, repeats: 1 } }
+  : { startRepeats: 3, latency: { count: 2_000, block: 250, repeats: 3, warmup: 50, pace }, exportRows: 100_000, exportRepeats: 3, idleWarmup: 100, idleChapter: 2_000, writes: { count: 2_000, block: 250, repeats: 3 } };
 
 const cpuModel = (() => {
   try {
@@ -75,6 +85,7 @@ const mb = (bytes: number) => bytes / 1024 / 1024;
 
 async function main(): Promise<void> {
   say(`reading-circle bench${quick ? ' (--quick: small counts, not comparable to a full run)' : ''}: ${machine.nproc} × ${machine.cpu}, Node ${machine.node}`);
+  if (pace !== 'visible') say(`latency paced by: ${pace} (the next interaction sent as soon as the last one's first response is in)`);
   const dir = mkdtempSync(join(tmpdir(), 'reading-circle-bench-'));
   const discords: LocalDiscord[] = [await startLocalDiscord(), await startLocalDiscord()];
   const bot: Side = { name: 'bot', discord: discords[0]!, proc: undefined, interactions: 0 };
@@ -151,8 +162,8 @@ async function main(): Promise<void> {
     }
 
     const results = report({ starts, rssReady, rssAfter, latency, exports, underLoad, writes, seconds: (performance.now() - started) / 1000 });
-    // A --quick or --only run is a smoke test or a partial one: it never replaces the last full results.
-    if (!quick && only === null) {
+    // A --quick, --only or --pace first-response run is a smoke test, a partial one or another kind: it never replaces the last full results.
+    if (!quick && only === null && pace === 'visible') {
       writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
       say('\nwritten: bench/results.json');
     }

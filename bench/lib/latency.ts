@@ -1,4 +1,5 @@
 import type { Json } from '../../src/local-discord/index.js';
+import type { InteractionHandle } from '../../src/local-discord/index.js';
 import { median, percentile, prng, prose } from './stats.js';
 import { sampleOf, type Sample, type Side } from './sides.js';
 
@@ -6,7 +7,8 @@ import { sampleOf, type Sample, type Side } from './sides.js';
 export interface Workload {
   key: string;
   label: string;
-  run(side: Side, i: number): Promise<Sample>;
+  /** Sends the i-th interaction; resolves once the bot's first response is in. */
+  send(side: Side, i: number): Promise<InteractionHandle>;
 }
 
 export function workloads(modal: Json, seed: number): Workload[] {
@@ -19,27 +21,27 @@ export function workloads(modal: Json, seed: number): Workload[] {
     {
       key: 'chapter',
       label: '/chapter',
-      run: async (side, i) => sampleOf(side, await side.discord.interact.chatInput({ name: 'chapter', options: { chapter: chapters[i % chapters.length]! } })),
+      send: (side, i) => side.discord.interact.chatInput({ name: 'chapter', options: { chapter: chapters[i % chapters.length]! } }),
     },
     {
       key: 'contributor-autocomplete',
       label: '/contributor autocomplete',
-      run: async (side, i) => sampleOf(side, await side.discord.interact.autocomplete({ name: 'contributor', focused: 'name', value: typed[i % typed.length]! })),
+      send: (side, i) => side.discord.interact.autocomplete({ name: 'contributor', focused: 'name', value: typed[i % typed.length]! }),
     },
     {
       key: 'search',
       label: '/search',
-      run: async (side, i) => sampleOf(side, await side.discord.interact.chatInput({ name: 'search', options: { query: queries[i % queries.length]! } })),
+      send: (side, i) => side.discord.interact.chatInput({ name: 'search', options: { query: queries[i % queries.length]! } }),
     },
     {
       key: 'reflect-submit',
       label: 'reflection modal submit',
-      run: async (side, i) => sampleOf(side, await side.discord.interact.modalSubmit({ modal, values: [texts[i % texts.length]!] })),
+      send: (side, i) => side.discord.interact.modalSubmit({ modal, values: [texts[i % texts.length]!] }),
     },
     {
       key: 'reflections-mine',
       label: '/reflections mine',
-      run: async (side) => sampleOf(side, await side.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine' })),
+      send: (side) => side.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine' }),
     },
   ];
 }
@@ -73,14 +75,39 @@ function figures(runs: Sample[][]): LatencyFigures {
 }
 
 /**
- * Each repeat: `count` interactions for each bot, in blocks of `block`, bot and floor alternating (the
- * order flips every block) so the machine's drift lands on both. One interaction at a time, each waited
- * for until its visible reply, as a member at a keyboard would.
+ * How the next interaction follows the last: once its visible reply is in (`visible`, as a member at a keyboard
+ * would), or as soon as its first response is (`first-response`: back to back, so whatever a deferred command
+ * still does after its deferral, such as a durable write, its page and the edit, runs while the next one
+ * arrives; the visible replies are awaited at the end of each block).
  */
-export async function measureLatency(workload: Workload, bot: Side, floor: Side, options: { count: number; block: number; repeats: number; warmup: number }): Promise<LatencyResult> {
+export type Pace = 'visible' | 'first-response';
+
+/**
+ * Each repeat: `count` interactions for each bot, in blocks of `block`, bot and floor alternating (the
+ * order flips every block) so the machine's drift lands on both. One interaction at a time, paced by `pace`.
+ */
+export async function measureLatency(
+  workload: Workload,
+  bot: Side,
+  floor: Side,
+  options: { count: number; block: number; repeats: number; warmup: number; pace?: Pace },
+): Promise<LatencyResult> {
+  const backToBack = options.pace === 'first-response';
+  /** One block of `size` on one side: each sample taken in turn, or (back to back) settled after the block. */
+  const block = async (side: Side, from: number, size: number): Promise<Sample[]> => {
+    const samples: Promise<Sample>[] = [];
+    for (let k = 0; k < size; k++) {
+      const handle = await workload.send(side, from + k);
+      const sample = sampleOf(side, handle);
+      if (backToBack) sample.catch(() => undefined); // a failure still surfaces, from Promise.all below
+      else await sample;
+      samples.push(sample);
+    }
+    return Promise.all(samples);
+  };
   for (let i = 0; i < options.warmup; i++) {
-    await workload.run(bot, i);
-    await workload.run(floor, i);
+    await block(bot, i, 1);
+    await block(floor, i, 1);
   }
   const botRuns: Sample[][] = [];
   const floorRuns: Sample[][] = [];
@@ -92,7 +119,7 @@ export async function measureLatency(workload: Workload, bot: Side, floor: Side,
       const size = Math.min(options.block, options.count - botSamples.length);
       const order: [Side, Sample[]][] = b % 2 === 0 ? [[bot, botSamples], [floor, floorSamples]] : [[floor, floorSamples], [bot, botSamples]];
       for (const [side, samples] of order) {
-        for (let k = 0; k < size; k++) samples.push(await workload.run(side, i + k));
+        samples.push(...(await block(side, i, size)));
         // Each local Discord keeps every request and message it saw; the bench process's heap grew by the
         // whole run and its collections (both local Discords live in it) paused whichever side was being timed,
         // more often the bot's, whose requests and replies are larger. What is measured is no longer needed.
