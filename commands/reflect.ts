@@ -4,7 +4,6 @@ import {
   ButtonBuilder,
   ButtonStyle,
   LabelBuilder,
-  MessageFlags,
   ModalBuilder,
   TextDisplayBuilder,
   TextInputBuilder,
@@ -17,11 +16,10 @@ import type { AppContext } from '../src/context.js';
 import type { ChatInputCommand, ComponentHandler, InGuild } from '../src/discord/command.js';
 import { customId } from '../src/discord/command.js';
 import { serverCommand } from '../src/discord/builders.js';
-import { describeDiscordError } from '../src/discord/errors.js';
 import { displayNameOf } from '../src/discord/members.js';
 import { describePostOutcome, syncReflectionPost, type PostOutcome } from '../src/discord/reflection-posts.js';
 import { truncate } from '../src/discord/render.js';
-import { NO_MENTIONS, editOriginal, followUp, sendPrivately } from '../src/discord/replies.js';
+import { editOriginal, sendPrivately, showCommitted } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import type { Reflection, Visibility } from '../src/reflections/service.js';
 import { REFLECTION_MAX_CHARS, VISIBILITY_LABEL, parseVisibility, parseWeek } from '../src/reflections/validation.js';
@@ -81,22 +79,15 @@ export function confirmation(ctx: AppContext, reflection: Reflection, outcome: P
   return { content: lines.join('\n'), components: [visibilityButtons(reflection)] };
 }
 
-/**
- * Shows a new reflection's confirmation. The reflection is saved by then, so when the confirmation cannot be
- * shown (Discord failing the edit even after retries) the router's apology ("please try again") would be the
- * wrong advice: a second submission is a second reflection. The member is told, in a follow-up of its own,
- * that it is saved and where to find it; never throws.
- */
+/** Shows a new reflection's confirmation; if Discord fails it, says in a follow-up that it is saved (showCommitted). */
 export async function confirmSaved(interaction: RepliableInteraction, ctx: AppContext, reflection: Reflection, lead: string, outcome: PostOutcome | null = null): Promise<void> {
-  try {
-    await sendPrivately(interaction, confirmation(ctx, reflection, outcome, lead));
-  } catch (error) {
-    ctx.log.error({ err: error, ...describeDiscordError(error), reflectionId: reflection.id }, 'reflection saved, but its confirmation could not be shown');
-    const content = `Your reflection is saved, as **#${reflection.id}**. I could not show its confirmation here; \`/reflections mine\` lists it.`;
-    await followUp(interaction, { content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS }).catch((again: unknown) =>
-      ctx.log.warn({ err: again, ...describeDiscordError(again), reflectionId: reflection.id }, 'could not tell the member their reflection is saved'),
-    );
-  }
+  await showCommitted(
+    interaction,
+    ctx.log,
+    () => sendPrivately(interaction, confirmation(ctx, reflection, outcome, lead)),
+    `Your reflection is saved, as **#${reflection.id}**. I could not show its confirmation here; \`/reflections mine\` lists it.`,
+    { reflectionId: reflection.id },
+  );
 }
 
 /** Posts, edits or removes the thread post after a committed change; never throws (the change is saved). */
@@ -165,7 +156,13 @@ const visibilityButton: ComponentHandler = {
   async button(interaction, [id, to], ctx) {
     const { reflection } = ctx.reflections.setVisibility(interaction.guildId, interaction.user.id, Number(id), parseVisibility(to));
     const outcome = await syncAfterChange(interaction, ctx, reflection);
-    await editOriginal(interaction, { ...confirmation(ctx, reflection, outcome, 'Updated'), allowedMentions: { parse: [] } });
+    await showCommitted(
+      interaction,
+      ctx.log,
+      () => editOriginal(interaction, { ...confirmation(ctx, reflection, outcome, 'Updated'), allowedMentions: { parse: [] } }),
+      `Reflection **#${reflection.id}** is now ${VISIBILITY_LABEL[reflection.visibility]}. I could not update the message above; \`/reflections mine\` shows it.`,
+      { reflectionId: reflection.id },
+    );
   },
 };
 

@@ -1,5 +1,7 @@
 import { MessageFlags, MessagePayload, RequestMethod, Routes, type InternalRequest, type InteractionEditReplyOptions, type InteractionReplyOptions, type RepliableInteraction } from 'discord.js';
+import type { Logger } from '../logger.js';
 import { interactionRestOf } from './bot-client.js';
+import { describeDiscordError } from './errors.js';
 
 export const NO_MENTIONS = { parse: [] as [], repliedUser: false } as const;
 
@@ -24,6 +26,23 @@ export async function sendPrivately(interaction: RepliableInteraction, payload: 
     return;
   }
   await interaction.reply({ ...body, flags: MessageFlags.Ephemeral });
+}
+
+/**
+ * Shows the answer to a change that is already committed. If Discord fails it (even after the REST client's
+ * retries), the router's apology ("please try again") would be the wrong advice: the change is saved, and
+ * trying a new reflection again makes a second one. So the failure is logged and `notice` (what was saved and
+ * where to find it) goes out as an ephemeral follow-up of its own. Never throws.
+ */
+export async function showCommitted(interaction: RepliableInteraction, log: Logger, show: () => Promise<void>, notice: string, fields: Record<string, unknown>): Promise<void> {
+  try {
+    await show();
+  } catch (error) {
+    log.error({ err: error, ...describeDiscordError(error), ...fields }, 'change saved, but its answer could not be shown');
+    await followUp(interaction, { content: notice, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS }).catch((again: unknown) =>
+      log.warn({ err: again, ...describeDiscordError(again), ...fields }, 'could not tell the member their change is saved'),
+    );
+  }
 }
 
 /** Answers in the way the router acknowledged: edits a deferred reply, otherwise replies. */

@@ -102,6 +102,25 @@ describe('hardening: Discord faults', () => {
     }
   });
 
+  it('when Discord keeps failing the edit after a visibility button, the member is told the change is saved', async () => {
+    const { reply } = await submitReflection('Private at first, shared once the message could not be updated.');
+    const saved = h.ctx.db.prepare('SELECT MAX(id) AS id FROM reflections').get() as { id: number };
+    const fault = h.discord.faults.add({ method: 'PATCH', path: /^\/webhooks\/[^/]+\/[^/]+\/messages\/@original$/, status: 500, times: Number.POSITIVE_INFINITY });
+    try {
+      const clicked = await h.discord.interact.button({ message: reply, component: `reflection-vis:${saved.id}:shared` });
+      const [notice] = await clicked.waitForFollowUps(1, { timeoutMs: 10_000 });
+      await clicked.settled({ requireEdit: false });
+      expect(fault.hits).toBeGreaterThan(1);
+      const stored = h.ctx.db.prepare('SELECT visibility FROM reflections WHERE id = ?').get(saved.id) as { visibility: string };
+      expect(stored.visibility).toBe('shared');
+      expect(h.discord.render(notice!)).toContain(`Reflection **#${saved.id}** is now shared`);
+      expect(clicked.followUps().map((m) => h.discord.render(m)).join('\n')).not.toMatch(/try again/i);
+      expect(notice!.flags & 64).toBe(64);
+    } finally {
+      fault.remove();
+    }
+  });
+
   it('a response slower than the REST timeout is retried without a lost or doubled write', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const before = reflections();
