@@ -1,5 +1,4 @@
-import type { Json } from '../../src/local-discord/index.js';
-import type { InteractionHandle } from '../../src/local-discord/index.js';
+import type { InteractionHandle, Json } from '../../src/local-discord/index.js';
 import { median, percentile, prng, prose } from './stats.js';
 import { sampleOf, type Sample, type Side } from './sides.js';
 
