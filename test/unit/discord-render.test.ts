@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeDiscordMarkdown } from '../../src/discord/render.js';
+import { escapeDiscordMarkdown, fitContent, fitEmbed, LIMITS, truncate } from '../../src/discord/render.js';
 
 describe('escapeDiscordMarkdown', () => {
   it('leaves plain prose as it is', () => {
@@ -37,5 +37,30 @@ describe('escapeDiscordMarkdown', () => {
     // Every formatting character outside the link is preceded by a backslash that is not itself escaped.
     expect(outside.replace(/\\[\\*_~`|[\]#>+-]/g, '')).not.toMatch(/[\\*_~`|[\]]/);
     expect(escaped.startsWith('\\*\\_')).toBe(true);
+  });
+});
+
+describe('truncate', () => {
+  it('leaves text within the limit alone and cuts longer text with a visible ellipsis', () => {
+    expect(truncate('short', 10)).toBe('short');
+    expect(truncate('exactly10!', 10)).toBe('exactly10!');
+    expect(truncate('eleven char', 10)).toBe('eleven ch…');
+  });
+
+  it('counts UTF-16 code units, so emoji and astral characters never push a text past the limit', () => {
+    const astral = '😀𠀀'.repeat(1500); // 3,000 code points, 6,000 code units
+    const content = fitContent(astral);
+    expect(content.length).toBeLessThanOrEqual(LIMITS.content);
+    expect(content.endsWith('…')).toBe(true);
+    const description = fitEmbed({ description: astral.repeat(2) }).description!;
+    expect(description.length).toBeLessThanOrEqual(LIMITS.embedDescription);
+  });
+
+  it('never splits a surrogate pair', () => {
+    for (let max = 1; max <= 8; max++) {
+      const cut = truncate('a😀b😀c😀d😀e', max);
+      expect(cut.length).toBeLessThanOrEqual(max);
+      expect(cut).not.toMatch(/\p{Cs}/u); // a lone surrogate, as a split pair leaves
+    }
   });
 });
