@@ -1,7 +1,7 @@
 import type { ChatInputCommand, ComponentHandler } from '../src/discord/command.js';
 import { serverCommand } from '../src/discord/builders.js';
 import { BOOK_PREFIX, cachedBookReply, cachedForBook, renderBookView } from '../src/discord/book-reply.js';
-import { answer } from '../src/discord/replies.js';
+import { answer, respondWithChoices } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import { chapterView, pick } from '../src/book/views.js';
 
@@ -44,7 +44,7 @@ const chapter: ChatInputCommand = {
     await answer(interaction, cachedBookReply(ctx.book, `chapter:${found.id}`, () => renderBookView(chapterView(ctx.book, found))), { ephemeral: false });
   },
   async autocomplete(interaction, ctx) {
-    await interaction.respond(ctx.book.completeChapter(interaction.options.getFocused()));
+    await respondWithChoices(interaction, ctx.book.completeChapter(interaction.options.getFocused()));
   },
 };
 

@@ -1,7 +1,7 @@
 import type { ChatInputCommand, ComponentHandler } from '../src/discord/command.js';
 import { serverCommand } from '../src/discord/builders.js';
 import { BOOK_PREFIX, renderBookView } from '../src/discord/book-reply.js';
-import { answer } from '../src/discord/replies.js';
+import { answer, respondWithChoices } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import { personView, pick } from '../src/book/views.js';
 
@@ -30,7 +30,7 @@ const contributor: ChatInputCommand = {
     await answer(interaction, renderBookView(personView(ctx.book, found)), { ephemeral: false });
   },
   async autocomplete(interaction, ctx) {
-    await interaction.respond(ctx.book.completePerson(interaction.options.getFocused()));
+    await respondWithChoices(interaction, ctx.book.completePerson(interaction.options.getFocused()));
   },
 };
 

@@ -3,7 +3,7 @@ import type { ChatInputCommand, InGuild } from '../src/discord/command.js';
 import { moderatorCommand } from '../src/discord/builders.js';
 import { sendWithFiles } from '../src/discord/file-upload.js';
 import { fitContent, styledEmbed, truncate, LIMITS } from '../src/discord/render.js';
-import { editOriginal, NO_MENTIONS } from '../src/discord/replies.js';
+import { editOriginal, NO_MENTIONS, respondWithChoices } from '../src/discord/replies.js';
 import { describeScope } from '../src/export/formats/common.js';
 import type { ExportLogEntry } from '../src/export/log-repo.js';
 import type { ExportService, ScopeInput } from '../src/export/service.js';
@@ -232,8 +232,8 @@ const exportCommand: ChatInputCommand = {
 
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);
-    if (focused.name !== 'chapter') return interaction.respond([]);
-    await interaction.respond(ctx.book.completeChapter(String(focused.value)).slice(0, LIMITS.choices));
+    if (focused.name !== 'chapter') return respondWithChoices(interaction, []);
+    await respondWithChoices(interaction, ctx.book.completeChapter(String(focused.value)));
   },
 
   async execute(interaction, ctx) {

@@ -6,7 +6,7 @@ import { UserFacingError } from '../src/errors.js';
 import { WEEKDAYS, describeLocal, type Occurrence } from '../src/prompts/due.js';
 import { SET_WEEK_TEXT_MAX, describeSkipped, type StatusView, type TickResult } from '../src/prompts/service.js';
 import { PLAN_IDS } from '../src/prompts/types.js';
-import { editOriginal } from '../src/discord/replies.js';
+import { editOriginal, respondWithChoices } from '../src/discord/replies.js';
 
 const FOOTER = 'Weekly prompts · only moderators see this';
 
@@ -241,7 +241,7 @@ const prompt: ChatInputCommand = {
     }
   },
   async autocomplete(interaction) {
-    await interaction.respond(completeTimeZone(interaction.options.getFocused()));
+    await respondWithChoices(interaction, completeTimeZone(interaction.options.getFocused()));
   },
 };
 

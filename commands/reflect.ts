@@ -19,7 +19,7 @@ import { serverCommand } from '../src/discord/builders.js';
 import { displayNameOf } from '../src/discord/members.js';
 import { describePostOutcome, syncReflectionPost, type PostOutcome } from '../src/discord/reflection-posts.js';
 import { truncate } from '../src/discord/render.js';
-import { editOriginal, sendPrivately, showCommitted } from '../src/discord/replies.js';
+import { editOriginal, respondWithChoices, sendPrivately, showCommitted } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import type { Reflection, Visibility } from '../src/reflections/service.js';
 import { REFLECTION_MAX_CHARS, VISIBILITY_LABEL, parseVisibility, parseWeek } from '../src/reflections/validation.js';
@@ -199,7 +199,7 @@ const reflect: ChatInputCommand = {
     await openReflectModal(interaction, ctx, { visibility, chapterId, week });
   },
   async autocomplete(interaction, ctx) {
-    await interaction.respond(ctx.book.completeChapter(interaction.options.getFocused()).slice(0, 25));
+    await respondWithChoices(interaction, ctx.book.completeChapter(interaction.options.getFocused()));
   },
 };
 

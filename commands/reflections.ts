@@ -8,7 +8,7 @@ import { describeDiscordError } from '../src/discord/errors.js';
 import { isModerator } from '../src/discord/members.js';
 import { describeErasure, describePostOutcome, forgetMember, messageLink, postAuthorLabel, removePost } from '../src/discord/reflection-posts.js';
 import { escapeDiscordMarkdown, styledEmbed } from '../src/discord/render.js';
-import { editOriginal, NO_MENTIONS, sendPrivately } from '../src/discord/replies.js';
+import { editOriginal, NO_MENTIONS, respondWithChoices, sendPrivately } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import { preview, type ListedReflection, type Page, type Reflection } from '../src/reflections/service.js';
 import { VISIBILITY_LABEL, parseReflectionId, parseVisibility } from '../src/reflections/validation.js';
@@ -322,10 +322,10 @@ const reflections: ChatInputCommand = {
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);
     if (focused.name !== 'id') {
-      await interaction.respond([]);
+      await respondWithChoices(interaction, []);
       return;
     }
-    await interaction.respond(ctx.reflections.choices(interaction.guildId, interaction.user.id, String(focused.value)));
+    await respondWithChoices(interaction, ctx.reflections.choices(interaction.guildId, interaction.user.id, String(focused.value)));
   },
 };
 

@@ -1,7 +1,19 @@
-import { MessageFlags, MessagePayload, RequestMethod, Routes, type InternalRequest, type InteractionEditReplyOptions, type InteractionReplyOptions, type RepliableInteraction } from 'discord.js';
+import {
+  MessageFlags,
+  MessagePayload,
+  RequestMethod,
+  Routes,
+  type ApplicationCommandOptionChoiceData,
+  type AutocompleteInteraction,
+  type InternalRequest,
+  type InteractionEditReplyOptions,
+  type InteractionReplyOptions,
+  type RepliableInteraction,
+} from 'discord.js';
 import type { Logger } from '../logger.js';
 import { interactionRestOf } from './bot-client.js';
 import { describeDiscordError } from './errors.js';
+import { LIMITS, truncate } from './render.js';
 
 export const NO_MENTIONS = { parse: [] as [], repliedUser: false } as const;
 
@@ -43,6 +55,15 @@ export async function showCommitted(interaction: RepliableInteraction, log: Logg
       log.warn({ err: again, ...describeDiscordError(again), ...fields }, 'could not tell the member their change is saved'),
     );
   }
+}
+
+/**
+ * Answers an autocomplete within Discord's limits (25 choices, names of 1-100 characters), whatever the choices
+ * hold: a name made from a member's own text (an emoji-heavy reflection) could otherwise run past 100 code units
+ * and Discord would refuse the whole list.
+ */
+export async function respondWithChoices(interaction: AutocompleteInteraction, choices: readonly ApplicationCommandOptionChoiceData[]): Promise<void> {
+  await interaction.respond(choices.slice(0, LIMITS.choices).map((choice) => ({ ...choice, name: truncate(choice.name, LIMITS.choiceName) || '…' })));
 }
 
 /** Answers in the way the router acknowledged: edits a deferred reply, otherwise replies. */

@@ -204,6 +204,15 @@ describe('reflections, end to end', () => {
     expect(h.discord.render(await listing.reply())).not.toContain('SECRET-OF-MEMBER');
   });
 
+  it('autocompletes a reflection whose text is all emoji within Discord’s 100-character choice names', async () => {
+    const { id } = await reflect('member', '😀🌧️🕯️'.repeat(40));
+    const ac = await h.discord.interact.autocomplete({ name: 'reflections', subcommand: 'show', focused: 'id', value: String(id), as: 'member', options: { id: String(id) } });
+    const choice = ac.choices!.find((c) => c.value === String(id));
+    expect(choice).toBeDefined();
+    expect(String(choice!.name).length).toBeLessThanOrEqual(100);
+    expect(String(choice!.name)).toContain('😀');
+  });
+
   it('mine, show and download give the author their own reflections, ephemerally', async () => {
     const mine = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine', as: 'member' });
     const page = await mine.reply();
