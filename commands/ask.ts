@@ -22,7 +22,7 @@ const FOOTERS = {
 /** The answer as one house-style embed: the question quoted, the answer with its [n] markers, then remarks and sources. */
 export function renderAnswer(question: string, answer: AskAnswer): APIEmbed {
   const quoted = `> ${truncate(question.replace(/\s+/g, ' ').trim(), 300)}\n\n`;
-  const room = LIMITS.embedDescription - Array.from(quoted).length;
+  const room = LIMITS.embedDescription - quoted.length;
   const text = composeText(answer, room);
   return styledEmbed({
     title: answer.title,

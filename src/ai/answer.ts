@@ -4,6 +4,7 @@ import { citedRecordIds, describeSource, type BookDocument } from './document.js
 import type { FALLBACK_REASONS} from './prompt.js';
 import { CARE_MARKER, MESSAGES } from './prompt.js';
 import type { AskOutcome } from './usage-repo.js';
+import { truncate } from '../text.js';
 
 /**
  * An answer as plain values, ready for any renderer: the command turns it into an embed. The body carries
@@ -107,8 +108,9 @@ export function answerFromReply(
 export type FallbackReason = keyof typeof FALLBACK_REASONS | 'quota' | 'budget';
 
 /**
- * The answer as one text that fits `max` characters (an embed description holds 4096): the remarks and
- * the source notes always fit whole; the body is cut with a visible "…" if it must be.
+ * The answer as one text that fits `max` (an embed description holds 4096; counted as `truncate` counts, in
+ * UTF-16 code units): the remarks and the source notes always fit whole; the body is cut with a visible "…"
+ * if it must be.
  */
 export function composeText(answer: Pick<AskAnswer, 'body' | 'notes' | 'remarks'>, max = 4096): string {
   const tail: string[] = [];
@@ -117,13 +119,6 @@ export function composeText(answer: Pick<AskAnswer, 'body' | 'notes' | 'remarks'
   let tailText = tail.length > 0 ? `\n\n${tail.join('\n\n')}` : '';
   // The sources are what make the answer checkable: they get all the room but a fifth kept for the body.
   const tailMax = Math.max(0, max - Math.max(200, Math.floor(max / 5)));
-  if (Array.from(tailText).length > tailMax) tailText = cut(tailText, tailMax);
-  const room = max - Array.from(tailText).length;
-  return `${cut(answer.body, room)}${tailText}`;
-}
-
-function cut(text: string, max: number): string {
-  const chars = Array.from(text);
-  if (chars.length <= max) return text;
-  return `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+  if (tailText.length > tailMax) tailText = truncate(tailText, tailMax);
+  return `${truncate(answer.body, max - tailText.length)}${tailText}`;
 }

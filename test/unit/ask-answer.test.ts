@@ -84,8 +84,16 @@ describe('answers from Claude', () => {
   it('fits any answer in the room given, keeping the notes whole and cutting the body with a visible …', () => {
     const long = answerFromReply(reply([{ text: 'word '.repeat(2000), citations: [{ start: 1, end: 2 }] }]), document, opts);
     const text = composeText(long, 1000);
-    expect(Array.from(text).length).toBeLessThanOrEqual(1000);
+    expect(text.length).toBeLessThanOrEqual(1000);
     expect(text).toContain('…');
+    expect(text.endsWith('[1] Chapter 5 (Matthias Wenke), Part II, p. 35')).toBe(true);
+  });
+
+  it('counts the room in UTF-16 code units, so an answer of emoji still fits with its notes whole', () => {
+    const emoji = answerFromReply(reply([{ text: '😀🌧️'.repeat(1000), citations: [{ start: 1, end: 2 }] }]), document, opts);
+    const text = composeText(emoji, 1000);
+    expect(text.length).toBeLessThanOrEqual(1000);
+    expect(text).not.toMatch(/\p{Cs}/u);
     expect(text.endsWith('[1] Chapter 5 (Matthias Wenke), Part II, p. 35')).toBe(true);
   });
 });
