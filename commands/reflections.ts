@@ -7,8 +7,8 @@ import { serverCommand } from '../src/discord/builders.js';
 import { describeDiscordError } from '../src/discord/errors.js';
 import { isModerator } from '../src/discord/members.js';
 import { describeErasure, describePostOutcome, forgetMember, messageLink, postAuthorLabel, removePost } from '../src/discord/reflection-posts.js';
-import { escapeDiscordMarkdown, styledEmbed } from '../src/discord/render.js';
-import { editOriginal, NO_MENTIONS, respondWithChoices, sendPrivately } from '../src/discord/replies.js';
+import { escapeDiscordMarkdown, fitContent, styledEmbed } from '../src/discord/render.js';
+import { editOriginal, NO_MENTIONS, respondWithChoices, sendPrivately, showCommitted } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import { preview, type ListedReflection, type Page, type Reflection } from '../src/reflections/service.js';
 import { VISIBILITY_LABEL, parseReflectionId, parseVisibility } from '../src/reflections/validation.js';
@@ -105,7 +105,8 @@ const deleteButton: ComponentHandler = {
           ? ` I could not remove its post in the thread (${messageLink(interaction.guildId, post.channelId, post.messageId)}); please ask a moderator to delete it.`
           : ' Its post in the thread is gone too.';
     }
-    await editOriginal(interaction, { content: `Reflection #${reflectionId} is deleted.${note}`, embeds: [], components: [], allowedMentions: NO_MENTIONS });
+    const content = `Reflection #${reflectionId} is deleted.${note}`;
+    await showCommitted(interaction, ctx.log, () => editOriginal(interaction, { content, embeds: [], components: [], allowedMentions: NO_MENTIONS }), content, { reflectionId });
   },
 };
 
@@ -114,12 +115,9 @@ const forgetButton: ComponentHandler = {
   defer: 'update',
   async button(interaction, _args, ctx) {
     const report = await forgetMember(interaction.client, ctx, interaction.guildId, interaction.user.id);
-    await editOriginal(interaction, {
-      content: `Done. Everything the bot kept about you in this server is erased.\n\n${describeErasure(report, 'member')}`,
-      embeds: [],
-      components: [],
-      allowedMentions: NO_MENTIONS,
-    });
+    // Told as done even if Discord fails the edit: "something went wrong" after an erasure would alarm for nothing.
+    const content = `Done. Everything the bot kept about you in this server is erased.\n\n${describeErasure(report, 'member')}`;
+    await showCommitted(interaction, ctx.log, () => editOriginal(interaction, { content, embeds: [], components: [], allowedMentions: NO_MENTIONS }), fitContent(content), {});
   },
 };
 
@@ -129,7 +127,13 @@ const editModal: ComponentHandler = {
   async modal(interaction, [id], ctx) {
     const reflection = ctx.reflections.edit(interaction.guildId, interaction.user.id, parseReflectionId(id), interaction.fields.getTextInputValue(TEXT_FIELD));
     const outcome = reflection.visibility === 'private' ? null : await syncAfterChange(interaction, ctx, reflection);
-    await sendPrivately(interaction, confirmation(ctx, reflection, outcome, 'Saved your changes to'));
+    await showCommitted(
+      interaction,
+      ctx.log,
+      () => sendPrivately(interaction, confirmation(ctx, reflection, outcome, 'Saved your changes to')),
+      `Your changes to reflection **#${reflection.id}** are saved. I could not show them here; \`/reflections show\` does.`,
+      { reflectionId: reflection.id },
+    );
   },
 };
 

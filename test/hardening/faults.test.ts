@@ -121,6 +121,26 @@ describe('hardening: Discord faults', () => {
     }
   });
 
+  it('when Discord keeps failing the edit after forget-me, the member is still told their data is erased', async () => {
+    await submitReflection('Written, then forgotten while Discord kept failing.');
+    const asked = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'forget-me' });
+    const confirm = await asked.reply();
+    const fault = h.discord.faults.add({ method: 'PATCH', path: /^\/webhooks\/[^/]+\/[^/]+\/messages\/@original$/, status: 500, times: Number.POSITIVE_INFINITY });
+    try {
+      const done = await h.discord.interact.button({ message: confirm, component: 'reflections-forget' });
+      const [notice] = await done.waitForFollowUps(1, { timeoutMs: 10_000 });
+      await done.settled({ requireEdit: false });
+      expect(fault.hits).toBeGreaterThan(1);
+      const left = h.ctx.db.prepare('SELECT COUNT(*) AS n FROM reflections WHERE author_id = ?').get(h.discord.ids.member) as { n: number };
+      expect(left.n).toBe(0);
+      expect(h.discord.render(notice!)).toContain('Everything the bot kept about you in this server is erased');
+      expect(done.followUps().map((m) => h.discord.render(m)).join('\n')).not.toMatch(/went wrong|try again/i);
+      expect(notice!.flags & 64).toBe(64);
+    } finally {
+      fault.remove();
+    }
+  });
+
   it('a response slower than the REST timeout is retried without a lost or doubled write', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const before = reflections();
