@@ -46,7 +46,7 @@ export async function sendPrivately(interaction: RepliableInteraction, payload: 
  * trying a new reflection again makes a second one. So the failure is logged and `notice` (what was saved and
  * where to find it) goes out as an ephemeral follow-up of its own. Never throws.
  */
-export async function showCommitted(interaction: RepliableInteraction, log: Logger, show: () => Promise<void>, notice: string, fields: Record<string, unknown>): Promise<void> {
+export async function showCommitted(interaction: RepliableInteraction, log: Logger, show: () => Promise<void>, notice: string, fields: Record<string, unknown> = {}): Promise<void> {
   try {
     await show();
   } catch (error) {
