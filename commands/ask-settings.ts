@@ -2,7 +2,7 @@ import type { AskLimits } from '../src/ai/usage-repo.js';
 import type { ChatInputCommand } from '../src/discord/command.js';
 import { moderatorCommand } from '../src/discord/builders.js';
 import { styledEmbed } from '../src/discord/render.js';
-import { editOriginal, NO_MENTIONS } from '../src/discord/replies.js';
+import { editOriginal, NO_MENTIONS, showCommitted } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 
 export const QUOTA_MAX = 1000;
@@ -93,10 +93,14 @@ const askSettings: ChatInputCommand = {
       `**Tokens:** ${number(usage.total)} of ${number(effective.monthlyTokens)} (${percent}%): ${number(usage.tokens.input)} in, ${number(usage.tokens.output)} out, ${number(usage.tokens.cacheCreation)} cache writes, ${number(usage.tokens.cacheRead)} cache reads`,
       `**Claude:** ${ctx.ask.usesClaude ? `on (${ctx.config.ANTHROPIC_MODEL})` : 'off (no ANTHROPIC_API_KEY): /ask answers from the dataset'}`,
     ];
-    await editOriginal(interaction, {
-      embeds: [styledEmbed({ title: '/ask settings', description: lines.join('\n'), footer: 'Only moderators see this. The usage ledger keeps no questions.' })],
-      allowedMentions: NO_MENTIONS,
-    });
+    const show = () =>
+      editOriginal(interaction, {
+        embeds: [styledEmbed({ title: '/ask settings', description: lines.join('\n'), footer: 'Only moderators see this. The usage ledger keeps no questions.' })],
+        allowedMentions: NO_MENTIONS,
+      });
+    // A stored change is confirmed through showCommitted: a failed answer must not read "please try again".
+    if (sub === 'usage') await show();
+    else await showCommitted(interaction, ctx.log, show, `${heading} \`/ask-settings usage\` shows the limits now in force.`, { guildId, setting: sub });
   },
 };
 

@@ -1,12 +1,12 @@
 import { ChannelType, type APIEmbed } from 'discord.js';
 import type { ChatInputCommand } from '../src/discord/command.js';
 import { moderatorCommand } from '../src/discord/builders.js';
-import { LIMITS, styledEmbed, truncate } from '../src/discord/render.js';
+import { fitContent, LIMITS, styledEmbed, truncate } from '../src/discord/render.js';
 import { UserFacingError } from '../src/errors.js';
 import { WEEKDAYS, describeLocal, type Occurrence } from '../src/prompts/due.js';
 import { SET_WEEK_TEXT_MAX, describeSkipped, type StatusView, type TickResult } from '../src/prompts/service.js';
 import { PLAN_IDS } from '../src/prompts/types.js';
-import { editOriginal, respondWithChoices } from '../src/discord/replies.js';
+import { editOriginal, respondWithChoices, showCommitted } from '../src/discord/replies.js';
 
 const FOOTER = 'Weekly prompts · only moderators see this';
 
@@ -149,6 +149,10 @@ const prompt: ChatInputCommand = {
         allowedMentions: { parse: [] },
       });
     };
+    // After a change is stored: were Discord to fail the answer, the router's "please try again" would be
+    // wrong, and a second skip or post-now would skip or post a second week. Say what was done instead.
+    const confirm = (title: string, description: string) =>
+      showCommitted(interaction, ctx.log, () => reply(title, description), fitContent(`**${title}**\n${description}`), { guildId, subcommand: sub });
     switch (sub) {
       case 'setup': {
         const channel = interaction.options.getChannel('channel', true);
@@ -164,7 +168,7 @@ const prompt: ChatInputCommand = {
           pingRoleId: role?.id ?? null,
         });
         const { schedule, plan } = result;
-        await reply(
+        await confirm(
           'Weekly prompts are set up',
           `${result.restarted ? 'The plan starts at week 1.' : `The plan continues at week ${result.nextWeek}.`} ${plan.name}: ${plan.description}\n\n` +
             `Posting in <#${schedule.channelId}> every ${WEEKDAYS[schedule.weekday]} at ${schedule.time} (${schedule.timezone})` +
@@ -200,13 +204,13 @@ const prompt: ChatInputCommand = {
       }
       case 'post-now': {
         const result = await service.postNow(guildId);
-        await reply('Weekly prompts: post now', describeResult(result, service.status(guildId)?.schedule.channelId ?? null));
+        await confirm('Weekly prompts: post now', describeResult(result, service.status(guildId)?.schedule.channelId ?? null));
         return;
       }
       case 'skip': {
         const skipped = service.skipNext(guildId);
         const status = service.status(guildId);
-        await reply(
+        await confirm(
           'Weekly prompts: posting time skipped',
           `Nothing will be posted ${status ? describeLocal(skipped.at, status.schedule.timezone) : skipped.slot}. The reading does not move on: ` +
             `week ${status?.nextWeek ?? '?'} goes out ${status?.nextPost ? when(status.nextPost, status.schedule.timezone) : 'at the next posting time'}.`,
@@ -215,25 +219,25 @@ const prompt: ChatInputCommand = {
       }
       case 'pause': {
         service.pause(guildId);
-        await reply('Weekly prompts: paused', 'No weekly prompts will be posted until you run `/prompt resume`. Paused weeks are not counted as missed.');
+        await confirm('Weekly prompts: paused', 'No weekly prompts will be posted until you run `/prompt resume`. Paused weeks are not counted as missed.');
         return;
       }
       case 'resume': {
         const schedule = service.resume(guildId);
         const status = service.status(guildId);
-        await reply('Weekly prompts: resumed', `Next post: ${status?.nextPost ? when(status.nextPost, schedule.timezone) : 'none (the plan is complete)'}.`);
+        await confirm('Weekly prompts: resumed', `Next post: ${status?.nextPost ? when(status.nextPost, schedule.timezone) : 'none (the plan is complete)'}.`);
         return;
       }
       case 'set-week': {
         const week = interaction.options.getInteger('week', true);
         const content = service.setWeekText(guildId, week, interaction.options.getString('text', true));
-        await reply(`Week ${week}: your own text`, `Week ${week} (${content.title}) will now read:\n\n${content.prompt}\n\n\`/prompt reset-week week:${week}\` restores the book’s prompt.`);
+        await confirm(`Week ${week}: your own text`, `Week ${week} (${content.title}) will now read:\n\n${content.prompt}\n\n\`/prompt reset-week week:${week}\` restores the book’s prompt.`);
         return;
       }
       case 'reset-week': {
         const week = interaction.options.getInteger('week', true);
         const content = service.resetWeekText(guildId, week);
-        await reply(`Week ${week}: the book’s prompt`, `Week ${week} (${content.title}) is back to:\n\n${content.prompt}`);
+        await confirm(`Week ${week}: the book’s prompt`, `Week ${week} (${content.title}) is back to:\n\n${content.prompt}`);
         return;
       }
       default:

@@ -180,7 +180,7 @@ const reportButton: ComponentHandler = {
       : told
         ? 'Thank you. The moderators have been told and will look at it.'
         : 'Thank you. Your report is recorded, but this server has no mod-log channel I can post to, so please also tell a moderator directly.';
-    await sendPrivately(interaction, { content: message, components: moderator ? [hideRow] : [] });
+    await showCommitted(interaction, ctx.log, () => sendPrivately(interaction, { content: message, components: moderator ? [hideRow] : [] }), message, { reflectionId: reflection.id });
   },
 };
 
@@ -211,11 +211,10 @@ const hideButton: ComponentHandler = {
       ctx.log.info({ reflectionId: reflection.id, ...describeDiscordError(error) }, 'could not tell the author by DM that their reflection was hidden');
     }
     ctx.log.info({ guildId: interaction.guildId, reflectionId: reflection.id, moderatorId: interaction.user.id }, 'reflection hidden');
-    await sendPrivately(interaction, {
-      content:
-        `Reflection #${reflection.id} is hidden. ${outcome.kind === 'failed' ? 'I could not remove its post; please delete it by hand.' : 'Its post is removed.'} ` +
-        (authorTold ? 'Its author was told by direct message.' : 'I could not message its author directly; they will see it marked as hidden in `/reflections mine`.'),
-    });
+    const content =
+      `Reflection #${reflection.id} is hidden. ${outcome.kind === 'failed' ? 'I could not remove its post; please delete it by hand.' : 'Its post is removed.'} ` +
+      (authorTold ? 'Its author was told by direct message.' : 'I could not message its author directly; they will see it marked as hidden in `/reflections mine`.');
+    await showCommitted(interaction, ctx.log, () => sendPrivately(interaction, { content }), content, { reflectionId: reflection.id });
   },
 };
 

@@ -5,7 +5,7 @@ import { styledEmbed } from '../src/discord/render.js';
 import type { GuildSettings } from '../src/db/guild-settings.js';
 import { UserFacingError } from '../src/errors.js';
 import { PURGE_PHRASE, purgeServerCommand } from '../src/discord/reflection-posts.js';
-import { editOriginal } from '../src/discord/replies.js';
+import { editOriginal, showCommitted } from '../src/discord/replies.js';
 
 export const SUPPORT_NOTE_MAX = 500;
 
@@ -87,11 +87,18 @@ const settings: ChatInputCommand = {
       default:
         throw new UserFacingError('That settings option is not known.');
     }
+    const show = () =>
+      editOriginal(interaction, {
+        embeds: [styledEmbed({ title: 'Reading-group settings', description: `${changed}\n\n${describeSettings(ctx.settings.get(guildId))}`, footer: 'Only moderators see this.' })],
+        allowedMentions: { parse: [] },
+      });
+    if (sub === 'show') {
+      await show();
+      return;
+    }
     ctx.log.info({ guildId, setting: sub }, 'settings changed');
-    await editOriginal(interaction, {
-      embeds: [styledEmbed({ title: 'Reading-group settings', description: `${changed}\n\n${describeSettings(ctx.settings.get(guildId))}`, footer: 'Only moderators see this.' })],
-      allowedMentions: { parse: [] },
-    });
+    // The change is stored: if Discord fails the answer, say so rather than the router's "please try again".
+    await showCommitted(interaction, ctx.log, show, `${changed} \`/settings show\` shows every setting.`, { guildId, setting: sub });
   },
 };
 

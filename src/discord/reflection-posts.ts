@@ -13,8 +13,8 @@ import { forgetMemberData, purgeGuildData, type PurgeOutcome } from '../reflecti
 import type { Reflection, StoredPost } from '../reflections/service.js';
 import { customId, type InGuild } from './command.js';
 import { describeDiscordError, discordErrorCode, isGone, isMissingPermissions } from './errors.js';
-import { styledEmbed } from './render.js';
-import { NO_MENTIONS, sendPrivately } from './replies.js';
+import { fitContent, styledEmbed } from './render.js';
+import { NO_MENTIONS, sendPrivately, showCommitted } from './replies.js';
 
 /**
  * The bot's posts of shared and anonymous reflections in the week threads: always an ordinary channel
@@ -260,5 +260,6 @@ export async function purgeServerCommand(interaction: ChatInputCommandInteractio
   }
   ctx.log.warn({ guildId: interaction.guildId, by: interaction.user.id }, 'server purge requested');
   const report = await purgeServer(interaction.client, ctx, interaction.guildId);
-  await sendPrivately(interaction, { content: `All of this server’s data kept by the bot is erased.\n\n${describeErasure(report, 'server')}` });
+  const content = fitContent(`All of this server’s data kept by the bot is erased.\n\n${describeErasure(report, 'server')}`);
+  await showCommitted(interaction, ctx.log, () => sendPrivately(interaction, { content }), content, { guildId: interaction.guildId });
 }

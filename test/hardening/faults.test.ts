@@ -141,6 +141,27 @@ describe('hardening: Discord faults', () => {
     }
   });
 
+  it('when Discord keeps failing the answer to /prompt skip, the moderator is told it is done, so no second time is skipped', async () => {
+    const guildId = h.discord.ids.guild;
+    h.ctx.prompts.setup(guildId, { channelId: h.discord.ids.channel, weekday: 'sunday', time: '19:00', timezone: 'Europe/London', plan: null, start: null, pingRoleId: null });
+    const skips = () => (h.ctx.db.prepare('SELECT COUNT(*) AS n FROM prompt_skips WHERE guild_id = ?').get(guildId) as { n: number }).n;
+    const before = skips();
+    const fault = h.discord.faults.add({ method: 'PATCH', path: /^\/webhooks\/[^/]+\/[^/]+\/messages\/@original$/, status: 500, times: Number.POSITIVE_INFINITY });
+    try {
+      const skipped = await h.discord.interact.chatInput({ name: 'prompt', subcommand: 'skip', as: 'moderator' });
+      const notice = await skipped.reply({ timeoutMs: 10_000 });
+      await skipped.settled({ requireEdit: false });
+      expect(fault.hits).toBeGreaterThan(1);
+      expect(skips()).toBe(before + 1);
+      expect(h.discord.render(notice)).toContain('posting time skipped');
+      expect(h.discord.render(notice)).toContain('Nothing will be posted');
+      expect(skipped.messages().map((m) => h.discord.render(m)).join('\n')).not.toMatch(/went wrong|try again/i);
+      expect(skipped.ephemeral).toBe(true);
+    } finally {
+      fault.remove();
+    }
+  });
+
   it('a response slower than the REST timeout is retried without a lost or doubled write', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const before = reflections();
