@@ -6,20 +6,17 @@ export const REFLECTION_MAX_CHARS = 4000;
 /** Characters that carry no visible content: controls, format marks, separators and other whitespace. */
 const INVISIBLE = /^[\p{Cc}\p{Cf}\p{Z}\s]*$/u;
 
-/** Code points, as `Array.from(text).length` counts them, without building the array (it ran on every write). */
+const SURROGATE = /[\uD800-\uDFFF]/;
+const SURROGATE_PAIRS = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
+
+/**
+ * Code points, as `Array.from(text).length` counts them: UTF-16 units less one per surrogate pair (a lone
+ * surrogate counts once). By regular expression, not a loop over the units: the loop was 6 µs of every
+ * durable write's 120 µs of CPU for a 1,300-character reflection (run twice), the expression well under 1.
+ */
 export function characterCount(text: string): number {
-  let count = text.length;
-  for (let i = 0; i < text.length - 1; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit >= 0xd800 && unit <= 0xdbff) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        count -= 1;
-        i += 1;
-      }
-    }
-  }
-  return count;
+  if (!SURROGATE.test(text)) return text.length;
+  return text.length - (text.match(SURROGATE_PAIRS)?.length ?? 0);
 }
 
 /**
