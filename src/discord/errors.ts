@@ -1,4 +1,5 @@
 import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
+import { maskTokens } from '../logger.js';
 
 /** Discord error codes that mean "this interaction can no longer be answered": logged, never retried. */
 const EXPIRED_INTERACTION_CODES = new Set<number>([
@@ -34,7 +35,7 @@ export function isMissingPermissions(error: unknown): boolean {
 /** Structured fields for the log line of a Discord error. */
 export function describeDiscordError(error: unknown): Record<string, unknown> {
   if (error instanceof DiscordAPIError) {
-    return { code: error.code, status: error.status, method: error.method, url: error.url.replace(/\/interactions\/\d+\/[^/]+/, '/interactions/:id/:token').replace(/\/webhooks\/\d+\/[^/]+/, '/webhooks/:id/:token') };
+    return { code: error.code, status: error.status, method: error.method, url: maskTokens(error.url) };
   }
   return {};
 }

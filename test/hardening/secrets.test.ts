@@ -62,6 +62,11 @@ describe('hardening: secrets never leak', () => {
     const messages = JSON.stringify([...h.discord.server.messages.values()]);
     const errors = h.unhandledRejections.map((e) => (e instanceof Error ? `${e.message}\n${e.stack}` : String(e))).join('\n');
     const shown = [String(h.ctx.config.DISCORD_TOKEN), String(h.ctx.config.REFLECTIONS_KEY), String(h.ctx.config.ANTHROPIC_API_KEY), JSON.stringify(h.ctx.config)].join('\n');
+    // Nor what members wrote or an interaction's token: a failed request's body and URL are not logged as they were.
+    expect(logs).not.toContain('holds none');
+    const interactionTokens = new Set(h.discord.requests.flatMap((r) => /\/(?:interactions|webhooks)\/\d+\/([^/?]+)/.exec(r.path)?.[1] ?? []));
+    expect(interactionTokens.size).toBeGreaterThan(0);
+    for (const token of interactionTokens) expect(logs).not.toContain(token);
     for (const sentinel of sentinels) {
       expect(logs).not.toContain(sentinel);
       expect(recorded).not.toContain(sentinel);
