@@ -6,7 +6,7 @@ import { customId } from '../src/discord/command.js';
 import { serverCommand } from '../src/discord/builders.js';
 import { describeDiscordError } from '../src/discord/errors.js';
 import { isModerator } from '../src/discord/members.js';
-import { describeErasure, describePostOutcome, forgetMember, messageLink, postAuthorLabel, removePost } from '../src/discord/reflection-posts.js';
+import { describeErasure, describePostOutcome, forgetMember, messageLink, removePost } from '../src/discord/reflection-posts.js';
 import { escapeDiscordMarkdown, fitContent, styledEmbed } from '../src/discord/render.js';
 import { editOriginal, NO_MENTIONS, respondWithChoices, sendPrivately, showCommitted } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
@@ -160,9 +160,11 @@ const reportButton: ComponentHandler = {
         if (channel?.isSendable()) {
           await channel.send({
             embeds: [
+              // A link, never a copy: a copy of the text or of the author's name here would outlive the author's
+              // delete, forget-me or switch to anonymous (the bot keeps no record of this message to undo it).
               styledEmbed({
                 title: `Reflection #${reflection.id} was reported`,
-                description: `A member reported a reflection posted as **${escapeDiscordMarkdown(postAuthorLabel(reflection))}**: ${link}\n\n> ${escapeDiscordMarkdown(preview(reflection.text, 300))}`,
+                description: `A member reported this reflection: ${link}\nThe link shows it as it is now; if the link no longer opens, its author has removed it or made it private.`,
                 footer: 'Hiding it removes the post and leaves it out of exports; its author is told. Only moderators see this channel.',
               }),
             ],
