@@ -19,6 +19,7 @@ import { syncCommands } from './discord/command-sync.js';
 import { describeDiscordError } from './discord/errors.js';
 import { createRouter } from './discord/router.js';
 import type { Logger } from './logger.js';
+import { serialByKey } from './serial.js';
 import { createInteractionsInFlight } from './members-first.js';
 import type { Secret } from './secret.js';
 import type { WeekDirectory } from './weeks.js';
@@ -135,6 +136,7 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
     reflections,
     prompts,
     exports,
+    postChanges: serialByKey<number>(),
     inFlight,
     ask,
   };

@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import type { InteractionsInFlight } from './members-first.js';
 import type { PromptService } from './prompts/service.js';
 import type { ReflectionService } from './reflections/service.js';
+import type { SerialByKey } from './serial.js';
 import type { WeekDirectory } from './weeks.js';
 
 /**
@@ -37,6 +38,8 @@ export interface AppContext {
   prompts: PromptService;
   /** Moderators' exports of shared and anonymous reflections, the export log and the since-last cursor. */
   exports: ExportService;
+  /** Changes to a reflection's post in its thread, one at a time per reflection id (reflection-posts.ts). */
+  postChanges: SerialByKey<number>;
   /** Interactions being answered, counted by the router; an export's reader thread steps aside for them. */
   inFlight: InteractionsInFlight;
   /** /ask: answers from the book data, with Claude when ANTHROPIC_API_KEY is set; quotas, budget, usage ledger. */

@@ -99,8 +99,20 @@ export async function removePost(client: Client, ctx: AppContext, post: StoredPo
 /**
  * Brings the thread in line with the row: posts, edits or removes the bot's message. The row is the truth;
  * Discord failures are reported, never thrown, since the member's change is already committed.
+ *
+ * One change per reflection at a time, each made from the row as it is when its turn comes: a member can make
+ * a reflection private or anonymous, or delete it, while its first post is still on its way to Discord, and a
+ * change that ran beside that post would find no post to change.
  */
-export async function syncReflectionPost(client: Client, ctx: AppContext, reflection: Reflection): Promise<PostOutcome> {
+export function syncReflectionPost(client: Client, ctx: AppContext, reflection: Reflection): Promise<PostOutcome> {
+  return ctx.postChanges.run(reflection.id, async () => {
+    const current = ctx.reflections.find(reflection.guildId, reflection.authorId, reflection.id);
+    // Deleted or forgotten meanwhile: its post went with it (or goes after the send below), nothing to change.
+    return current ? syncNow(client, ctx, current) : { kind: 'gone' };
+  });
+}
+
+async function syncNow(client: Client, ctx: AppContext, reflection: Reflection): Promise<PostOutcome> {
   const existing = ctx.reflections.getPost(reflection.id);
   const wanted = ctx.reflections.shouldBePosted(reflection);
 
@@ -143,7 +155,21 @@ export async function syncReflectionPost(client: Client, ctx: AppContext, reflec
   try {
     // A nonce per reflection: if the REST client retries a POST that did reach Discord, no second post appears.
     const message = await opened.thread.send({ ...payload, nonce: `refl-${reflection.id}`, enforceNonce: true });
-    ctx.reflections.recordPost({ reflectionId: reflection.id, guildId: reflection.guildId, channelId: threadId, messageId: message.id, postedAt: ctx.clock.now().toISOString() });
+    const post = { reflectionId: reflection.id, guildId: reflection.guildId, channelId: threadId, messageId: message.id, postedAt: ctx.clock.now().toISOString() };
+    const now = ctx.reflections.find(reflection.guildId, reflection.authorId, reflection.id);
+    if (!now || !ctx.reflections.shouldBePosted(now)) {
+      // Deleted, forgotten, made private or hidden while the post was on its way: no change queued behind this
+      // one knows of the post (none was recorded), so it is taken down here.
+      const removed = await removePost(client, ctx, post);
+      ctx.log.info({ reflectionId: reflection.id, removed }, 'reflection changed while its post was on its way; post taken down');
+      if (removed === 'failed') {
+        // Kept as the row's post when there still is a row, so the next change (or forget-me) takes it down.
+        if (now) ctx.reflections.recordPost(post);
+        return { kind: 'failed', reason: 'could not remove the post' };
+      }
+      return { kind: 'removed' };
+    }
+    ctx.reflections.recordPost(post);
     ctx.log.info({ reflectionId: reflection.id, threadId }, 'reflection posted');
     return { kind: 'posted', channelId: threadId, messageId: message.id };
   } catch (error) {

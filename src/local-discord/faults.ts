@@ -4,7 +4,8 @@
  *
  * - With `status`, the request is NOT carried out: the fault's answer replaces it (after `delayMs`).
  * - Without `status`, the request is carried out at once and only its response is delayed by `delayMs`
- *   (Discord did the work but the answer came late: what a REST timeout followed by a retry looks like).
+ *   or held until `hold` settles (Discord did the work but the answer came late: what a REST timeout
+ *   followed by a retry looks like, or a member acting while the bot still waits).
  */
 
 export interface FaultSpec {
@@ -20,6 +21,11 @@ export interface FaultSpec {
   body?: unknown;
   headers?: Record<string, string>;
   delayMs?: number;
+  /**
+   * The response waits for this promise too (after `delayMs`): a test holds Discord's answer for exactly as
+   * long as it needs, then releases it, with no timing to guess.
+   */
+  hold?: Promise<unknown>;
   /** How many matching requests this fault applies to (default 1; Infinity for all). */
   times?: number;
 }

@@ -34,6 +34,7 @@ export async function handleRequest(s: LocalDiscordServer, req: IncomingMessage,
   let response: unknown;
   let extraHeaders: Record<string, string> = {};
   let delayMs = 0;
+  let hold: Promise<unknown> | undefined;
   try {
     const parsed = parseBody(raw, req.headers['content-type']);
     record.body = parsed.body;
@@ -42,6 +43,7 @@ export async function handleRequest(s: LocalDiscordServer, req: IncomingMessage,
     kept = true;
     const fault = s.faults.take(method, path);
     if (fault) delayMs = fault.delayMs ?? 0;
+    hold = fault?.hold;
     if (fault?.status !== undefined) {
       record.faulted = true;
       status = fault.status;
@@ -72,6 +74,7 @@ export async function handleRequest(s: LocalDiscordServer, req: IncomingMessage,
   s.recorder.settle(record, status, response);
   s.changed();
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  if (hold) await hold.catch(() => undefined);
   if (res.destroyed) return;
   const payload = response === undefined || status === 204 ? '' : JSON.stringify(response);
   res.writeHead(status, { ...(payload ? { 'content-type': 'application/json' } : {}), ...extraHeaders });

@@ -4,6 +4,7 @@ import type { Db } from '../db/connection.js';
 import type { DataEraser } from '../erasure.js';
 import { UserFacingError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { serialByKey } from '../serial.js';
 import type { PlanWeek, WeekDirectory } from '../weeks.js';
 import {
   WEEKDAYS,
@@ -140,7 +141,7 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
   const { clock, log, plans } = options;
   const repo = createPromptRepo(options.db);
   const listeners = new Set<(guildId: string) => void>();
-  const locks = new Map<string, Promise<unknown>>();
+  const perGuild = serialByKey<string>();
   let poster: PromptPoster | null = null;
 
   const changed = (guildId: string) => {
@@ -151,20 +152,6 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
         log.error({ err: error, guildId }, 'prompt schedule listener failed');
       }
     }
-  };
-
-  const withLock = <T>(guildId: string, fn: () => Promise<T>): Promise<T> => {
-    const previous = locks.get(guildId) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    locks.set(guildId, settled);
-    void settled.then(() => {
-      if (locks.get(guildId) === settled) locks.delete(guildId);
-    });
-    return next;
   };
 
   const weekly = (schedule: Schedule): WeeklyTime => ({ weekday: schedule.weekday, time: schedule.time, timezone: schedule.timezone });
@@ -635,10 +622,10 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
       return contentFor(guildId, plan, week).content;
     },
 
-    tick: (guildId) => withLock(guildId, () => runDue(guildId, false)),
+    tick: (guildId) => perGuild.run(guildId, () => runDue(guildId, false)),
     postNow: (guildId) => {
       requireSchedule(guildId);
-      return withLock(guildId, () => runDue(guildId, true));
+      return perGuild.run(guildId, () => runDue(guildId, true));
     },
   };
 }

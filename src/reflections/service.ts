@@ -92,6 +92,8 @@ export interface ReflectionService {
   create(input: NewReflection): { reflection: Reflection; duplicate: boolean };
   /** The member's own reflection; another member's id is "not found", exactly like an id that does not exist. */
   get(guildId: string, authorId: string, id: number): Reflection;
+  /** The member's own reflection as it is now, or null when it is gone (deleted, forgotten). */
+  find(guildId: string, authorId: string, id: number): Reflection | null;
   listMine(guildId: string, authorId: string, options?: { beforeId?: number; limit?: number }): Page;
   /** Autocomplete over the member's own reflections (≤ 25), matching the id or the start of the text. */
   choices(guildId: string, authorId: string, query: string): { name: string; value: string }[];
@@ -330,6 +332,11 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
     },
 
     get: (guildId, authorId, id) => decrypt(ownRow(guildId, authorId, id)),
+
+    find(guildId, authorId, id) {
+      const row = repo.getOwn(guildId, authorId, id);
+      return row ? decrypt(row) : null;
+    },
 
     listMine(guildId, authorId, options = {}) {
       const limit = Math.min(Math.max(options.limit ?? 5, 1), 25);
