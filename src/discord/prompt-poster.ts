@@ -28,8 +28,9 @@ export function weekMarker(week: number): string {
   return customId(REFLECT_WEEK_PREFIX, week);
 }
 
-/** How many of the channel's latest messages the look-back reads for an earlier post of the week. */
-export const LOOK_BACK_LIMIT = 50;
+/** Messages per page of the look-back (Discord's maximum), and how many pages it reads at most. */
+export const LOOK_BACK_PAGE = 100;
+export const LOOK_BACK_PAGES = 20;
 
 const REQUIRED: readonly [bigint, string][] = [
   [PermissionFlagsBits.ViewChannel, 'View Channel'],
@@ -145,18 +146,27 @@ export function createPromptPoster(client: Client, settings: GuildSettingsRepo, 
     async findPosted(channelId, week, since) {
       const channel = await channelOf(channelId);
       const marker = weekMarker(week);
-      const sinceId = SnowflakeUtil.generate({ timestamp: since.getTime() }).toString();
-      let messages;
-      try {
-        messages = await channel.messages.fetch({ limit: LOOK_BACK_LIMIT, after: sinceId, cache: false });
-      } catch (error) {
-        throw classifyFailure(error);
+      // Page forward from `since`, oldest first: `after` answers with the messages just after the id, so one
+      // page stopped at the first 50 and missed a post that came after a busy hour (found by a review). Up to
+      // LOOK_BACK_PAGES pages: a week of a busy channel, read only when an attempt's answer was lost.
+      let after = SnowflakeUtil.generate({ timestamp: since.getTime() }).toString();
+      for (let page = 0; page < LOOK_BACK_PAGES; page++) {
+        let messages;
+        try {
+          messages = await channel.messages.fetch({ limit: LOOK_BACK_PAGE, after, cache: false });
+        } catch (error) {
+          throw classifyFailure(error);
+        }
+        const oldestFirst = [...messages.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+        const mine = oldestFirst.find(
+          (message) => message.author.id === client.user?.id && containsCustomId(message.components.map((component) => component.toJSON()), marker),
+        );
+        if (mine) return mine.id;
+        const newest = oldestFirst.at(-1);
+        if (!newest || messages.size < LOOK_BACK_PAGE) return null;
+        after = newest.id;
       }
-      const mine = [...messages.values()]
-        .filter((message) => message.author.id === client.user?.id)
-        .filter((message) => containsCustomId(message.components.map((component) => component.toJSON()), marker))
-        .sort((a, b) => a.createdTimestamp - b.createdTimestamp);
-      return mine[0]?.id ?? null;
+      return null;
     },
 
     async post(post) {

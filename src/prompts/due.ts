@@ -207,11 +207,6 @@ export function occurrencesBetween(schedule: WeeklyTime, after: Date, upTo: Date
   return found;
 }
 
-/** The posting time right after a slot: the end of that slot's grace window. */
-export function followingOccurrence(schedule: WeeklyTime, slot: string): Occurrence {
-  return occurrenceOn(schedule, addDays(slot, 7));
-}
-
 /** The instant local midnight begins on a date (the first minute of the day if midnight is skipped). */
 export function startOfLocalDate(timezone: string, date: string): Date {
   const parsed = parseDate(date);

@@ -91,8 +91,10 @@ export interface PromptRepo {
   recordMessage(row: WeekRow, messageId: string, now: string): WeekRow;
   recordThread(row: WeekRow, threadId: string): WeekRow;
   recordProblem(row: WeekRow, problem: { error: string; nextAttemptAt: string | null; reported?: string | null }): WeekRow;
-  /** Moves a never-posted week to a later posting time (its grace window ran out); the old one becomes missed. */
-  moveToSlot(row: WeekRow, to: { slot: string; scheduledFor: string; late: boolean }, missed: Skip): WeekRow | null;
+  /** Points a claimed week at the schedule's channel (a moderator chose another) and lets it try again now. */
+  retarget(row: WeekRow, channelId: string): WeekRow;
+  /** Moves a never-posted week to a later posting time (its grace window ran out); the times it let pass become missed. */
+  moveToSlot(row: WeekRow, to: { slot: string; scheduledFor: string; late: boolean }, missed: readonly Skip[]): WeekRow | null;
 
   addSkip(guildId: string, skip: Skip): boolean;
   isSkipped(guildId: string, slot: string): boolean;
@@ -153,6 +155,10 @@ export function createPromptRepo(db: Db): PromptRepo {
   const updateProblem = db.prepare(
     'UPDATE prompt_weeks SET last_error = ?, next_attempt_at = ?, reported = ? WHERE guild_id = ? AND run = ? AND week = ?',
   );
+  // A problem already reported about the old channel is not news about the new one: it is reported afresh.
+  const updateChannel = db.prepare(
+    "UPDATE prompt_weeks SET reported = CASE WHEN channel_id = @channelId THEN reported ELSE NULL END, channel_id = @channelId, next_attempt_at = NULL WHERE guild_id = @guildId AND run = @run AND week = @week AND state = 'claimed'",
+  );
   const updateSlot = db.prepare(
     "UPDATE prompt_weeks SET slot = ?, scheduled_for = ?, late = ?, skipped = ?, attempts = 0, next_attempt_at = NULL WHERE guild_id = ? AND run = ? AND week = ? AND state = 'claimed' AND message_id IS NULL",
   );
@@ -191,12 +197,12 @@ export function createPromptRepo(db: Db): PromptRepo {
     return parseWeek(selectWeek.get(week.guildId, week.run, week.week));
   });
 
-  const moveToSlot = db.transaction((row: WeekRow, to: { slot: string; scheduledFor: string; late: boolean }, missed: Skip): WeekRow | null => {
+  const moveToSlot = db.transaction((row: WeekRow, to: { slot: string; scheduledFor: string; late: boolean }, missed: readonly Skip[]): WeekRow | null => {
     if (selectSlotUsed.get(row.guildId, to.slot) !== undefined) return null;
-    const skipped = [...new Set([...row.skipped, ...(row.slot ? [row.slot] : [])])].sort();
+    const skipped = [...new Set([...row.skipped, ...missed.map((m) => m.slot)])].sort();
     const result = updateSlot.run(to.slot, to.scheduledFor, to.late ? 1 : 0, JSON.stringify(skipped), row.guildId, row.run, row.week);
     if (result.changes === 0) return null;
-    insertSkip.run(row.guildId, missed.slot, missed.scheduledFor, missed.reason, missed.recordedAt);
+    for (const skip of missed) insertSkip.run(row.guildId, skip.slot, skip.scheduledFor, skip.reason, skip.recordedAt);
     return reload(row);
   });
 
@@ -235,6 +241,10 @@ export function createPromptRepo(db: Db): PromptRepo {
     },
     recordProblem(row, problem) {
       updateProblem.run(problem.error, problem.nextAttemptAt, problem.reported === undefined ? row.reported : problem.reported, row.guildId, row.run, row.week);
+      return reload(row);
+    },
+    retarget(row, channelId) {
+      updateChannel.run({ channelId, guildId: row.guildId, run: row.run, week: row.week });
       return reload(row);
     },
     moveToSlot: (row, to, missed) => moveToSlot.immediate(row, to, missed),

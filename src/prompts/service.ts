@@ -9,7 +9,6 @@ import type { PlanWeek, WeekDirectory } from '../weeks.js';
 import {
   WEEKDAYS,
   describeLocal,
-  followingOccurrence,
   isValidTimeZone,
   latestOccurrence,
   localDate,
@@ -198,11 +197,13 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
     const plan = plans.get(row.plan);
     const content = plan.weeks[row.week - 1];
     let lateNote: string | null = null;
+    // Not "the bot was offline": a week also goes out late after Discord refused it (permissions, a deleted
+    // channel) or kept failing; /prompt status says which.
     if (row.late) {
-      lateNote = `Posted late: the bot was offline at this week's posting time (${describeLocal(new Date(row.scheduledFor), schedule.timezone)}).`;
+      lateNote = `Posted late: it could not go out at this week's posting time (${describeLocal(new Date(row.scheduledFor), schedule.timezone)}).`;
     }
     if (row.skipped.length > 0) {
-      const missed = `Posting times missed while the bot was offline, with no post (the reading did not move on): ${describeSkipped(row.skipped)}.`;
+      const missed = `Posting times that passed with no post (the reading did not move on): ${describeSkipped(row.skipped)}.`;
       lateNote = lateNote ? `${lateNote}\n${missed}` : missed;
     }
     return {
@@ -237,15 +238,44 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
   const failureOf = (error: unknown): PostFailure =>
     error instanceof PostFailure ? error : new PostFailure('transient', error instanceof Error ? error.message : String(error));
 
-  /** Takes a claimed or posted week as far as it can go: look-back, post, thread. */
-  /** A week that missed its posting time moves to the latest one, recording the missed time as skipped. */
-  const moveToLatestSlot = (row: WeekRow, missedSlot: string, schedule: Schedule, now: Date): WeekRow | null => {
+  /**
+   * When a claimed week's chance at its posting time is over: the schedule's next posting time after the one
+   * it was claimed for. Counted from that instant with the schedule as it is now, so a moderator's move to an
+   * earlier weekday ends the window at the new day, not a week after the old one (which let the stuck week and
+   * the next one go out a minute apart).
+   */
+  const graceEndOf = (schedule: Schedule, row: WeekRow): Date => nextOccurrences(weekly(schedule), new Date(row.scheduledFor), 1)[0]!.at;
+
+  /**
+   * A week that missed its posting time moves to the latest one, and every posting time it let pass is recorded
+   * as missed (its own, and any between: a week stuck for three weeks names all three). It never moves onto a
+   * time a moderator skipped or one before the schedule's anchor (a pause): it waits for the next posting time.
+   */
+  const moveToLatestSlot = (row: WeekRow, schedule: Schedule, now: Date): { moved: WeekRow | null } | { waitUntil: Date } => {
     const due = latestOccurrence(weekly(schedule), now);
-    return repo.moveToSlot(
-      row,
-      { slot: due.slot, scheduledFor: due.at.toISOString(), late: now.getTime() - due.at.getTime() > LATE_AFTER_MS },
-      { slot: missedSlot, scheduledFor: row.scheduledFor, reason: 'missed', recordedAt: now.toISOString() },
+    const anchor = new Date(schedule.anchor);
+    if (due.at.getTime() < anchor.getTime() || repo.isSkipped(schedule.guildId, due.slot)) {
+      return { waitUntil: nextOccurrences(weekly(schedule), due.at, 1)[0]!.at };
+    }
+    const passed = occurrencesBetween(weekly(schedule), new Date(row.scheduledFor), new Date(due.at.getTime() - 1)).filter(
+      (o) => o.at.getTime() >= anchor.getTime() && !repo.isSkipped(schedule.guildId, o.slot),
     );
+    const own = row.slot === null ? [] : [{ slot: row.slot, at: new Date(row.scheduledFor) }];
+    const missed = [...own, ...passed].map((o) => ({ slot: o.slot, scheduledFor: o.at.toISOString(), reason: 'missed' as const, recordedAt: now.toISOString() }));
+    return { moved: repo.moveToSlot(row, { slot: due.slot, scheduledFor: due.at.toISOString(), late: now.getTime() - due.at.getTime() > LATE_AFTER_MS }, missed) };
+  };
+
+  /** Moves a week past its grace window (see moveToLatestSlot), or says how long it waits. */
+  const moveOrWait = (row: WeekRow, schedule: Schedule, now: Date, plog: Logger): WeekRow | TickResult => {
+    const outcome = moveToLatestSlot(row, schedule, now);
+    if ('waitUntil' in outcome) {
+      const until = outcome.waitUntil.toISOString();
+      repo.recordProblem(row, { error: row.lastError ?? 'Waiting for the next posting time (the last one was skipped or paused).', nextAttemptAt: until, reported: row.reported });
+      return { kind: 'waiting', week: row.week, until };
+    }
+    if (!outcome.moved) return { kind: 'idle' };
+    plog.warn({ from: row.slot, to: outcome.moved.slot, missed: outcome.moved.skipped }, 'weekly prompt missed its grace window; moved to the latest posting time');
+    return outcome.moved;
   };
 
   const advance = async (schedule: Schedule, start: WeekRow, manual: boolean): Promise<TickResult> => {
@@ -268,14 +298,10 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
         return { kind: 'blocked', week: row.week, reason };
       }
       // Grace window: a scheduled week that never got out before the next posting time moves to that one.
-      if (!manual && row.slot !== null && row.attempts === 0) {
-        const graceEnd = followingOccurrence(weekly(schedule), row.slot).at;
-        if (now.getTime() >= graceEnd.getTime()) {
-          const moved = moveToLatestSlot(row, row.slot, schedule, now);
-          if (!moved) return { kind: 'idle' };
-          plog.warn({ from: row.slot, to: moved.slot }, 'weekly prompt missed its grace window; moved to the next posting time');
-          row = moved;
-        }
+      if (!manual && row.slot !== null && row.attempts === 0 && now.getTime() >= graceEndOf(schedule, row).getTime()) {
+        const next = moveOrWait(row, schedule, now, plog);
+        if ('kind' in next) return next;
+        row = next;
       }
       if (row.attempts > 0) {
         // Maybe Discord accepted an earlier attempt and we crashed (or timed out) before recording it.
@@ -301,10 +327,10 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
           return finishThread(row, activePoster, plog, true);
         }
         // Past the grace window and not posted after all: move it, then post.
-        if (!manual && row.slot !== null && now.getTime() >= followingOccurrence(weekly(schedule), row.slot).at.getTime()) {
-          const moved = moveToLatestSlot(row, row.slot, schedule, now);
-          if (!moved) return { kind: 'idle' };
-          row = moved;
+        if (!manual && row.slot !== null && now.getTime() >= graceEndOf(schedule, row).getTime()) {
+          const next = moveOrWait(row, schedule, now, plog);
+          if ('kind' in next) return next;
+          row = next;
         }
       }
       row = repo.recordAttempt(row, now.toISOString());
@@ -363,6 +389,9 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
     if (!schedule) return { kind: 'no-schedule' };
     if (!poster) return { kind: 'no-poster' };
     const open = repo.openWeek(guildId);
+    // Paused means nothing is posted, a week already claimed included ("until you run /prompt resume"); a week
+    // whose post is out still gets its thread.
+    if (open?.state === 'claimed' && schedule.paused && !manual) return { kind: 'paused' };
     if (open) {
       if (open.state === 'posted' && !manual && open.nextAttemptAt !== null && clock.now().getTime() < new Date(open.nextAttemptAt).getTime()) {
         return { kind: 'waiting', week: open.week, until: open.nextAttemptAt };
@@ -519,6 +548,11 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
         updatedAt: now.toISOString(),
       };
       repo.saveSchedule(schedule);
+      // A week claimed but not out yet goes where the moderator now points, and tries again at once: the bot
+      // asks for exactly this when a channel is deleted, and a week left on the old channel stayed blocked,
+      // with every later week behind it.
+      const open = repo.openWeek(guildId);
+      if (open?.state === 'claimed') repo.retarget(open, schedule.channelId);
       log.info({ guildId, plan: planId, run, weekday, time: schedule.time, timezone }, 'weekly prompt schedule set');
       changed(guildId);
       return { schedule, plan, next: upcoming(schedule, 3), restarted, nextWeek: nextWeekOf(schedule, plan) ?? 1 };
