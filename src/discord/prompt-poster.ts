@@ -67,7 +67,7 @@ type PostableChannel = TextChannel | NewsChannel;
 function renderEmbed(post: PromptPost): APIEmbed {
   const description = [post.prompt];
   if (post.quotation) {
-    const page = post.quotation.page ? ` (p. ${post.quotation.page})` : '';
+    const page = post.quotation.page ? ` (${/[-–]/.test(post.quotation.page) ? 'pp.' : 'p.'} ${post.quotation.page})` : '';
     description.push(`> ${truncate(post.quotation.text, 900).replace(/\n/g, '\n> ')}${page}`);
   }
   const fields: NonNullable<APIEmbed['fields']> = [];
@@ -83,7 +83,8 @@ function renderEmbed(post: PromptPost): APIEmbed {
     title: `Week ${post.week} of ${post.totalWeeks}: ${post.title}`,
     description: description.join('\n\n'),
     fields,
-    footer: `${post.planName} · When Hurt Remains: Relational Perspectives on Therapeutic Failure (eds. Rolef Ben-Shahar & Shalit)`,
+    // The review numbers neither parts nor chapters: every number shown says it is inferred, these too.
+    footer: `${post.planName} · When Hurt Remains: Relational Perspectives on Therapeutic Failure (eds. Rolef Ben-Shahar & Shalit) · part and chapter numbers follow the order in which the review presents them`,
   });
 }
 

@@ -69,7 +69,7 @@ function opening(book: BookService, questions: readonly Question[]): PlanWeekCon
   const contribution = questions.find((q) => q.kind === 'contribution');
   const asked = guiding.map(quoted).join(' and ');
   const prompt =
-    (asked !== '' ? `The editors asked themselves and the contributors: ${asked}\n\n` : '') +
+    (asked !== '' ? `The editors asked themselves and potential contributors: ${asked}\n\n` : '') +
     (contribution ? `The book sets out to address these questions while examining ${contribution.text}.\n\n` : '') +
     'Before we read on: which of these questions do you carry into the book, and what brings you to it?';
   const reading = [
@@ -99,9 +99,12 @@ function closing(book: BookService, week: number, questions: readonly Question[]
     'Looking back over the whole book.',
     ...(info.goals ? [info.goals.text] : []),
   ];
-  const lines = questions.map((q) => (q.kind === 'guiding' ? `• ${quoted(q)}` : `• what ${q.text.replace(/^what /, '')}`));
+  // The editors' questions, then the book's aim: the review states the aim as a purpose, not as a question.
+  const lines = questions.filter((q) => q.kind === 'guiding').map((q) => `• ${quoted(q)}`);
+  const aim = questions.find((q) => q.kind === 'contribution');
   const prompt =
-    `We close where the editors began, with the book's questions:\n${lines.join('\n')}\n\n` +
+    `We close where the editors began, with their questions:\n${lines.join('\n')}\n` +
+    (aim ? `and the book's aim, to examine ${aim.text}.\n\n` : '\n') +
     'Having read the stories, which question has moved for you, and what would a safe place to share what is not working look like in your own practice or life?';
   return {
     week,

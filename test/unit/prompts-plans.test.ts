@@ -80,7 +80,30 @@ describe('reading plans built from the book', () => {
         expect(message.allowedMentions).toEqual({ parse: [], roles: ['300000000000000003'], repliedUser: false });
         expect(message.enforceNonce).toBe(true);
         expect(JSON.stringify(message.components[0]!.toJSON())).toContain(`"custom_id":"reflect-week:${week.week}"`);
+        // The review numbers no part or chapter: the numbers in the post say they are inferred.
+        expect(embed.footer?.text).toContain('part and chapter numbers follow the order in which the review presents them');
+        if (week.quotation?.page?.includes('-')) expect(embed.description).toContain(`(pp. ${week.quotation.page})`);
       }
     });
   }
+
+  it('words the editors’ questions as the review does: asked of potential contributors, and the book’s aim not as a question', () => {
+    const plan = buildPlan(book, 'by-part');
+    expect(plan.weeks[0]!.prompt).toContain('The editors asked themselves and potential contributors:');
+    const closing = plan.weeks.at(-1)!.prompt;
+    for (const question of guiding) expect(closing).toContain(`• “${question}”`);
+    expect(closing).toContain(`and the book's aim, to examine ${contribution[0]}.`);
+    expect(closing).not.toContain(`• what`);
+  });
+
+  it('a quotation on a page range is cited with pp., on a single page with p.', () => {
+    const weeks = buildPlan(book, 'by-chapter').weeks;
+    const render = (quotation: { text: string; page: string }) =>
+      renderPromptMessage({ guildId: '1', channelId: '2', week: 1, totalWeeks: 1, planName: 'p', title: 't', prompt: 'q', reading: [], quotation, contentNote: '', lateNote: null, pingRoleId: null, nonce: 'n', threadName: 't' })
+        .embeds[0]!.description;
+    const range = weeks.map((w) => w.quotation).find((q) => q?.page?.includes('-'));
+    const single = weeks.map((w) => w.quotation).find((q) => q?.page && !q.page.includes('-'));
+    expect(render({ text: range!.text, page: range!.page! })).toContain(`(pp. ${range!.page})`);
+    expect(render({ text: single!.text, page: single!.page! })).toContain(`(p. ${single!.page})`);
+  });
 });
