@@ -66,8 +66,13 @@ export interface ExportLogRepo {
   get(id: number): ExportLogEntry | null;
   /** The instant the server's previous export was taken, for since-last (null: none yet). */
   cursor(guildId: string): string | null;
+  /** Moves the cursor to an export's instant, never back: an export planned earlier may be delivered later. */
   setCursor(guildId: string, since: string, logId: number): void;
-  /** Restores the cursor an export moved, if no later export moved it since. */
+  /**
+   * After an export's delivery failed: if the cursor is still the one it set, puts it back to the latest export
+   * still delivered (or `previous`, the cursor when it was planned, whichever is later), not blindly to `previous`:
+   * another export may have been delivered meanwhile.
+   */
   rewindCursor(guildId: string, logId: number, previous: string | null): void;
   /** Removes a member's id from the scopes logged; returns the rows changed. */
   forgetMember(guildId: string, userId: string): number;
@@ -91,11 +96,23 @@ export function createExportLogRepo(db: Db): ExportLogRepo {
   const recent = db.prepare(`SELECT ${columns} FROM export_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?`);
   const one = db.prepare(`SELECT ${columns} FROM export_log WHERE id = ?`);
   const cursor = db.prepare<[string], { since: string }>('SELECT since FROM export_cursor WHERE guild_id = ?');
+  // Two exports of a server can overlap (two moderators, or one and the shell's `npm run export`).
   const setCursor = db.prepare(`
     INSERT INTO export_cursor (guild_id, since, log_id) VALUES (?, ?, ?)
-    ON CONFLICT(guild_id) DO UPDATE SET since = excluded.since, log_id = excluded.log_id`);
-  const dropCursor = db.prepare('DELETE FROM export_cursor WHERE guild_id = ? AND log_id = ?');
-  const restoreCursor = db.prepare('UPDATE export_cursor SET since = ?, log_id = 0 WHERE guild_id = ? AND log_id = ?');
+    ON CONFLICT(guild_id) DO UPDATE SET since = excluded.since, log_id = excluded.log_id WHERE excluded.since >= export_cursor.since`);
+  const cursorOwner = db.prepare<[string], { logId: number }>('SELECT log_id AS logId FROM export_cursor WHERE guild_id = ?');
+  const latestDelivered = db.prepare<[string, number], { id: number; at: string }>(
+    "SELECT id, created_at AS at FROM export_log WHERE guild_id = ? AND outcome = 'allowed' AND id <> ? ORDER BY created_at DESC, id DESC LIMIT 1",
+  );
+  const dropCursor = db.prepare('DELETE FROM export_cursor WHERE guild_id = ?');
+  const putCursor = db.prepare('UPDATE export_cursor SET since = ?, log_id = ? WHERE guild_id = ?');
+  const rewind = db.transaction((guildId: string, logId: number, previous: string | null) => {
+    if (cursorOwner.get(guildId)?.logId !== logId) return;
+    const delivered = latestDelivered.get(guildId, logId);
+    if (delivered && (previous === null || delivered.at >= previous)) putCursor.run(delivered.at, delivered.id, guildId);
+    else if (previous !== null) putCursor.run(previous, 0, guildId);
+    else dropCursor.run(guildId);
+  });
   const forget = db.prepare(`
     UPDATE export_log SET scope_member_id = NULL, scope_member_forgotten = 1
     WHERE guild_id = ? AND scope_member_id = ?`);
@@ -166,8 +183,7 @@ export function createExportLogRepo(db: Db): ExportLogRepo {
       setCursor.run(guildId, since, logId);
     },
     rewindCursor(guildId, logId, previous) {
-      if (previous === null) dropCursor.run(guildId, logId);
-      else restoreCursor.run(previous, guildId, logId);
+      rewind.immediate(guildId, logId, previous);
     },
     forgetMember(guildId, userId) {
       return forget.run(guildId, userId).changes;
