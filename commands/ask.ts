@@ -6,7 +6,7 @@ import { createEditThrottle } from '../src/ai/throttle.js';
 import type { ChatInputCommand, InGuild, ResponsePolicy } from '../src/discord/command.js';
 import { serverCommand } from '../src/discord/builders.js';
 import { describeDiscordError } from '../src/discord/errors.js';
-import { LIMITS, styledEmbed, truncate } from '../src/discord/render.js';
+import { escapeDiscordMarkdown, LIMITS, styledEmbed, truncate } from '../src/discord/render.js';
 import { editOriginal, NO_MENTIONS } from '../src/discord/replies.js';
 
 /** A member's question may be personal: the answer is private unless they choose to share it. */
@@ -21,7 +21,8 @@ const FOOTERS = {
 
 /** The answer as one house-style embed: the question quoted, the answer with its [n] markers, then remarks and sources. */
 export function renderAnswer(question: string, answer: AskAnswer): APIEmbed {
-  const quoted = `> ${truncate(question.replace(/\s+/g, ' ').trim(), 300)}\n\n`;
+  // The member's words, shown as written (escaped like all member text), not as Markdown or a masked link.
+  const quoted = `> ${truncate(escapeDiscordMarkdown(question.replace(/\s+/g, ' ').trim()), 300)}\n\n`;
   const room = LIMITS.embedDescription - quoted.length;
   const text = composeText(answer, room);
   return styledEmbed({
@@ -53,11 +54,14 @@ const ask: ChatInputCommand = {
       now: () => Date.now(),
       onError: (error) => log.warn({ err: error, ...describeDiscordError(error) }, 'could not show the answer so far; the final answer follows'),
     });
+    // The answer so far is shown as it is written only to the member: in the channel, only the final answer.
+    // Claude may stop with a refusal at the very end of a stream, after text that must not have been posted.
+    const shared = interaction.options.getBoolean('share') === true;
     const answer = await ctx.ask.ask({
       guildId: interaction.guildId,
       userId: interaction.user.id,
       question,
-      onProgress: (partial) => throttle.push(partial),
+      ...(shared ? {} : { onProgress: (partial: AskAnswer) => throttle.push(partial) }),
     });
     await throttle.finish(answer);
   },

@@ -40,6 +40,15 @@ export function supportRemark(supportNote: string | null): string {
 }
 
 /**
+ * What Claude wrote, made safe to show beside the bot's own markers. A "[2]" it wrote itself would look
+ * exactly like a citation the bot checked (and point at no source), so such markers are dropped; a masked
+ * link ("[the book](https://…)") would hide where it leads, so it is shown as its text and its address.
+ */
+export function modelText(text: string): string {
+  return text.replace(/\[([^\]\n]*)\]\((<?https?:\/\/[^)\s]*>?)\)/g, (_, label: string, url: string) => `${label} (${url.replace(/^<|>$/g, '')})`).replace(/ ?\[\d+\]/g, '');
+}
+
+/**
  * Turns Claude's reply into the member's answer. Every cited block range becomes one or more numbered
  * notes, numbered in order of first use, each naming a dataset record; an answer with no citation at all
  * is labelled as not found in the book data rather than shown as fact.
@@ -53,7 +62,7 @@ export function answerFromReply(
   const records: AskBookRecord[] = [];
   let body = '';
   for (const span of reply.spans) {
-    body += span.text;
+    body += modelText(span.text);
     const markers: number[] = [];
     for (const citation of span.citations) {
       for (const id of citedRecordIds(document, citation.start, citation.end)) {

@@ -5,7 +5,8 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
  * The retry policy of /ask, owned here instead of left to the SDK (which is built with maxRetries 0):
  * the SDK retries every 429, including the monthly spend cap, which must stop at once.
  *
- * - retried: 408, 409, 429 (rate limits), 5xx, 529 overloaded, connection failures, our own per-call timeout;
+ * - retried: 408, 409, 429 (rate limits), 5xx, 529 overloaded, connection failures (a body cut off half-way
+ *   included), our own per-call timeout;
  * - never retried: the spend caps and billing errors, and every other 4xx (a request or setup problem);
  * - the wait honours `retry-after-ms`, then `retry-after`, else backs off 0.5 s · 2ⁿ (at most 8 s); after a
  *   timeout the next attempt starts at once;
@@ -91,7 +92,25 @@ export function classify(error: unknown, timedOut: boolean): Failure {
     }
     return { kind: 'request', retryable: false, ...base };
   }
+  if (isDroppedConnection(error)) return { kind: 'connection', retryable: true };
   return { kind: 'request', retryable: false };
+}
+
+/** Socket errors, as Node and undici name them, that mean the connection broke (not that the request was wrong). */
+const DROPPED_CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+/**
+ * A connection that broke after Anthropic had begun to answer. The SDK wraps a failure to connect as
+ * APIConnectionError, but a body that stops half-way (a stream, or a JSON answer) reaches us as undici's own
+ * `TypeError: terminated`, its cause a socket error: that is a dropped connection, retried like one.
+ */
+function isDroppedConnection(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof TypeError && current.message === 'terminated') return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && DROPPED_CONNECTION_CODES.has(code)) return true;
+  }
+  return false;
 }
 
 export interface RetryOptions {

@@ -93,12 +93,17 @@ const renewalDay = (date: Date) => (dateFormat ??= new Intl.DateTimeFormat('en-G
 
 function limitNotice(reservation: Exclude<Reservation, { ok: true }>): string {
   const unix = (date: Date) => Math.ceil(date.getTime() / 1000);
+  // A limit of 0 is the moderators' choice of the dataset alone: no "ask again later" for it.
+  if (reservation.limit === 0) return 'This server has set /ask to answer from the book data alone; here is what it says.';
   switch (reservation.reason) {
     case 'hour':
       return `You’ve asked Claude ${reservation.limit} question${reservation.limit === 1 ? '' : 's'} in the past hour, this server’s limit. You can ask Claude again <t:${unix(reservation.retryAt)}:R>; meanwhile, here is what the book data itself says.`;
     case 'day':
       return `You’ve asked Claude ${reservation.limit} question${reservation.limit === 1 ? '' : 's'} in the past day, this server’s limit. You can ask Claude again <t:${unix(reservation.retryAt)}:R>; meanwhile, here is what the book data itself says.`;
     case 'budget':
+      if (reservation.spent < reservation.limit) {
+        return `This server’s /ask budget for the month (${reservation.limit.toLocaleString('en-US')} tokens) is nearly taken by the questions being answered right now. Please try again in a minute or two; meanwhile, here is what the book data itself says.`;
+      }
       return `This server has used its /ask budget for the month (${reservation.limit.toLocaleString('en-US')} tokens). It renews on ${renewalDay(reservation.resetsAt)}; meanwhile, here is what the book data itself says.`;
   }
 }
@@ -175,7 +180,8 @@ export function createAskService(deps: AskServiceDeps): AskService {
       return fallback(request, 'no-key', personal);
     }
 
-    const reservation = usage.reserve(input.guildId, input.userId, effectiveLimits(input.guildId).effective, now);
+    // A call in flight may spend at least its whole answer (MAX_TOKENS); more, as the server's average cost says.
+    const reservation = usage.reserve(input.guildId, input.userId, effectiveLimits(input.guildId).effective, now, MAX_TOKENS);
     if (!reservation.ok) {
       usage.recordDatasetAnswer(input.guildId, reservation.reason === 'budget' ? 'budget' : 'quota', now);
       log.info({ guildId: input.guildId, limit: reservation.reason }, '/ask limit reached; answering from the dataset');

@@ -62,8 +62,11 @@ export interface AskUsageRepo {
   /**
    * Checks the member's quota and the server's budget and, if both allow it, books a pending row in the
    * same IMMEDIATE transaction, so two questions at the same moment cannot both slip under a limit.
+   * Calls still in flight count against the budget too, each at the server's average cost this month (at
+   * least `inFlightTokens`): with only settled tokens counted, five questions at once against a budget one
+   * answer uses up all reached Claude. A pending row older than PENDING_COUNTS_MS (a crash) stops counting.
    */
-  reserve(guildId: string, userId: string, limits: AskLimits, now: Date): Reservation;
+  reserve(guildId: string, userId: string, limits: AskLimits, now: Date, inFlightTokens?: number): Reservation;
   /** Records what a reserved call cost and how it ended. */
   settle(id: number, outcome: AskOutcome, usage: TokenUsage): void;
   /** Records a question answered from the dataset alone; no member id is kept, since nothing is charged. */
@@ -75,6 +78,8 @@ export interface AskUsageRepo {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+/** Longer than any /ask call may run (its deadline), so only a call that can still be running is counted. */
+export const PENDING_COUNTS_MS = 15 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
 
 export function monthStart(now: Date): Date {
@@ -130,6 +135,13 @@ export function createAskUsageRepo(db: Db): AskUsageRepo {
             coalesce(sum(answered_by = 'claude'), 0) AS claudeAsks, coalesce(sum(answered_by = 'dataset'), 0) AS datasetAsks
      FROM ask_usage WHERE guild_id = ? AND asked_at >= ?`,
   );
+  const inFlight = db.prepare<[string, string], CountRow>(
+    `SELECT count(*) AS n FROM ask_usage WHERE guild_id = ? AND answered_by = 'claude' AND outcome = 'pending' AND asked_at > ?`,
+  );
+  const averageCall = db.prepare<[string, string], { average: number | null }>(
+    `SELECT avg(coalesce(input_tokens, 0) + coalesce(output_tokens, 0) + coalesce(cache_creation_tokens, 0) + coalesce(cache_read_tokens, 0)) AS average
+     FROM ask_usage WHERE guild_id = ? AND asked_at >= ? AND answered_by = 'claude' AND outcome <> 'pending'`,
+  );
   const insert = db.prepare<[string, string | null, string, string, string]>(
     `INSERT INTO ask_usage (guild_id, user_id, asked_at, answered_by, outcome) VALUES (?, ?, ?, ?, ?)`,
   );
@@ -156,14 +168,16 @@ export function createAskUsageRepo(db: Db): AskUsageRepo {
     return new Date((row ? new Date(row.askedAt).getTime() : now.getTime()) + windowMs);
   };
 
-  const reserve = db.transaction((guildId: string, userId: string, limits: AskLimits, now: Date): Reservation => {
+  const reserve = db.transaction((guildId: string, userId: string, limits: AskLimits, now: Date, inFlightTokens: number): Reservation => {
     const hourly = windowCheck(guildId, userId, now, HOUR_MS, limits.perMemberPerHour);
     if (hourly) return { ok: false, reason: 'hour', limit: limits.perMemberPerHour, retryAt: hourly };
     const daily = windowCheck(guildId, userId, now, DAY_MS, limits.perMemberPerDay);
     if (daily) return { ok: false, reason: 'day', limit: limits.perMemberPerDay, retryAt: daily };
     const spent = sums(guildId, now);
     const total = spent.input + spent.output + spent.cacheCreation + spent.cacheRead;
-    if (total >= limits.monthlyTokens) {
+    const running = inFlight.get(guildId, new Date(now.getTime() - PENDING_COUNTS_MS).toISOString())?.n ?? 0;
+    const perCall = Math.max(inFlightTokens, averageCall.get(guildId, monthStart(now).toISOString())?.average ?? 0);
+    if (total + running * perCall >= limits.monthlyTokens) {
       return { ok: false, reason: 'budget', limit: limits.monthlyTokens, spent: total, resetsAt: nextMonthStart(now) };
     }
     const result = insert.run(guildId, userId, now.toISOString(), 'claude', 'pending');
@@ -177,7 +191,7 @@ export function createAskUsageRepo(db: Db): AskUsageRepo {
       upsertOverrides.run({ guildId, ...next, updatedAt: now.toISOString() });
       return next;
     },
-    reserve: (guildId, userId, limits, now) => reserve.immediate(guildId, userId, limits, now),
+    reserve: (guildId, userId, limits, now, inFlightTokens = 0) => reserve.immediate(guildId, userId, limits, now, inFlightTokens),
     settle(id, outcome, usage) {
       update.run({ id, outcome, ...usage });
     },

@@ -139,7 +139,7 @@ describe('/ask with Claude', () => {
 
     const over = await h.discord.interact.chatInput({ name: 'ask', options: { question: 'Who writes about litigation?' }, as: 'moderator' });
     const text = await shown(h, over);
-    expect(text).toContain('0 questions in the past hour');
+    expect(text).toContain('This server has set /ask to answer from the book data alone');
     expect(text).toContain('(Chapter 13 (Nancy Eichhorn), Part V)');
     expect(fake.messageRequests).toHaveLength(0);
 
