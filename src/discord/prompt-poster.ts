@@ -67,7 +67,7 @@ type PostableChannel = TextChannel | NewsChannel;
 function renderEmbed(post: PromptPost): APIEmbed {
   const description = [post.prompt];
   if (post.quotation) {
-    const page = post.quotation.page ? ` (${/[-–]/.test(post.quotation.page) ? 'pp.' : 'p.'} ${post.quotation.page})` : '';
+    const page = post.quotation.page ? ` (${/[-\u2013]/.test(post.quotation.page) ? 'pp.' : 'p.'} ${post.quotation.page})` : '';
     description.push(`> ${truncate(post.quotation.text, 900).replace(/\n/g, '\n> ')}${page}`);
   }
   const fields: NonNullable<APIEmbed['fields']> = [];
