@@ -14,7 +14,7 @@ import { LocalDiscordServer, type LocalDiscordOptions, type RecordedRequest } fr
  *   discord.requests / discord.requestsMatching({ method, path }) → what the bot sent (headers without the token)
  *   discord.messages(channelId)                                   → a channel's messages, oldest first
  *   discord.directMessages('member') / discord.blockDMs('member') → the bot's DMs to a member / make them refuse DMs (50007)
- *   discord.faults.add({ method, path, status, body, headers, delayMs, times })
+ *   discord.faults.add({ method, path, status, body, headers, delayMs, hold, times })
  *   discord.gateway.ackHeartbeats = false; discord.gateway.disconnect(4000)
  */
 

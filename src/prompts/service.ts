@@ -270,7 +270,7 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
     const outcome = moveToLatestSlot(row, schedule, now);
     if ('waitUntil' in outcome) {
       const until = outcome.waitUntil.toISOString();
-      repo.recordProblem(row, { error: row.lastError ?? 'Waiting for the next posting time (the last one was skipped or paused).', nextAttemptAt: until, reported: row.reported });
+      repo.recordProblem(row, { error: row.lastError ?? 'Waiting for the next posting time (the last one was skipped or paused).', nextAttemptAt: until });
       return { kind: 'waiting', week: row.week, until };
     }
     if (!outcome.moved) return { kind: 'idle' };
@@ -278,6 +278,7 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
     return outcome.moved;
   };
 
+  /** Takes a claimed or posted week as far as it can go: look-back, post, thread. */
   const advance = async (schedule: Schedule, start: WeekRow, manual: boolean): Promise<TickResult> => {
     const activePoster = poster;
     if (!activePoster) return { kind: 'no-poster' };
