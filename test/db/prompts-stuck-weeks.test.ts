@@ -18,6 +18,14 @@ function start() {
   return { clock, discord };
 }
 
+/** Sunday 19:00 in London from 2 September 2026, posting through the fake Discord. */
+function scheduled() {
+  const { clock, discord } = start();
+  const service = makeService(memoryDb(), clock, discord.poster());
+  service.setup(GUILD, { channelId: CHANNEL, ...SUNDAY_LONDON });
+  return { clock, discord, service };
+}
+
 describe('weekly prompts: a week stuck in flight', () => {
   it('moves to the channel a moderator picks with /prompt setup after the old one was deleted, and the plan carries on', async () => {
     const { clock, discord } = start();
@@ -48,9 +56,7 @@ describe('weekly prompts: a week stuck in flight', () => {
   });
 
   it('names every posting time it let pass when Discord kept failing, not only its own', async () => {
-    const { clock, discord } = start();
-    const service = makeService(memoryDb(), clock, discord.poster());
-    service.setup(GUILD, { channelId: CHANNEL, ...SUNDAY_LONDON });
+    const { clock, discord, service } = scheduled();
     clock.set('2026-09-06T18:00:00Z');
     discord.failNextPost(new PostFailure('transient', 'HTTP 500'));
     expect((await service.tick(GUILD)).kind).toBe('failed');
@@ -68,9 +74,7 @@ describe('weekly prompts: a week stuck in flight', () => {
   });
 
   it('names every posting time it let pass while permissions were missing', async () => {
-    const { clock, discord } = start();
-    const service = makeService(memoryDb(), clock, discord.poster());
-    service.setup(GUILD, { channelId: CHANNEL, ...SUNDAY_LONDON });
+    const { clock, discord, service } = scheduled();
     discord.setMissing(['Send Messages']);
     for (clock.set('2026-09-06T18:00:00Z'); clock.now() < new Date('2026-09-28T09:00:00Z'); clock.advance(60 * 60_000)) {
       expect(['blocked', 'waiting', 'idle']).toContain((await service.tick(GUILD)).kind);
@@ -82,9 +86,7 @@ describe('weekly prompts: a week stuck in flight', () => {
   });
 
   it('never moves onto a posting time a moderator skipped: it waits for the next one', async () => {
-    const { clock, discord } = start();
-    const service = makeService(memoryDb(), clock, discord.poster());
-    service.setup(GUILD, { channelId: CHANNEL, ...SUNDAY_LONDON });
+    const { clock, discord, service } = scheduled();
     clock.set('2026-09-06T18:00:00Z');
     discord.failAlways(new PostFailure('transient', 'HTTP 503'));
     expect((await service.tick(GUILD)).kind).toBe('failed');
@@ -107,9 +109,7 @@ describe('weekly prompts: a week stuck in flight', () => {
   });
 
   it('is not posted while the schedule is paused, and goes out at the first posting time after resume, the paused ones not counted as missed', async () => {
-    const { clock, discord } = start();
-    const service = makeService(memoryDb(), clock, discord.poster());
-    service.setup(GUILD, { channelId: CHANNEL, ...SUNDAY_LONDON });
+    const { clock, discord, service } = scheduled();
     discord.setMissing(['Send Messages']);
     clock.set('2026-09-06T18:00:00Z');
     expect((await service.tick(GUILD)).kind).toBe('blocked');
@@ -131,9 +131,7 @@ describe('weekly prompts: a week stuck in flight', () => {
   });
 
   it('after a moderator moves the day earlier, goes out once at the new day, not beside the next week', async () => {
-    const { clock, discord } = start();
-    const service = makeService(memoryDb(), clock, discord.poster());
-    service.setup(GUILD, { channelId: CHANNEL, ...SUNDAY_LONDON });
+    const { clock, discord, service } = scheduled();
     clock.set('2026-09-06T18:00:00Z');
     discord.failAlways(new PostFailure('transient', 'HTTP 503'));
     expect((await service.tick(GUILD)).kind).toBe('failed');

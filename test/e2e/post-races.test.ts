@@ -48,27 +48,29 @@ describe('posts of reflections changed while their post is on its way', () => {
     await h?.stop();
   });
 
+  /** Submits a shared reflection, changes its visibility while its post is held, then lets Discord answer. */
+  async function changeWhileHeld(text: string, to: 'private' | 'anonymous') {
+    const { id, submitted, release } = await submitWhileHeld(text);
+    const changed = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'visibility', options: { id: String(id), to } });
+    await changedTo(id, to);
+    release();
+    const answer = h.discord.render(await changed.reply());
+    await submitted.settled();
+    await changed.settled();
+    return { id, answer };
+  }
+
   it('made private meanwhile: the post is taken down, and the member is told it is private', async () => {
     const text = 'Made private while its post was on its way.';
-    const { id, submitted, release } = await submitWhileHeld(text);
-    const changed = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'visibility', options: { id: String(id), to: 'private' } });
-    await changedTo(id, 'private');
-    release();
-    expect(h.discord.render(await changed.reply())).toContain('It is private: only you can see it.');
-    await submitted.settled();
+    const { id, answer } = await changeWhileHeld(text, 'private');
+    expect(answer).toContain('It is private: only you can see it.');
     expect(postsWith(text)).toEqual([]);
     expect(h.ctx.reflections.getPost(id)).toBeNull();
   });
 
   it('made anonymous meanwhile: the one post ends up signed "A member"', async () => {
     const text = 'Made anonymous while its post was on its way.';
-    const { id, submitted, release } = await submitWhileHeld(text);
-    const changed = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'visibility', options: { id: String(id), to: 'anonymous' } });
-    await changedTo(id, 'anonymous');
-    release();
-    await changed.reply();
-    await submitted.settled();
-    await changed.settled();
+    const { id } = await changeWhileHeld(text, 'anonymous');
     expect(postsWith(text).map((m) => m.embeds[0]!.title)).toEqual(['A reflection from A member']);
     expect(h.ctx.reflections.getPost(id)?.messageId).toBe(postsWith(text)[0]!.id);
   });
