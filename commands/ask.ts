@@ -56,7 +56,7 @@ const ask: ChatInputCommand = {
     });
     // The answer so far is shown as it is written only to the member: in the channel, only the final answer.
     // Claude may stop with a refusal at the very end of a stream, after text that must not have been posted.
-    const shared = interaction.options.getBoolean('share') === true;
+    const shared = askDeferPolicy(interaction.options.getBoolean('share')) === 'public';
     const answer = await ctx.ask.ask({
       guildId: interaction.guildId,
       userId: interaction.user.id,

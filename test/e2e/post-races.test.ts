@@ -75,29 +75,27 @@ describe('posts of reflections changed while their post is on its way', () => {
     expect(h.ctx.reflections.getPost(id)?.messageId).toBe(postsWith(text)[0]!.id);
   });
 
-  it('deleted meanwhile: the post is taken down', async () => {
-    const text = 'Deleted while its post was on its way.';
+  /** Submits a shared reflection, erases it (a delete or forget-me, confirmed by its button) while its post is held, then lets Discord answer. */
+  async function eraseWhileHeld(text: string, subcommand: 'delete' | 'forget-me', button: (id: number) => string) {
     const { id, submitted, release } = await submitWhileHeld(text);
-    const asked = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'delete', options: { id: String(id) } });
-    const done = await h.discord.interact.button({ message: await asked.reply(), component: `reflection-delete:${id}` });
+    const asked = await h.discord.interact.chatInput({ name: 'reflections', subcommand, ...(subcommand === 'delete' ? { options: { id: String(id) } } : {}) });
+    const done = await h.discord.interact.button({ message: await asked.reply(), component: button(id) });
     await done.settled();
     expect(stored(id)).toBeUndefined();
     release();
     await submitted.settled();
     await h.discord.waitFor(() => postsWith(text).length === 0 || undefined, { what: 'the post to be taken down' });
+  }
+
+  it('deleted meanwhile: the post is taken down', async () => {
+    const text = 'Deleted while its post was on its way.';
+    await eraseWhileHeld(text, 'delete', (id) => `reflection-delete:${id}`);
     expect(postsWith(text)).toEqual([]);
   });
 
   it('forgotten meanwhile (forget-me): the post is taken down', async () => {
     const text = 'Forgotten while its post was on its way.';
-    const { id, submitted, release } = await submitWhileHeld(text);
-    const asked = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'forget-me' });
-    const done = await h.discord.interact.button({ message: await asked.reply(), component: 'reflections-forget' });
-    await done.settled();
-    expect(stored(id)).toBeUndefined();
-    release();
-    await submitted.settled();
-    await h.discord.waitFor(() => postsWith(text).length === 0 || undefined, { what: 'the post to be taken down' });
+    await eraseWhileHeld(text, 'forget-me', () => 'reflections-forget');
     expect(postsWith(text)).toEqual([]);
   });
 });
