@@ -18,8 +18,9 @@ import { customId } from '../src/discord/command.js';
 import { serverCommand } from '../src/discord/builders.js';
 import { displayNameOf } from '../src/discord/members.js';
 import { describePostOutcome, syncReflectionPost, type PostOutcome } from '../src/discord/reflection-posts.js';
+import { showEmbed } from '../src/discord/reflection-views.js';
 import { truncate } from '../src/discord/render.js';
-import { editOriginal, respondWithChoices, sendPrivately, showCommitted } from '../src/discord/replies.js';
+import { editOriginal, NO_MENTIONS, respondWithChoices, sendPrivately, showCommitted } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
 import type { Reflection, Visibility } from '../src/reflections/service.js';
 import { REFLECTION_MAX_CHARS, VISIBILITY_LABEL, parseVisibility, parseWeek } from '../src/reflections/validation.js';
@@ -159,7 +160,8 @@ const visibilityButton: ComponentHandler = {
     await showCommitted(
       interaction,
       ctx.log,
-      () => editOriginal(interaction, { ...confirmation(ctx, reflection, outcome, 'Updated'), allowedMentions: { parse: [] } }),
+      // Under /reflections show the reflection is redrawn with its new visibility, not left showing the old one.
+      () => editOriginal(interaction, { ...confirmation(ctx, reflection, outcome, 'Updated'), embeds: interaction.message.embeds.length > 0 ? [showEmbed(ctx, reflection)] : [], allowedMentions: NO_MENTIONS }),
       `Reflection **#${reflection.id}** is now ${VISIBILITY_LABEL[reflection.visibility]}. I could not update the message above; \`/reflections mine\` shows it.`,
       { reflectionId: reflection.id },
     );

@@ -1,4 +1,3 @@
-import { describePlace } from '../src/reflections/place.js';
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, type SlashCommandStringOption, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
 import type { AppContext } from '../src/context.js';
 import type { ChatInputCommand, ComponentHandler } from '../src/discord/command.js';
@@ -7,23 +6,21 @@ import { serverCommand } from '../src/discord/builders.js';
 import { describeDiscordError } from '../src/discord/errors.js';
 import { isModerator } from '../src/discord/members.js';
 import { describeErasure, describePostOutcome, forgetMember, messageLink, removePost } from '../src/discord/reflection-posts.js';
+import { PRIVATE_FOOTER, belongsTo, showEmbed } from '../src/discord/reflection-views.js';
 import { escapeDiscordMarkdown, fitContent, styledEmbed } from '../src/discord/render.js';
 import { editOriginal, NO_MENTIONS, respondWithChoices, sendPrivately, showCommitted } from '../src/discord/replies.js';
 import { UserFacingError } from '../src/errors.js';
-import { preview, type ListedReflection, type Page, type Reflection } from '../src/reflections/service.js';
+import { preview, ReflectionNotFound, type Page, type Reflection } from '../src/reflections/service.js';
 import { VISIBILITY_LABEL, parseReflectionId, parseVisibility } from '../src/reflections/validation.js';
 import { TEXT_FIELD, confirmation, reflectionModal, syncAfterChange, visibilityButtons } from './reflect.js';
 
 const PAGE_SIZE = 5;
+const NOT_SAVED_ATTACHED = 'What you wrote is attached, so it is not lost; `/reflect` can save it as a new reflection.';
 const ANSWERED_AT_ONCE = new Set(['edit', 'show', 'delete']);
-const FOOTER = 'Only you can see this. Your reflections are encrypted at rest; /privacy explains more.';
 
 type Row = APIActionRowComponent<APIButtonComponent>;
 const row = (...buttons: ButtonBuilder[]): Row => new ActionRowBuilder<ButtonBuilder>().addComponents(buttons).toJSON();
 
-function belongsTo(ctx: AppContext, r: ListedReflection): string {
-  return describePlace(r, ctx.book.chapterLabelById) || 'no week';
-}
 
 /**
  * 1000 → "1,000". Not toLocaleString: the process's first Intl call maps some 7 MB of ICU's locale data into
@@ -39,7 +36,7 @@ function howMany(page: Page): string {
 function minePage(ctx: AppContext, guildId: string, userId: string, beforeId?: number): { embeds: APIEmbed[]; components: Row[] } {
   const page = ctx.reflections.listMine(guildId, userId, { limit: PAGE_SIZE, ...(beforeId !== undefined ? { beforeId } : {}) });
   if (page.total === 0) {
-    return { embeds: [styledEmbed({ title: 'Your reflections', description: 'You have no reflections in this server yet. `/reflect` opens a private form whenever you are ready.', footer: FOOTER })], components: [] };
+    return { embeds: [styledEmbed({ title: 'Your reflections', description: 'You have no reflections in this server yet. `/reflect` opens a private form whenever you are ready.', footer: PRIVATE_FOOTER })], components: [] };
   }
   const lines = page.items.map(
     (r) => `**#${r.id}** · ${r.createdAt.slice(0, 10)} · ${r.visibility}${r.hidden ? ' (hidden by a moderator)' : ''} · ${belongsTo(ctx, r)}\n> ${escapeDiscordMarkdown(preview(r.text, 120))}`,
@@ -52,27 +49,13 @@ function minePage(ctx: AppContext, guildId: string, userId: string, beforeId?: n
       styledEmbed({
         title: `Your reflections (${howMany(page)})`,
         description: `${lines.join('\n\n')}\n\n\`/reflections show id:\` shows one in full.`,
-        footer: FOOTER,
+        footer: PRIVATE_FOOTER,
       }),
     ],
     components: buttons.length > 0 ? [row(...buttons)] : [],
   };
 }
 
-function showEmbed(ctx: AppContext, r: Reflection): APIEmbed {
-  const post = ctx.reflections.getPost(r.id);
-  return styledEmbed({
-    title: `Reflection #${r.id}`,
-    description: r.text,
-    fields: [
-      { name: 'Visibility', value: VISIBILITY_LABEL[r.visibility] + (r.hidden ? ' (hidden by a moderator)' : ''), inline: true },
-      { name: 'Belongs to', value: belongsTo(ctx, r), inline: true },
-      { name: 'Written', value: `${r.createdAt.slice(0, 16).replace('T', ' ')} UTC${r.updatedAt !== r.createdAt ? ` (edited ${r.updatedAt.slice(0, 10)})` : ''}`, inline: true },
-      ...(post ? [{ name: 'Posted', value: messageLink(r.guildId, post.channelId, post.messageId), inline: false }] : []),
-    ],
-    footer: FOOTER,
-  });
-}
 
 const pageButton: ComponentHandler = {
   prefix: 'reflections-page',
@@ -125,7 +108,21 @@ const editModal: ComponentHandler = {
   prefix: 'reflection-edit',
   defer: 'ephemeral',
   async modal(interaction, [id], ctx) {
-    const reflection = ctx.reflections.edit(interaction.guildId, interaction.user.id, parseReflectionId(id), interaction.fields.getTextInputValue(TEXT_FIELD));
+    const reflectionId = parseReflectionId(id);
+    const typed = interaction.fields.getTextInputValue(TEXT_FIELD);
+    let reflection: Reflection;
+    try {
+      reflection = ctx.reflections.edit(interaction.guildId, interaction.user.id, reflectionId, typed);
+    } catch (error) {
+      // Deleted while the form was open (another device, forget-me): the form is closed by now, so what the
+      // member just wrote goes back to them as a file, not into a new reflection they did not ask for.
+      if (!(error instanceof ReflectionNotFound)) throw error;
+      await sendPrivately(interaction, {
+        content: `I could not find reflection #${reflectionId} among yours (it may have been deleted while the form was open), so nothing was saved. ${NOT_SAVED_ATTACHED}`,
+        files: [new AttachmentBuilder(Buffer.from(typed, 'utf8'), { name: `reflection-${reflectionId}-not-saved.txt` })],
+      });
+      return;
+    }
     const outcome = reflection.visibility === 'private' ? null : await syncAfterChange(interaction, ctx, reflection);
     await showCommitted(
       interaction,
@@ -277,7 +274,13 @@ const reflections: ChatInputCommand = {
         const outcome = await syncAfterChange(interaction, ctx, reflection);
         const lead = changed ? 'Updated' : 'No change needed for';
         const { content, components } = confirmation(ctx, reflection, outcome, lead);
-        await sendPrivately(interaction, { content: reflection.hidden && reflection.visibility !== 'private' ? `${content}\n${describePostOutcome({ kind: 'not-posted' }, reflection)}` : content, components });
+        await showCommitted(
+          interaction,
+          ctx.log,
+          () => sendPrivately(interaction, { content: reflection.hidden && reflection.visibility !== 'private' ? `${content}\n${describePostOutcome({ kind: 'not-posted' }, reflection)}` : content, components }),
+          `Reflection **#${reflection.id}** is now ${VISIBILITY_LABEL[reflection.visibility]}. I could not show the details here; \`/reflections show\` does.`,
+          { reflectionId: reflection.id },
+        );
         return;
       }
       case 'delete': {

@@ -28,9 +28,8 @@ const saveAsReflection: MessageContextCommand = {
       throw new UserFacingError('That message has no text I can save (attachments and embeds are not kept). Nothing was saved.');
     }
     const guildId = interaction.guildId;
-    const current = ctx.weeks.current(guildId);
-    // A message written in a week's thread belongs to that week; otherwise to the current week, if any.
-    const week = current !== null && current.threadId === message.channelId ? current.week : ctx.reflections.belonging(guildId, null, null).week;
+    // A message written in a week's thread belongs to that week (an earlier one's too); otherwise to the current week, if any.
+    const week = ctx.weeks.byThread(guildId, message.channelId)?.week ?? ctx.reflections.belonging(guildId, null, null).week;
     const { reflection } = ctx.reflections.create({
       guildId,
       authorId: interaction.user.id,

@@ -71,7 +71,7 @@ export function buildContext(options: { config: Config; log: Logger; clock?: Clo
   if (result.applied.length > 0) options.log.info({ from: result.from, to: result.to }, 'database migrated');
   const settings = createGuildSettingsRepo(db);
   // Reflections read the weeks through the context, so whichever directory the context ends up with is used.
-  const weeksOfContext: WeekDirectory = { current: (guildId) => context.weeks.current(guildId), get: (guildId, week) => context.weeks.get(guildId, week) };
+  const weeksOfContext: WeekDirectory = { current: (guildId) => context.weeks.current(guildId), get: (guildId, week) => context.weeks.get(guildId, week), byThread: (guildId, threadId) => context.weeks.byThread(guildId, threadId) };
   const reflections = createReflectionService({
     db,
     cipher: loadReflectionCipher(options.config, db, options.log),

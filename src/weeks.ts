@@ -23,9 +23,12 @@ export interface WeekDirectory {
   current(guildId: string): PlanWeek | null;
   /** A posted week by its number, if it exists. */
   get(guildId: string, week: number): PlanWeek | null;
+  /** The posted week whose discussion thread this is (the week `get` gives for its number), if any. */
+  byThread(guildId: string, threadId: string): PlanWeek | null;
 }
 
 export const noWeeks: WeekDirectory = {
   current: () => null,
   get: () => null,
+  byThread: () => null,
 };

@@ -203,34 +203,37 @@ export function describePostOutcome(outcome: PostOutcome, reflection: Reflection
 
 export interface ErasureReport extends PurgeOutcome {
   postsRemoved: number;
-  postsUnreachable: number;
+  /** Posts Discord would not let the bot delete: their links are the only way left to find them once the rows are gone. */
+  postsUnreachable: StoredPost[];
+}
+
+/** Links to at most this many unreachable posts in the summary (the rest counted), so it stays one message. */
+const UNREACHABLE_LINKS = 10;
+
+async function removePosts(client: Client, ctx: AppContext, posts: StoredPost[]): Promise<Pick<ErasureReport, 'postsRemoved' | 'postsUnreachable'>> {
+  let postsRemoved = 0;
+  const postsUnreachable: StoredPost[] = [];
+  for (const post of posts) {
+    const result = await removePost(client, ctx, post);
+    if (result === 'failed') postsUnreachable.push(post);
+    else postsRemoved++;
+  }
+  return { postsRemoved, postsUnreachable };
 }
 
 /** Forget-me: the bot's posts of the member's reflections first (while the pointers exist), then every eraser. */
 export async function forgetMember(client: Client, ctx: AppContext, guildId: string, userId: string): Promise<ErasureReport> {
-  let postsRemoved = 0;
-  let postsUnreachable = 0;
-  for (const post of ctx.reflections.postsOfMember(guildId, userId)) {
-    const result = await removePost(client, ctx, post);
-    if (result === 'failed') postsUnreachable++;
-    else postsRemoved++;
-  }
+  const { postsRemoved, postsUnreachable } = await removePosts(client, ctx, ctx.reflections.postsOfMember(guildId, userId));
   const outcome = forgetMemberData({ reflections: ctx.reflections, erasers: ctx.erasers, log: ctx.log }, guildId, userId);
-  ctx.log.info({ guildId, postsRemoved, postsUnreachable, erased: outcome.erased, failed: outcome.failed.map((f) => f.name) }, 'forget-me done');
+  ctx.log.info({ guildId, postsRemoved, postsUnreachable: postsUnreachable.length, erased: outcome.erased, failed: outcome.failed.map((f) => f.name) }, 'forget-me done');
   return { ...outcome, postsRemoved, postsUnreachable };
 }
 
 /** The server purge: every post the bot made of a reflection, then every eraser for the server. */
 export async function purgeServer(client: Client, ctx: AppContext, guildId: string): Promise<ErasureReport> {
-  let postsRemoved = 0;
-  let postsUnreachable = 0;
-  for (const post of ctx.reflections.postsOfGuild(guildId)) {
-    const result = await removePost(client, ctx, post);
-    if (result === 'failed') postsUnreachable++;
-    else postsRemoved++;
-  }
+  const { postsRemoved, postsUnreachable } = await removePosts(client, ctx, ctx.reflections.postsOfGuild(guildId));
   const outcome = purgeGuildData({ reflections: ctx.reflections, erasers: ctx.erasers, log: ctx.log }, guildId);
-  ctx.log.info({ guildId, postsRemoved, postsUnreachable, erased: outcome.erased, failed: outcome.failed.map((f) => f.name) }, 'server purge done');
+  ctx.log.info({ guildId, postsRemoved, postsUnreachable: postsUnreachable.length, erased: outcome.erased, failed: outcome.failed.map((f) => f.name) }, 'server purge done');
   return { ...outcome, postsRemoved, postsUnreachable };
 }
 
@@ -240,7 +243,13 @@ export function describeErasure(report: ErasureReport, who: 'member' | 'server')
   if (report.postsRemoved > 0) lines.push(`• the bot’s posts in week threads: ${report.postsRemoved} removed (or already gone)`);
   if (lines.length === 0) lines.push('• nothing: the bot kept no record of you here');
   const unreached: string[] = [];
-  if (report.postsUnreachable > 0) unreached.push(`${report.postsUnreachable} post(s) in threads I could not reach (a moderator can delete them by hand)`);
+  if (report.postsUnreachable.length > 0) {
+    const links = report.postsUnreachable.slice(0, UNREACHABLE_LINKS).map((p) => messageLink(p.guildId, p.channelId, p.messageId));
+    const more = report.postsUnreachable.length - links.length;
+    unreached.push(
+      `${report.postsUnreachable.length} post(s) in threads that Discord would not let me delete; a moderator can delete them by hand: ${links.join(' ')}${more > 0 ? ` and ${more} more` : ''}`,
+    );
+  }
   for (const f of report.failed) unreached.push(`${f.name} (an error; please tell a moderator)`);
   unreached.push(
     who === 'member'

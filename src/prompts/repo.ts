@@ -79,6 +79,8 @@ export interface PromptRepo {
   getWeek(guildId: string, run: number, week: number): WeekRow | null;
   latestPosted(guildId: string): WeekRow | null;
   postedWeek(guildId: string, week: number, run: number): WeekRow | null;
+  /** The latest run's week whose thread this is. */
+  weekByThread(guildId: string, threadId: string): WeekRow | null;
   listWeeks(guildId: string, run: number): WeekRow[];
   /** The latest posting time (local date) any week of this server was posted for. */
   latestSlot(guildId: string): string | null;
@@ -136,6 +138,7 @@ export function createPromptRepo(db: Db): PromptRepo {
   const selectPostedWeek = db.prepare(
     `SELECT ${weekColumns} FROM prompt_weeks WHERE guild_id = ? AND week = ? AND message_id IS NOT NULL ORDER BY (run = ?) DESC, run DESC LIMIT 1`,
   );
+  const selectWeekByThread = db.prepare(`SELECT ${weekColumns} FROM prompt_weeks WHERE guild_id = ? AND thread_id = ? ORDER BY run DESC LIMIT 1`);
   const selectWeeks = db.prepare(`SELECT ${weekColumns} FROM prompt_weeks WHERE guild_id = ? AND run = ? ORDER BY week`);
   const selectLatestSlot = db.prepare('SELECT MAX(slot) FROM prompt_weeks WHERE guild_id = ?').pluck();
   const selectSlotUsed = db.prepare('SELECT 1 FROM prompt_weeks WHERE guild_id = ? AND slot = ?').pluck();
@@ -224,6 +227,7 @@ export function createPromptRepo(db: Db): PromptRepo {
     getWeek: (guildId, run, week) => parseWeek(selectWeek.get(guildId, run, week)),
     latestPosted: (guildId) => parseWeek(selectLatestPosted.get(guildId)),
     postedWeek: (guildId, week, run) => parseWeek(selectPostedWeek.get(guildId, week, run)),
+    weekByThread: (guildId, threadId) => parseWeek(selectWeekByThread.get(guildId, threadId)),
     listWeeks: (guildId, run) => selectWeeks.all(guildId, run).map((row) => WeekRowSchema.parse(row)),
     latestSlot: (guildId) => (selectLatestSlot.get(guildId) as string | null | undefined) ?? null,
     claim: (week, missed) => claim.immediate(week, missed),

@@ -467,6 +467,12 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
       const run = repo.getSchedule(guildId)?.run ?? 0;
       return directoryWeek(repo.postedWeek(guildId, week, run));
     },
+    byThread: (guildId, threadId) => {
+      const row = repo.weekByThread(guildId, threadId);
+      // A thread of an earlier run whose week number now names another week's thread belongs to neither.
+      const week = row === null ? null : directory.get(guildId, row.week);
+      return week?.threadId === threadId ? week : null;
+    },
   };
 
   const eraser: DataEraser = {

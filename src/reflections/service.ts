@@ -160,6 +160,13 @@ export interface ReflectionServiceDeps {
 
 const NOT_FOUND = 'I could not find that reflection among yours. `/reflections mine` lists your reflections with their numbers.';
 
+/** None of the member's reflections has that id (never had, or it was deleted, perhaps while a form was open). */
+export class ReflectionNotFound extends UserFacingError {
+  constructor() {
+    super(NOT_FOUND);
+  }
+}
+
 /** A reflection's text is bound to its server, author and row (its display name: see nameBinding). */
 const bodyBinding = (row: { guildId: string; authorId: string; id: number }): RowBinding => ({
   purpose: 'body',
@@ -269,7 +276,7 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
 
   const ownRow = (guildId: string, authorId: string, id: number): StoredReflection => {
     const row = repo.getOwn(guildId, authorId, id);
-    if (!row) throw new UserFacingError(NOT_FOUND);
+    if (!row) throw new ReflectionNotFound();
     return row;
   };
 

@@ -386,6 +386,13 @@ describe('weekly prompts: the ledger decides, exactly once', () => {
     expect(current).toMatchObject({ week: 1, channelId: CHANNEL, threadId: discord.messages[0]!.id, messageId: discord.messages[0]!.id });
     expect(service.directory.get(GUILD, 1)).toEqual(current);
     expect(service.directory.get(GUILD, 2)).toBeNull();
+    // A week is found by its thread too (a message saved there belongs to it), even once a later week is current.
+    clock.set('2026-05-10T18:00:00Z');
+    await service.tick(GUILD);
+    expect(service.directory.current(GUILD)!.week).toBe(2);
+    expect(service.directory.byThread(GUILD, current.threadId!)).toEqual(current);
+    expect(service.directory.byThread(GUILD, CHANNEL)).toBeNull();
+    expect(service.directory.byThread('100000000000000999', current.threadId!)).toBeNull();
     expect(service.eraser.forgetMember(GUILD, '300000000000000003')).toBe(0);
     expect(service.eraser.purgeGuild(GUILD)).toBeGreaterThanOrEqual(2);
     expect(service.status(GUILD)).toBeNull();

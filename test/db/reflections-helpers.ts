@@ -25,6 +25,7 @@ export function weeksOf(list: PlanWeek[]): WeekDirectory & { list: PlanWeek[] } 
     list,
     current: (guildId) => list.filter((w) => w.guildId === guildId).at(-1) ?? null,
     get: (guildId, week) => list.find((w) => w.guildId === guildId && w.week === week) ?? null,
+    byThread: (guildId, threadId) => list.find((w) => w.guildId === guildId && w.threadId === threadId) ?? null,
   };
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalChannel } from '../../src/local-discord/index.js';
 import type { PlanWeek } from '../../src/weeks.js';
+import { weeksOf } from '../db/reflections-helpers.js';
 import { startHarness, type Harness } from './harness.js';
 
 /**
@@ -33,7 +34,7 @@ describe('posts of reflections changed while their post is on its way', () => {
 
   beforeAll(async () => {
     h = await startHarness({ env: { REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
-    h.ctx.weeks = { current: (g) => weeks.filter((w) => w.guildId === g).at(-1) ?? null, get: (g, n) => weeks.find((w) => w.guildId === g && w.week === n) ?? null };
+    h.ctx.weeks = weeksOf(weeks);
     const now = new Date().toISOString();
     thread = h.discord.server.addChannel({
       name: 'Week 1',

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalChannel } from '../../src/local-discord/index.js';
+import type { PlanWeek } from '../../src/weeks.js';
+import { weeksOf } from '../db/reflections-helpers.js';
+import { expectNoWriteCouldPing } from '../helpers/mentions.js';
+import { startHarness, type Harness } from './harness.js';
+
+/**
+ * Reflections at their edges, end to end: a form submitted after its reflection was deleted, a message saved
+ * from an earlier week's thread, a view redrawn after a change, Discord failing an answer or a delete. In each
+ * the member keeps what they wrote and is told the truth about it.
+ */
+describe('reflections at their edges, end to end', () => {
+  let h: Harness;
+  const weeks: PlanWeek[] = [];
+  let week1: LocalChannel;
+  let week2: LocalChannel;
+
+  const addThread = (name: string): LocalChannel =>
+    h.discord.server.addChannel({
+      name,
+      type: 11,
+      parent_id: h.discord.ids.channel,
+      owner_id: h.discord.ids.bot,
+      thread_metadata: { archived: false, auto_archive_duration: 10080, archive_timestamp: new Date().toISOString(), locked: false, create_timestamp: new Date().toISOString() },
+    });
+  const addWeek = (week: number, thread: LocalChannel) => {
+    weeks.push({ guildId: h.discord.ids.guild, week, title: `Reading ${week}`, prompt: 'What stayed with you?', channelId: h.discord.ids.channel, messageId: thread.id, threadId: thread.id, postedAt: '2026-03-01T18:00:00.000Z' });
+  };
+
+  async function reflect(as: string, text: string, options: Record<string, string | number> = {}) {
+    const opened = await h.discord.interact.chatInput({ name: 'reflect', options, as });
+    const submitted = await h.discord.interact.modalSubmit({ modal: opened, values: [text], as });
+    const reply = await submitted.reply();
+    return { reply, id: Number(/#(\d+)/.exec(reply.content)?.[1]) };
+  }
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
+    h.ctx.weeks = weeksOf(weeks);
+    week1 = addThread('Week 1');
+    addWeek(1, week1);
+    week2 = addThread('Week 2');
+    addWeek(2, week2);
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('an edit submitted after its reflection was deleted hands the text back as a file and saves nothing', async () => {
+    const { id } = await reflect('member', 'Original words.');
+    const opened = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'edit', options: { id: String(id) }, as: 'member' });
+    expect(opened.modal).toBeDefined();
+    // Meanwhile (another device, or forget-me) the reflection is deleted.
+    h.ctx.reflections.remove(h.discord.ids.guild, h.discord.ids.member, id);
+    const typed = 'A long, careful rewrite the member spent twenty minutes on. שלום 🌱';
+    const submitted = await h.discord.interact.modalSubmit({ modal: opened, values: [typed], as: 'member' });
+    const reply = await submitted.reply();
+    expect(submitted.ephemeral).toBe(true);
+    expect(reply.content).toContain(`I could not find reflection #${id} among yours (it may have been deleted while the form was open), so nothing was saved`);
+    expect(reply.attachments.map((a) => a.filename)).toEqual([`reflection-${id}-not-saved.txt`]);
+    expect(reply.attachments[0]!.data!.toString('utf8')).toBe(typed);
+    expect(h.ctx.reflections.allMine(h.discord.ids.guild, h.discord.ids.member).some((r) => r.text === typed)).toBe(false);
+  });
+
+  it('Save as reflection on a message in an earlier week’s thread ties it to that week, not the current one', async () => {
+    const own = h.discord.postAs('member', 'Going back to last week’s question.', week1.id);
+    const saved = await h.discord.interact.messageContext({ name: 'Save as reflection', message: own, as: 'member' });
+    const id = Number(/#(\d+)/.exec((await saved.reply()).content)?.[1]);
+    expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, id).week).toBe(1);
+    // Outside any week's thread it belongs to the current week.
+    const elsewhere = h.discord.postAs('member', 'Said in the main channel.', h.discord.ids.channel);
+    const savedElsewhere = await h.discord.interact.messageContext({ name: 'Save as reflection', message: elsewhere, as: 'member' });
+    const other = Number(/#(\d+)/.exec((await savedElsewhere.reply()).content)?.[1]);
+    expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, other).week).toBe(2);
+  });
+
+  it('the visibility buttons under /reflections show redraw the reflection with its new visibility', async () => {
+    const { id } = await reflect('member', 'Shown, then shared.', { week: 2 });
+    const show = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'show', options: { id: String(id) }, as: 'member' });
+    const shown = await show.reply();
+    expect(h.discord.render(shown)).toContain('private (only you)');
+    const pressed = await h.discord.interact.button({ message: shown, component: `reflection-vis:${id}:shared`, as: 'member' });
+    await pressed.settled();
+    const after = pressed.original()!;
+    const rendered = h.discord.render(after);
+    expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, id).visibility).toBe('shared');
+    expect(rendered).toContain(`Updated **#${id}**`);
+    expect(after.embeds[0]!.title).toBe(`Reflection #${id}`);
+    expect(after.embeds[0]!.description).toBe('Shown, then shared.');
+    expect(rendered).not.toContain('private (only you)');
+    // The confirmation's buttons (no embed) stay a confirmation: nothing is drawn into them.
+    const { reply } = await reflect('member', 'Confirmed, then shared.', { week: 2 });
+    const fromConfirmation = await h.discord.interact.button({ message: reply, component: `reflection-vis:${/#(\d+)/.exec(reply.content)![1]}:shared`, as: 'member' });
+    await fromConfirmation.settled();
+    expect(fromConfirmation.original()!.embeds).toEqual([]);
+  });
+
+  it('/reflections visibility: when Discord fails the answer, the member is told the change is saved, not to try again', async () => {
+    const { id } = await reflect('member', 'Will be shared while Discord stumbles.', { week: 2 });
+    // The first edit of the reply fails (500 on the try and on discord.js's 3 retries); Discord works again afterwards.
+    const fault = h.discord.faults.add({ method: 'PATCH', path: /^\/webhooks\/[^/]+\/[^/]+\/messages\/@original$/, status: 500, body: { message: 'Internal Server Error', code: 0 }, times: 4 });
+    try {
+      const changed = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'visibility', options: { id: String(id), to: 'shared' }, as: 'member' });
+      await changed.settled();
+      // (Discord turns the first follow-up of a deferred reply into that reply: so every message of the interaction.)
+      const said = changed.messages().map((m) => h.discord.render(m)).join('\n');
+      expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, id).visibility).toBe('shared');
+      expect(said).toContain(`Reflection **#${id}** is now shared`);
+      expect(said).not.toContain('Please try again');
+      expect(changed.messages().every((m) => (m.flags & 64) === 64)).toBe(true);
+    } finally {
+      fault.remove();
+    }
+  });
+
+  it('forget-me links each post Discord would not let it delete, so a moderator can still find it', async () => {
+    const { id } = await reflect('owner', 'Shared, and the thread will refuse the delete.', { visibility: 'shared', week: 2 });
+    const post = h.ctx.reflections.getPost(id)!;
+    expect(post).not.toBeNull();
+    const fault = h.discord.faults.add({ method: 'DELETE', path: `/channels/${post.channelId}/messages/${post.messageId}`, status: 500, body: { message: 'Internal Server Error', code: 0 }, times: 20 });
+    try {
+      const asked = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'forget-me', as: 'owner' });
+      const confirm = await asked.reply();
+      const done = await h.discord.interact.button({ message: confirm, component: 'reflections-forget', as: 'owner' });
+      await done.settled();
+      const summary = h.discord.render(done.original()!);
+      expect(h.discord.message(post.messageId)).toBeDefined();
+      expect(summary).toContain('1 post(s) in threads that Discord would not let me delete');
+      expect(summary).toContain(`https://discord.com/channels/${h.discord.ids.guild}/${post.channelId}/${post.messageId}`);
+    } finally {
+      fault.remove();
+    }
+  });
+
+  it('every message the bot wrote here allowed no mention to ping', () => {
+    expectNoWriteCouldPing(h.discord, 10);
+  });
+});
