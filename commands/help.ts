@@ -17,7 +17,7 @@ export function helpLines(modules: readonly CommandModule[]): string[] {
     if (module.kind === 'message-context') return `**${module.data.name}** (message menu: ⋯ › Apps): ${module.help}`;
     const subs = subcommandNames(module.data.options);
     const suffix = subs.length > 0 ? ` (${subs.join(', ')})` : '';
-    const mod = module.access === 'moderator' || module.access === 'manage-server' ? ' *(moderators)*' : '';
+    const mod = module.access === 'moderator' ? ' *(moderators)*' : module.access === 'manage-server' ? ' *(Manage Server)*' : '';
     return `**/${module.data.name}**${suffix}${mod}: ${module.help ?? module.data.description}`;
   });
 }

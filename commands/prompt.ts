@@ -1,4 +1,5 @@
 import { ChannelType, type APIEmbed } from 'discord.js';
+import { PROMPT_CHANNEL_PERMISSIONS, channelWarning } from '../src/discord/bot-permissions.js';
 import type { ChatInputCommand } from '../src/discord/command.js';
 import { moderatorCommand } from '../src/discord/builders.js';
 import { fitContent, LIMITS, styledEmbed, truncate } from '../src/discord/render.js';
@@ -168,11 +169,19 @@ const prompt: ChatInputCommand = {
           pingRoleId: role?.id ?? null,
         });
         const { schedule, plan } = result;
+        const warnings = [
+          await channelWarning(interaction.client, schedule.channelId, PROMPT_CHANNEL_PERMISSIONS, 'the weekly post cannot go out (`/prompt status` and the mod-log will say so)'),
+          // The bot never holds Mention Everyone, and without it Discord notifies a role only if it is mentionable.
+          role && !role.mentionable
+            ? `⚠️ <@&${role.id}> does not allow mentions, so Discord will not notify its members. A server admin can turn on “Allow anyone to @mention this role” in Server Settings → Roles.`
+            : null,
+        ].filter((w): w is string => w !== null);
         await confirm(
           'Weekly prompts are set up',
           `${result.restarted ? 'The plan starts at week 1.' : `The plan continues at week ${result.nextWeek}.`} ${plan.name}: ${plan.description}\n\n` +
             `Posting in <#${schedule.channelId}> every ${WEEKDAYS[schedule.weekday]} at ${schedule.time} (${schedule.timezone})` +
             `${schedule.pingRoleId ? `, pinging <@&${schedule.pingRoleId}> and nobody else` : ', pinging nobody'}.\n\n` +
+            (warnings.length > 0 ? `${warnings.join('\n')}\n\n` : '') +
             `**The next three posting times**\n${result.next.map((o) => `• ${when(o, schedule.timezone)}`).join('\n')}`,
         );
         return;

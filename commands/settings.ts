@@ -1,4 +1,5 @@
 import { ChannelType } from 'discord.js';
+import { MOD_LOG_PERMISSIONS, channelWarning } from '../src/discord/bot-permissions.js';
 import type { ChatInputCommand } from '../src/discord/command.js';
 import { moderatorCommand } from '../src/discord/builders.js';
 import { styledEmbed } from '../src/discord/render.js';
@@ -65,6 +66,9 @@ const settings: ChatInputCommand = {
       case 'moderator-role': {
         const role = interaction.options.getRole('role');
         if (role && role.id === guildId) throw new UserFacingError('@everyone cannot be the moderator role: that would make every member a moderator.');
+        // A managed role (a bot's own, the Server Booster role) is handed out by an integration, not by moderators:
+        // with the booster role, anyone who boosts the server could read and export shared reflections.
+        if (role?.managed) throw new UserFacingError(`<@&${role.id}> is managed by an integration (a bot's own role or the Server Booster role), so moderators do not choose who has it. Please pick a role you assign by hand.`);
         ctx.settings.update(guildId, { moderatorRoleId: role?.id ?? null }, now);
         changed = role ? `Members with <@&${role.id}> can now use the moderator tools.` : 'The moderator role is cleared: only Manage Server counts now.';
         break;
@@ -72,7 +76,8 @@ const settings: ChatInputCommand = {
       case 'mod-log-channel': {
         const channel = interaction.options.getChannel('channel');
         ctx.settings.update(guildId, { modLogChannelId: channel?.id ?? null }, now);
-        changed = channel ? `Reports and problems will go to <#${channel.id}>.` : 'The mod-log channel is cleared.';
+        const warning = channel ? await channelWarning(interaction.client, channel.id, MOD_LOG_PERMISSIONS, 'reports and problem notices will not arrive') : null;
+        changed = channel ? `Reports and problems will go to <#${channel.id}>.${warning ? `\n${warning}` : ''}` : 'The mod-log channel is cleared.';
         break;
       }
       case 'support-note': {

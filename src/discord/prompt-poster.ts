@@ -5,7 +5,6 @@ import {
   ChannelType,
   DiscordAPIError,
   HTTPError,
-  PermissionFlagsBits,
   RESTJSONErrorCodes,
   SnowflakeUtil,
   ThreadAutoArchiveDuration,
@@ -17,6 +16,7 @@ import {
 import type { GuildSettingsRepo } from '../db/guild-settings.js';
 import type { Logger } from '../logger.js';
 import { PostFailure, type PromptPost, type PromptPoster } from '../prompts/types.js';
+import { HIDDEN_CHANNEL, PROMPT_CHANNEL_PERMISSIONS, botMissingIn } from './bot-permissions.js';
 import { customId } from './command.js';
 import { NO_MENTIONS } from './replies.js';
 import { LIMITS, fitContent, styledEmbed, truncate } from './render.js';
@@ -32,14 +32,6 @@ export function weekMarker(week: number): string {
 export const LOOK_BACK_PAGE = 100;
 export const LOOK_BACK_PAGES = 20;
 
-const REQUIRED: readonly [bigint, string][] = [
-  [PermissionFlagsBits.ViewChannel, 'View Channel'],
-  [PermissionFlagsBits.SendMessages, 'Send Messages'],
-  [PermissionFlagsBits.EmbedLinks, 'Embed Links'],
-  [PermissionFlagsBits.ReadMessageHistory, 'Read Message History'],
-  [PermissionFlagsBits.CreatePublicThreads, 'Create Public Threads'],
-  [PermissionFlagsBits.SendMessagesInThreads, 'Send Messages in Threads'],
-];
 
 /** Sorts a Discord failure into what the schedule does next. */
 export function classifyFailure(error: unknown): PostFailure {
@@ -130,18 +122,14 @@ export function createPromptPoster(client: Client, settings: GuildSettingsRepo, 
 
   return {
     async missingPermissions(_guildId, channelId) {
-      let channel: PostableChannel;
       try {
-        channel = await channelOf(channelId);
+        await channelOf(channelId);
+        return await botMissingIn(client, channelId, PROMPT_CHANNEL_PERMISSIONS);
       } catch (error) {
         const failure = classifyFailure(error);
         if (failure.kind === 'transient') throw failure;
-        return ['View Channel (the channel is missing or hidden from the bot)'];
+        return [HIDDEN_CHANNEL];
       }
-      const me = channel.guild.members.me ?? (await channel.guild.members.fetchMe().catch(() => null));
-      const permissions = me ? channel.permissionsFor(me) : null;
-      if (!permissions) return [];
-      return REQUIRED.filter(([flag]) => !permissions.has(flag)).map(([, name]) => name);
     },
 
     async findPosted(channelId, week, since) {

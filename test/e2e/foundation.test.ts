@@ -76,6 +76,9 @@ describe('foundation, end to end through the local Discord', () => {
     for (const module of [...commands, boom]) {
       expect(text).toContain(module.kind === 'chat-input' ? `/${module.data.name}` : module.data.name);
     }
+    // Who may use what, as the router checks it: the moderator role opens /prompt, only Manage Server opens /settings.
+    expect(text).toMatch(/\/prompt[^\n]*\*\(moderators\)\*/);
+    expect(text).toMatch(/\/settings[^\n]*\*\(Manage Server\)\*/);
   });
 
   it('answers an unknown command kindly and privately', async () => {
