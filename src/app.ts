@@ -17,6 +17,7 @@ import { createDiscordClient } from './discord/client.js';
 import { keepCommandsRegistered, type CommandRegistration } from './discord/command-registration.js';
 import { syncCommands } from './discord/command-sync.js';
 import { describeDiscordError } from './discord/errors.js';
+import { createHandlersInProgress } from './discord/handlers-in-progress.js';
 import { createRouter } from './discord/router.js';
 import type { Logger } from './logger.js';
 import { serialByKey } from './serial.js';
@@ -154,8 +155,15 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const client = createDiscordClient(config);
   const route = createRouter(ctx);
 
+  const handling = createHandlersInProgress(options.timers);
   client.on(Events.InteractionCreate, (interaction) => {
-    route(interaction).catch((error: unknown) => log.error({ err: error }, 'router failed'));
+    // Once stopping, nothing new starts: left unanswered, a modal stays open in the member's Discord with their
+    // text in it (an answer would close it), and they can send it again once the bot is back.
+    if (stopped) {
+      log.info({ interactionId: interaction.id }, 'interaction left unanswered: shutting down');
+      return;
+    }
+    handling.track(route(interaction).catch((error: unknown) => log.error({ err: error }, 'router failed')));
   });
   client.on(Events.Error, (error) => log.error({ err: error, ...describeDiscordError(error) }, 'discord client error'));
   client.on(Events.Warn, (message) => log.warn({ message }, 'discord client warning'));
@@ -198,7 +206,10 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     log.info('shutting down');
     leaseWait.abort();
     registration?.stop();
-    await scheduler.stop();
+    // Half the shutdown's time for the members' interactions in progress; the rest for closing.
+    if (handling.count() > 0) log.info({ inProgress: handling.count() }, 'waiting for interactions in progress');
+    const [unfinished] = await Promise.all([handling.drain(config.SHUTDOWN_TIMEOUT_MS / 2), scheduler.stop()]);
+    if (unfinished > 0) log.warn({ unfinished }, 'shutting down with interactions still being answered');
     stopRetention();
     ctx.prompts.setPoster(null);
     await client.destroy();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalChannel } from '../../src/local-discord/index.js';
 import type { PlanWeek } from '../../src/weeks.js';
@@ -136,5 +137,43 @@ describe('reflections at their edges, end to end', () => {
 
   it('every message the bot wrote here allowed no mention to ping', () => {
     expectNoWriteCouldPing(h.discord, 10);
+  });
+});
+
+describe('a shutdown while a member’s reflection is being saved, end to end', () => {
+  let h: Harness | undefined;
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('the form’s reflection is saved before the database closes (the shutdown waits for the handler)', async () => {
+    h = await startHarness({ env: { REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
+    const harness = h;
+    const opened = await harness.discord.interact.chatInput({ name: 'reflect', as: 'member' });
+    // Discord holds its answer to the submit's defer: the router has acknowledged, the write comes after it.
+    let release!: () => void;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    harness.discord.faults.add({ method: 'POST', path: /^\/interactions\/\d+\/[^/]+\/callback$/, hold, times: 1 });
+    const submitted = harness.discord.interact.modalSubmit({ modal: opened, values: ['Written just before the deploy.'], as: 'member' });
+    await harness.discord.waitFor(() => harness.discord.requestsMatching({ method: 'POST', path: /\/callback$/ }).length >= 2);
+    // SIGTERM (main.ts calls stop()). Discord's answer to the defer arrives once the bot waits for the handler,
+    // or else when it closes the database (then too late to save).
+    let closing = false;
+    const close = harness.ctx.db.close.bind(harness.ctx.db);
+    harness.ctx.db.close = () => {
+      closing = true;
+      release();
+      return close();
+    };
+    const stopping = harness.bot.stop();
+    await harness.discord.waitFor(() => closing || harness.logs().some((l) => l.msg === 'waiting for interactions in progress'));
+    release();
+    await stopping;
+    await submitted.catch(() => undefined);
+    const db = new Database(harness.databasePath, { readonly: true });
+    const count = db.prepare('SELECT COUNT(*) FROM reflections').pluck().get();
+    db.close();
+    expect(count).toBe(1);
+    expect(harness.logs().filter((l) => Number(l.level) >= 50)).toEqual([]);
   });
 });
