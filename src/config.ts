@@ -25,24 +25,50 @@ const url = (what: string) =>
     .refine((value) => /^https?:\/\//.test(value), { error: `expected ${what}, an http(s) URL` })
     .transform((value) => value.replace(/\/+$/, ''));
 
+/**
+ * DISCORD_API_URL is the base discord.js appends `/v10/<route>` to. A version already at its end doubles it, and
+ * a query string or fragment swallows the route; either way every request misses and the bot stops at login
+ * with a bare "404: Not Found", so both are refused here, saying what to write instead. (The value itself is
+ * never echoed: loadConfig keeps values out of its messages.)
+ */
+const discordApiUrl = () =>
+  url('the Discord REST base URL (without /v10)')
+    .refine((value) => !/\/v\d+$/i.test(new URL(value).pathname.replace(/\/+$/, '')), {
+      error: 'expected the Discord REST base URL without the API version at its end (discord.js adds /v10): use https://discord.com/api, or drop the /v… from your own address',
+    })
+    .refine((value) => !/[?#]/.test(value), {
+      error: 'expected the Discord REST base URL without a query string or fragment (nothing from ? or #): use https://discord.com/api, or your own address up to its path',
+    });
+
 const snowflake = (what: string) =>
   z.preprocess(emptyToUndefined, z.string().regex(/^\d{17,20}$/, { error: `expected ${what}, a Discord id (17-20 digits)` }).optional());
 
-const positiveInt = (what: string, fallback: number) =>
+const positiveInt = (what: string, fallback: number, max = Number.MAX_SAFE_INTEGER, whyMax = '') =>
   z.preprocess(
     emptyToUndefined,
     z.coerce
       .number({ error: `expected ${what}, a whole number` })
       .int({ error: `expected ${what}, a whole number` })
       .positive({ error: `expected ${what}, a whole number above 0` })
+      .max(max, { error: `expected ${what}, at most ${max}${whyMax}` })
       .default(fallback),
   );
 
-const milliseconds = (what: string, fallback: number) => positiveInt(`${what} in milliseconds`, fallback);
+/**
+ * The longest delay Node.js timers take: a larger one fires after 1 ms instead (TimeoutOverflowWarning), so
+ * SCHEDULER_POLL_MS=3000000000 would poll every millisecond and a large SHUTDOWN_TIMEOUT_MS would end a graceful
+ * shutdown at once. Every *_MS setting is used as a timer delay (the lease renews every LEASE_TTL_MS/3, so
+ * the TTL itself only ever goes into date arithmetic), never multiplied first; one that ever is must get a
+ * tighter bound of its own.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+const milliseconds = (what: string, fallback: number) =>
+  positiveInt(`${what} in milliseconds`, fallback, MAX_TIMER_MS, ' (about 24.8 days, the longest timer Node.js can set)');
 
 export const EnvSchema = z.object({
   DISCORD_TOKEN: optionalSecret('the bot token from the Discord developer portal'),
-  DISCORD_API_URL: z.preprocess(emptyToUndefined, url('the Discord REST base URL (without /v10)').default('https://discord.com/api')),
+  DISCORD_API_URL: z.preprocess(emptyToUndefined, discordApiUrl().default('https://discord.com/api')),
   DISCORD_GUILD_ID: snowflake('the id of the one server to register commands in'),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./var/reading-circle.sqlite')),
   BOOK_PATH: z.preprocess(emptyToUndefined, z.string().default('data/when-hurt-remains.json')),

@@ -36,6 +36,41 @@ describe('configuration', () => {
     expect(result.problems[0]).toContain(message);
   });
 
+  // Node fires a timer set beyond 2^31-1 ms after 1 ms instead (TimeoutOverflowWarning): SCHEDULER_POLL_MS=3000000000
+  // would poll every millisecond and a large SHUTDOWN_TIMEOUT_MS would end every graceful shutdown at once.
+  it.each(settingNames.filter((name) => name.endsWith('_MS')))('refuses %s above the longest timer Node.js can set', (name) => {
+    const result = loadConfig({ [name]: '3000000000' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatch(new RegExp(`^${name}: .*at most 2147483647`));
+    expect(loadConfig({ [name]: '2147483647' }).ok).toBe(true);
+  });
+
+  // discord.js adds /v10 itself; with it in the setting (or a query or fragment, which the path is appended
+  // after) every request misses and the bot stops at login with a bare "404: Not Found".
+  it.each([
+    ['https://discord.com/api/v10', /^DISCORD_API_URL: .*without the API version.*use https:\/\/discord\.com\/api/],
+    ['https://discord.com/api/v9/', /^DISCORD_API_URL: .*without the API version.*use https:\/\/discord\.com\/api/],
+    ['http://127.0.0.1:8080/api?x=1', /^DISCORD_API_URL: .*without a query string or fragment/],
+    ['https://discord.com/api#top', /^DISCORD_API_URL: .*without a query string or fragment/],
+  ])('refuses DISCORD_API_URL=%s, saying what to change', (value, message) => {
+    const result = loadConfig({ DISCORD_API_URL: value });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatch(message);
+  });
+
+  it.each([
+    ['https://discord.com/api/', 'https://discord.com/api'],
+    ['http://127.0.0.1:8080/api', 'http://127.0.0.1:8080/api'],
+    ['https://proxy.example/v10-mirror/api', 'https://proxy.example/v10-mirror/api'],
+  ])('accepts DISCORD_API_URL=%s', (value, expected) => {
+    const result = loadConfig({ DISCORD_API_URL: value });
+    expect(result.ok && result.config.DISCORD_API_URL).toBe(expected);
+  });
+
   it('lists every problem at once, one line each', () => {
     const result = loadConfig({ LOG_LEVEL: 'x', DISCORD_GUILD_ID: 'y', LEASE_TTL_MS: '0' });
     expect(result.ok).toBe(false);
