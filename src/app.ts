@@ -50,6 +50,8 @@ export interface StartOptions {
   timers?: Timers;
   /** This process's name in the lease table; a random one by default. */
   leaseHolder?: string;
+  /** False: fail with a LeaseHeldError instead of waiting while another copy holds the lease (the playground). */
+  waitForLease?: boolean;
 }
 
 export interface RunningApp {
@@ -228,6 +230,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       signal: leaseWait.signal,
       ...(options.timers ? { timers: options.timers } : {}),
       ...(options.leaseHolder ? { holder: options.leaseHolder } : {}),
+      ...(options.waitForLease === false ? { wait: false } : {}),
     });
   } catch (error) {
     await stop();

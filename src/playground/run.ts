@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { startApp, type RunningApp } from '../app.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { LeaseHeldError } from '../prompts/lease.js';
 import type { RunDeps } from '../run.js';
 import { Secret } from '../secret.js';
 import { InteractionDriver, type InteractionHandle } from '../local-discord/driver.js';
@@ -77,6 +78,19 @@ export async function runPlayground(config: Config, log: Logger, deps: RunDeps &
       token: new Secret(discord.token),
       clock: deps.clock,
       commands: deps.commands,
+      // A live bot holds this database's lease (DATABASE_PATH set to the bot's own database, as .env.example
+      // does). Waiting, as a second copy of the bot would, shows nothing at the playground's log level and
+      // looks like a hang; taking a throwaway database instead would quietly drop the data the user asked
+      // for. So it stops at once and says why and what to do: the error reaches main.ts, which prints it on
+      // stderr and exits 1.
+      waitForLease: false,
+    }).catch((error: unknown) => {
+      if (!(error instanceof LeaseHeldError)) throw error;
+      throw new Error(
+        `another copy of the bot is running on ${databasePath} (${error.current.holder}), and the playground does not share a database with a running bot. ` +
+          'Stop that copy, or leave DATABASE_PATH empty for a throwaway database: DATABASE_PATH= npm start',
+        { cause: error },
+      );
     });
     await app.ready;
     print(`You are in the server "Reading Circle (local)", channel #reading-circle, as an ordinary member. Type /help, or :help for the playground's own commands${interactive ? ', :quit to leave' : ''}.`);

@@ -103,6 +103,20 @@ export interface LeaseOptions {
   signal?: AbortSignal;
   /** Tells whether a local process still runs (tests inject one). */
   probe?: ProcessProbe;
+  /**
+   * False: reject with a LeaseHeldError when a live copy holds the lease, instead of waiting for it (the
+   * playground, which must not stand by silently behind a running bot). True by default: a second copy of
+   * the bot waits, and takes over when the first stops.
+   */
+  wait?: boolean;
+}
+
+/** Another live copy holds the lease, and the caller asked not to wait (LeaseOptions.wait). */
+export class LeaseHeldError extends Error {
+  override readonly name = 'LeaseHeldError';
+  constructor(readonly current: LeaseRow) {
+    super(`another copy of the bot holds the single-instance lease (${current.holder}, until ${current.expiresAt})`);
+  }
 }
 
 /**
@@ -131,6 +145,8 @@ export function holdLease(options: LeaseOptions): Promise<HeldLease> {
 
     const attempt = () => {
       let acquired = false;
+      // The live holder in the way, when the lease was read and found taken (not when reading it failed).
+      let heldBy: LeaseRow | null = null;
       try {
         acquired = repo.tryAcquire(name, holder, clock.now(), ttlMs);
         const current = acquired ? null : repo.get(name);
@@ -138,8 +154,14 @@ export function holdLease(options: LeaseOptions): Promise<HeldLease> {
           acquired = repo.takeOver(name, current.holder, holder, clock.now(), ttlMs);
           if (acquired) log.info({ previous: current.holder }, 'the previous holder of the lease is no longer running on this machine; taking over');
         }
+        if (!acquired) heldBy = repo.get(name);
       } catch (error) {
         log.warn({ err: error }, 'could not check the lease; trying again');
+      }
+      if (!acquired && heldBy && options.wait === false) {
+        options.signal?.removeEventListener('abort', onAbort);
+        reject(new LeaseHeldError(heldBy));
+        return;
       }
       if (!acquired) {
         if (!waitingLogged) {

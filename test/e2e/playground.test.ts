@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ApplicationCommandType, ContextMenuCommandBuilder, MessageFlags } from 'discord.js';
 import { commands } from '../../commands/index.js';
 import { serverCommand } from '../../src/discord/builders.js';
 import type { ChatInputCommand, CommandModule, MessageContextCommand } from '../../src/discord/command.js';
+import { createLeaseRepo, DISCORD_LEASE } from '../../src/prompts/lease.js';
 import { runFromEnvironment } from '../../src/run.js';
+import { openMigrated } from '../db/prompts-helpers.js';
+import { join, useTempDir } from '../helpers/tmp.js';
 
 // Test-only commands: a form with two fields, and a message command, to drive the playground's mechanics.
 const form: ChatInputCommand = {
@@ -72,6 +76,8 @@ async function playground(lines: string[], modules?: readonly CommandModule[]): 
 }
 
 describe('the playground', () => {
+  const tempDir = useTempDir();
+
   it('says it is local, answers typed commands as text, switches who you are, presses buttons, and stops at the end of input', async () => {
     const { out, logs, outcome } = await playground([
       '/help',
@@ -115,6 +121,32 @@ describe('the playground', () => {
     expect(out).toContain('echo: hello from Sam');
     expect(out).toContain('(form closed without sending)');
     expect(out).toContain('== reading-circle: what I can do ==');
+  });
+
+  // .env.example sets DATABASE_PATH to the bot's own database, so a newcomer trying the playground while the
+  // bot runs points it at a database whose lease a live bot holds. Waiting for that lease (logged at info,
+  // below the playground's warn) looked like a hang.
+  it('refuses at once, saying so, when DATABASE_PATH is the database of a bot that is running', async () => {
+    const path = join(tempDir(), 'reading-circle.sqlite');
+    const db = openMigrated(path);
+    // A bot of this machine holds the lease: this very process, so it is alive.
+    const botHolder = `${hostname()}:${process.pid}:0123abcd`;
+    expect(createLeaseRepo(db).tryAcquire(DISCORD_LEASE, botHolder, new Date(), 600_000)).toBe(true);
+    const out = collector();
+    let settled = false;
+    const run = runFromEnvironment(
+      { DATABASE_PATH: path },
+      { stdin: Readable.from(['/help\n']), stdout: out.stream, interactive: false, logDestination: { write: () => undefined } },
+    ).finally(() => (settled = true));
+    // The refusal needs no timer: by the time the local Discord is up and the lease checked, it has come.
+    // (Before the fix this promise stayed pending; vitest's own timeout then fails the test.)
+    await expect(run).rejects.toThrow(/another copy of the bot is running on .*reading-circle\.sqlite.*DATABASE_PATH= npm start/s);
+    expect(settled).toBe(true);
+    expect(out.text()).toContain(`Data goes to ${path} (DATABASE_PATH).`);
+    expect(out.text()).not.toContain('== reading-circle: what I can do ==');
+    // The bot's lease is untouched.
+    expect(createLeaseRepo(db).get(DISCORD_LEASE)?.holder).toBe(botHolder);
+    db.close();
   });
 
   it('runs as a process the way `npm start` does (main.ts, stdin piped): prints the help and exits 0 at the end of input', async () => {
