@@ -9,6 +9,8 @@ export interface MatchEntry<T> {
   value: string;
   /** Typed exactly (after normalisation), these pick the entry outright: id, number, full name. */
   keys: string[];
+  /** Its number (chapter 7, part 2), if it has one: input that looks like a number picks by this alone. */
+  number?: number;
   /** Names and numbers: a hit here ranks high. */
   primary: string[];
   /** Themes and descriptions: a hit here still matches, ranked lower. */
@@ -32,6 +34,18 @@ interface Indexed<T> {
 
 const CHOICES_MAX = 25;
 const CHOICE_MAX = 100;
+
+/**
+ * The value of an input that looks like a number ("7", "-1", "+2", "3.5"), or undefined for one that does not.
+ * Such input is read as a number, never through normalise(), which drops the sign and splits at the point: "-1"
+ * picked chapter 1 and "-2" Part II. A decimal gives NaN, which no entry's number equals, rather than its whole
+ * part: "1,000" is a thousand to some readers and 1.000 to others, and neither is chapter 1.
+ */
+function typedNumber(text: string): number | undefined {
+  const match = /^([-+]?\d+)([.,]\d+)?$/.exec(text.trim());
+  if (!match) return undefined;
+  return match[2] === undefined ? Number(match[1]) : Number.NaN;
+}
 
 function cut(text: string, max: number): string {
   const chars = Array.from(text);
@@ -61,6 +75,9 @@ export class Matcher<T> {
   }
 
   private scored(query: string): Indexed<T>[] {
+    const number = typedNumber(query);
+    // Plain digits still match as a prefix as they are typed ("1" offers 1 and 10–15); a sign or decimal, exactly.
+    if (number !== undefined && !/^\d+$/.test(query.trim())) return this.numbered(number);
     const tokens = normalise(query).split(' ').filter(Boolean);
     if (tokens.length === 0) return [...this.entries];
     const whole = normalise(query);
@@ -94,14 +111,25 @@ export class Matcher<T> {
       .map((s) => ({ name: cut(s.entry.label, CHOICE_MAX), value: cut(s.entry.value, CHOICE_MAX) }));
   }
 
+  private numbered(number: number): Indexed<T>[] {
+    return this.entries.filter((e) => e.entry.number === number);
+  }
+
   /**
    * What a typed value means: a picked choice (its id) or an exact name or number picks one entry; otherwise
-   * a single match is taken, several give a "did you mean" list, none gives 'none'.
+   * a single match is taken, several give a "did you mean" list, none gives 'none'. A number picks the entry
+   * with that number or nothing, so the caller's refusal can say which numbers there are.
    */
   resolve(input: string): Resolution<T> {
     const trimmed = input.trim();
     const byValue = this.entries.find((e) => e.entry.value === trimmed);
     if (byValue) return { kind: 'found', item: byValue.entry.item };
+    const number = typedNumber(trimmed);
+    if (number !== undefined) {
+      const numbered = this.numbered(number).map((e) => e.entry.item);
+      if (numbered.length === 1 && numbered[0]) return { kind: 'found', item: numbered[0] };
+      return numbered.length > 1 ? { kind: 'ambiguous', candidates: numbered.slice(0, 10) } : { kind: 'none' };
+    }
     const whole = normalise(trimmed);
     if (!whole) return { kind: 'none' };
     const exact = this.entries.filter((e) => e.keys.has(whole));

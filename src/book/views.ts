@@ -1,4 +1,5 @@
 import { UserFacingError } from '../errors.js';
+import { truncate } from '../text.js';
 import { roman } from './normalise.js';
 import { NOT_IN_DATASET, type BookService, type Chapter, type Part, type Person, type Resolution, type SearchHit, type Source, type Target } from './service.js';
 
@@ -221,7 +222,8 @@ type Kind = 'part' | 'chapter' | 'contributor';
 /** Turns a resolution into the record, or a kind UserFacingError: "did you mean" when ambiguous, "not found" otherwise. */
 export function pick<T>(resolution: Resolution<T>, kind: Kind, input: string, label: (item: T) => string, hint: string): T {
   if (resolution.kind === 'found') return resolution.item;
-  const shown = input.trim().slice(0, 100);
+  // Cut in UTF-16 units like every Discord limit, never through an emoji: slice() left half of one (a lone surrogate).
+  const shown = truncate(input.trim(), 100);
   if (resolution.kind === 'ambiguous') {
     throw new UserFacingError(
       `“${shown}” matches more than one ${kind}. Did you mean:\n${resolution.candidates.map((c) => `• ${label(c)}`).join('\n')}\nPick one from the list as you type, or type more of the name.`,

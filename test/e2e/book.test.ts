@@ -59,6 +59,34 @@ describe('/chapter, for every chapter', () => {
   });
 });
 
+describe('/chapter and /part, refusing what is not one of their numbers', () => {
+  // Surrogate halves without their partner: what a cut through the middle of an emoji leaves.
+  const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+  it('/chapter chapter:-1 is not Chapter 1: the book has chapters 1–15', async () => {
+    const reply = await h.discord.interact.chatInput({ name: 'chapter', options: { chapter: '-1' } });
+    const text = await shown(reply);
+    expect(reply.ephemeral).toBe(true);
+    expect(text).not.toContain('== Chapter 1:');
+    expect(text).toContain('I couldn’t find a chapter matching “-1” in the book dataset. Chapters are numbered 1–15');
+  });
+
+  it('/part name:-2 is not Part II', async () => {
+    const text = await shown(await h.discord.interact.chatInput({ name: 'part', options: { name: '-2' } }));
+    expect(text).not.toContain('== Part II:');
+    expect(text).toContain('I couldn’t find a part matching “-2” in the book dataset. The book has 5 parts');
+  });
+
+  it('quotes a long input cut with “…”, never splitting an emoji in half', async () => {
+    // 100 characters as Discord counts max_length: three letters and 97 emoji.
+    const input = `zqx${'🙂'.repeat(97)}`;
+    const text = await shown(await h.discord.interact.chatInput({ name: 'chapter', options: { chapter: input } }));
+    expect(text).toContain('I couldn’t find a chapter matching “zqx🙂');
+    expect(text).toContain('🙂…”');
+    expect(LONE_SURROGATE.test(text)).toBe(false);
+  });
+});
+
 describe('/part, for every part', () => {
   it.each(EXPECTED_PARTS)('part $roman: autocomplete on “$word”, then the picked and the typed value', async (expected) => {
     const id = `part-${expected.number}`;

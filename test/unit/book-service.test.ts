@@ -75,6 +75,30 @@ describe('autocomplete and look-ups, for every chapter', () => {
   });
 });
 
+describe('numbers typed with a sign or a decimal', () => {
+  // normalise() drops the sign and splits at the point, so "-1" picked chapter 1 and "-2" Part II.
+  it.each(['-1', '-0', '0', '16', '3.5', '1,0', '2.0', ' -3 '])('“%s” is no chapter: it resolves to none and offers none', (typed) => {
+    expect(book.resolveChapter(typed)).toEqual({ kind: 'none' });
+    expect(book.completeChapter(typed)).toEqual([]);
+  });
+
+  it.each(['-2', '6', '2.5', '+0'])('“%s” is no part', (typed) => {
+    expect(book.resolvePart(typed)).toEqual({ kind: 'none' });
+    expect(book.completePart(typed)).toEqual([]);
+  });
+
+  it('reads a whole number in range as that number, with or without a plus or leading zero', () => {
+    expect(book.resolveChapter('+3')).toMatchObject({ kind: 'found', item: { id: 'chapter-3' } });
+    expect(book.resolveChapter('03')).toMatchObject({ kind: 'found', item: { id: 'chapter-3' } });
+    expect(values(book.completeChapter('+3'))).toEqual(['chapter-3']);
+    expect(book.resolvePart('+2')).toMatchObject({ kind: 'found', item: { id: 'part-2' } });
+  });
+
+  it('never picks a contributor by a number', () => {
+    for (const typed of ['-1', '1', '+1', '1.5']) expect(book.resolvePerson(typed), typed).toEqual({ kind: 'none' });
+  });
+});
+
 describe('autocomplete and look-ups, for every part', () => {
   it.each(EXPECTED_PARTS)('part $roman ($word)', (expected) => {
     const id = `part-${expected.number}`;

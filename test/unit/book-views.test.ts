@@ -83,4 +83,17 @@ describe('book views', () => {
     );
     expect(nothingFound(book, 'Wenk Benjamen')).toContain('Did you mean: “benjamin”?');
   });
+
+  it('cut a quoted input without splitting an emoji in half', () => {
+    // 100 characters as Discord counts max_length: three letters and 97 emoji, 197 UTF-16 units.
+    const input = `zqx${'🙂'.repeat(97)}`;
+    let message = '';
+    try {
+      pick(book.resolveChapter(input), 'chapter', input, (c) => c.id, 'hint');
+    } catch (error) {
+      message = error instanceof UserFacingError ? error.message : '';
+    }
+    expect(message).toMatch(/^I couldn’t find a chapter matching “zqx(?:🙂)+…” in the book dataset\. hint$/);
+    expect(message).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+  });
 });
