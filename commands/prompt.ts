@@ -4,7 +4,8 @@ import type { ChatInputCommand } from '../src/discord/command.js';
 import { moderatorCommand } from '../src/discord/builders.js';
 import { fitContent, LIMITS, styledEmbed, truncate } from '../src/discord/render.js';
 import { UserFacingError } from '../src/errors.js';
-import { WEEKDAYS, describeLocal, type Occurrence } from '../src/prompts/due.js';
+import { normalise } from '../src/book/normalise.js';
+import { WEEKDAYS, describeLocal, isValidTimeZone, type Occurrence } from '../src/prompts/due.js';
 import { SET_WEEK_TEXT_MAX, describeSkipped, type StatusView, type TickResult } from '../src/prompts/service.js';
 import { PLAN_IDS } from '../src/prompts/types.js';
 import { editOriginal, respondWithChoices, showCommitted } from '../src/discord/replies.js';
@@ -15,17 +16,45 @@ function when(occurrence: Occurrence, timezone: string): string {
   return `${describeLocal(occurrence.at, timezone)}: <t:${Math.floor(occurrence.at.getTime() / 1000)}:F>`;
 }
 
-const ZONES: readonly string[] = (() => {
-  const zones = Intl.supportedValuesOf('timeZone');
-  return zones.includes('UTC') ? zones : [...zones, 'UTC'];
+/**
+ * Zones that Node 20's ICU lists only under their old IANA names. Moderators type and expect the current ones
+ * ("kolkata", "kyiv"), so those are offered instead, each only where this runtime's validation accepts it.
+ */
+const RENAMED: Readonly<Record<string, string>> = {
+  'Africa/Asmera': 'Africa/Asmara',
+  'America/Godthab': 'America/Nuuk',
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
+};
+
+/**
+ * Every zone offered, in order, with what finds it: its name and any old one, normalised like the book's look-ups
+ * so "São Paulo" and "sao paulo" both find America/Sao_Paulo. Node 20 lists no UTC, so it is added.
+ */
+const ZONES: readonly { zone: string; keys: string[] }[] = (() => {
+  const keys = new Map<string, Set<string>>();
+  for (const listed of [...Intl.supportedValuesOf('timeZone'), 'UTC']) {
+    const renamed = RENAMED[listed];
+    const zone = renamed !== undefined && isValidTimeZone(renamed) ? renamed : listed;
+    keys.set(zone, (keys.get(zone) ?? new Set([normalise(zone)])).add(normalise(listed)));
+  }
+  return [...keys].sort(([a], [b]) => (a < b ? -1 : 1)).map(([zone, found]) => ({ zone, keys: [...found] }));
 })();
 
-/** Up to 25 zones matching what the moderator typed ("new york", "london", "Asia/Jer"). */
+/** Up to 25 zones matching what the moderator typed ("new york", "london", "Asia/Jer", "Zürich"), prefixes first. */
 export function completeTimeZone(query: string): { name: string; value: string }[] {
-  const needle = query.trim().toLowerCase().replace(/\s+/g, '_');
-  const matches = needle === '' ? ZONES : ZONES.filter((zone) => zone.toLowerCase().includes(needle));
-  const ranked = [...matches].sort((a, b) => Number(!a.toLowerCase().startsWith(needle)) - Number(!b.toLowerCase().startsWith(needle)));
-  return ranked.slice(0, LIMITS.choices).map((zone) => ({ name: zone, value: zone }));
+  const needle = normalise(query);
+  const matches = needle === '' ? ZONES : ZONES.filter((z) => z.keys.some((key) => key.includes(needle)));
+  const starts = (z: (typeof ZONES)[number]) => z.keys.some((key) => key.startsWith(needle));
+  const ranked = [...matches].sort((a, b) => Number(!starts(a)) - Number(!starts(b)));
+  return ranked.slice(0, LIMITS.choices).map(({ zone }) => ({ name: zone, value: zone }));
 }
 
 function describeResult(result: TickResult, channelId: string | null): string {

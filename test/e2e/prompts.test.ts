@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { fixedClock, type Timers } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
+import { isValidTimeZone } from '../../src/prompts/due.js';
 import { createLeaseRepo } from '../../src/prompts/lease.js';
 import { capturedLogger } from '../helpers/logs.js';
 import { createPromptPoster } from '../../src/discord/prompt-poster.js';
@@ -64,6 +65,29 @@ describe('weekly prompts, end to end', () => {
     expect(text).toContain('Sunday, 17 May 2026 at 19:00');
     expect(text).toContain(`<t:${Date.parse('2026-05-03T18:00:00Z') / 1000}:F>`);
     expect(botPosts()).toHaveLength(0);
+  });
+
+  it.each([
+    ['São Paulo', 'America/Sao_Paulo'],
+    ['Zürich', 'Europe/Zurich'],
+    ['bogotá', 'America/Bogota'],
+    ['sao paulo', 'America/Sao_Paulo'],
+    ['kolkata', 'Asia/Kolkata'],
+    ['kyiv', 'Europe/Kyiv'],
+    ['calcutta', 'Asia/Kolkata'],
+    ['utc', 'UTC'],
+  ])('/prompt setup offers a zone typed “%s” (accents either side, current names), one setup accepts', async (typed, zone) => {
+    const zones = await h.discord.interact.autocomplete({ name: 'prompt', subcommand: 'setup', focused: 'timezone', value: typed, as: 'moderator' });
+    const offered = (zones.choices ?? []).map((c) => String(c.value));
+    expect(offered).toContain(zone);
+    // Node 20 lists only the old names (Asia/Calcutta, Europe/Kiev): offered once, under the current name.
+    expect(offered).not.toContain('Asia/Calcutta');
+    expect(offered).not.toContain('Europe/Kiev');
+    expect(offered.length).toBeLessThanOrEqual(25);
+    for (const value of offered) {
+      expect(value.length).toBeLessThanOrEqual(100);
+      expect(isValidTimeZone(value), value).toBe(true);
+    }
   });
 
   it('a member cannot use /prompt', async () => {
