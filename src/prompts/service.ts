@@ -242,9 +242,12 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
    * When a claimed week's chance at its posting time is over: the schedule's next posting time after the one
    * it was claimed for. Counted from that instant with the schedule as it is now, so a moderator's move to an
    * earlier weekday ends the window at the new day, not a week after the old one (which let the stuck week and
-   * the next one go out a minute apart).
+   * the next one go out a minute apart). An occurrence on the week's own posting date is not a next one: a time
+   * moved later the same day is still this week's, and ending the window there left the week nowhere to move
+   * (its own slot is taken, by itself) and silent until the week after.
    */
-  const graceEndOf = (schedule: Schedule, row: WeekRow): Date => nextOccurrences(weekly(schedule), new Date(row.scheduledFor), 1)[0]!.at;
+  const graceEndOf = (schedule: Schedule, row: WeekRow): Date =>
+    nextOccurrences(weekly(schedule), new Date(row.scheduledFor), 2).find((o) => o.slot !== row.slot)!.at;
 
   /**
    * A week that missed its posting time moves to the latest one, and every posting time it let pass is recorded

@@ -147,4 +147,23 @@ describe('weekly prompts: a week stuck in flight', () => {
     clock.set('2026-09-19T18:00:10Z');
     expect(await service.tick(GUILD)).toMatchObject({ kind: 'posted', week: 2 });
   });
+  it('after a moderator moves the time later the same day, goes out once permissions are fixed, not a week later', async () => {
+    const { clock, discord, service } = scheduled();
+    discord.setMissing(['Embed Links']);
+    clock.set('2026-09-06T18:00:00Z'); // Sunday 19:00 in London
+    expect((await service.tick(GUILD)).kind).toBe('blocked');
+    clock.set('2026-09-06T18:05:00Z'); // told in the mod-log, a moderator moves today's time to 20:00
+    service.setup(GUILD, { channelId: CHANNEL, ...SUNDAY_LONDON, time: '20:00' });
+    expect((await service.tick(GUILD)).kind).toBe('blocked');
+    clock.set('2026-09-06T19:30:00Z'); // 20:30: permissions fixed
+    discord.setMissing([]);
+    expect(await service.tick(GUILD)).toMatchObject({ kind: 'posted', week: 1 });
+    for (let i = 0; i < 24 * 4; i += 1) {
+      clock.advance(15 * 60_000);
+      await service.tick(GUILD);
+    }
+    expect(discord.messages.map((m) => m.week)).toEqual([1]);
+    expect(service.status(GUILD)!.skipped).toEqual([]);
+    expect(service.status(GUILD)!.nextPost?.slot).toBe('2026-09-13');
+  });
 });
