@@ -52,10 +52,15 @@ export interface LocalDiscordOptions {
   botPermissions?: readonly PermissionName[];
   /** The per-file upload limit in bytes, sent as interactions' attachment_size_limit and enforced (Discord: 10 MiB). */
   attachmentSizeLimit?: number;
+  /**
+   * Makes the world's ids (server, channels, roles, people) as of this instant (ms since epoch), so they are
+   * the same in every run: the playground's kept database then finds its own server again. Default: now.
+   */
+  worldIdsAt?: number;
 }
 
 export class LocalDiscordServer {
-  readonly options: Required<Omit<LocalDiscordOptions, 'botPermissions' | 'port'>> & { port: number };
+  readonly options: Required<Omit<LocalDiscordOptions, 'botPermissions' | 'port' | 'worldIdsAt'>> & { port: number };
   readonly faults = new FaultInjector();
   readonly gateway: LocalGateway;
   private readonly signal = new ChangeSignal();
@@ -91,7 +96,8 @@ export class LocalDiscordServer {
       attachmentSizeLimit: options.attachmentSizeLimit ?? 10 * 1024 * 1024,
     };
     this.newId = snowflakes(() => this.options.now());
-    this.ids = seedWorld(this, options.botPermissions ?? DEFAULT_BOT_PERMISSIONS);
+    const worldIdsAt = options.worldIdsAt;
+    this.ids = seedWorld(this, options.botPermissions ?? DEFAULT_BOT_PERMISSIONS, worldIdsAt === undefined ? this.newId : snowflakes(() => worldIdsAt));
     this.guild = {};
     this.gateway = new LocalGateway(
       {

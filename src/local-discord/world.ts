@@ -61,8 +61,7 @@ const EVERYONE_PERMISSIONS: PermissionName[] = [
 ];
 
 /** Fills the server's users, roles, members and channels; returns their ids. */
-export function seedWorld(s: LocalDiscordServer, botPermissions: readonly PermissionName[]): Ids {
-  const id = () => s.newId();
+export function seedWorld(s: LocalDiscordServer, botPermissions: readonly PermissionName[], id: () => string = s.newId): Ids {
   const user = (username: string, globalName: string, bot = false): LocalUser => {
     const u: LocalUser = { id: id(), username, global_name: bot ? null : globalName, discriminator: bot ? '0001' : '0', avatar: null, public_flags: 0, ...(bot ? { bot: true } : {}) };
     s.users.set(u.id, u);

@@ -8,6 +8,7 @@ import { startApp, type RunningApp } from '../app.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { LeaseHeldError } from '../prompts/lease.js';
+import { refuseOtherServers } from './database-guard.js';
 import type { RunDeps } from '../run.js';
 import { Secret } from '../secret.js';
 import { InteractionDriver, type InteractionHandle } from '../local-discord/driver.js';
@@ -22,6 +23,9 @@ import { parseCommandLine, tokenize } from './parse.js';
  * Nothing is sent to Discord. With standard input not a terminal it reads the lines given and exits at
  * their end, so `printf '/help\n' | npm start` prints the help and stops.
  */
+
+/** When the playground's world was made, as far as its ids tell (they are snowflakes): fixed, so they never change. */
+const PLAYGROUND_WORLD_AT = Date.UTC(2026, 0, 1);
 
 const PLAYGROUND_HELP = [
   'Type a command the way you would in Discord:',
@@ -62,9 +66,11 @@ export async function runPlayground(config: Config, log: Logger, deps: RunDeps &
   print('No DISCORD_TOKEN is set, so this is the local playground: a stand-in Discord runs on this machine and nothing is sent to Discord.');
   print(tempDir ? 'Data goes to a throwaway database that is deleted when you leave (set DATABASE_PATH to keep it).' : `Data goes to ${databasePath} (DATABASE_PATH).`);
 
-  const discord = await startLocalDiscord();
+  // The same stand-in server every run, so a kept database (DATABASE_PATH) finds its reflections again.
+  const discord = await startLocalDiscord({ worldIdsAt: PLAYGROUND_WORLD_AT });
   let app: RunningApp | undefined;
   try {
+    if (!tempDir) refuseOtherServers(databasePath, discord.ids.guild);
     app = await startApp({
       config: {
         ...config,

@@ -6,6 +6,7 @@ import { ApplicationCommandType, ContextMenuCommandBuilder, MessageFlags } from 
 import { commands } from '../../commands/index.js';
 import { serverCommand } from '../../src/discord/builders.js';
 import type { ChatInputCommand, CommandModule, MessageContextCommand } from '../../src/discord/command.js';
+import { createGuildSettingsRepo } from '../../src/db/guild-settings.js';
 import { createLeaseRepo, DISCORD_LEASE } from '../../src/prompts/lease.js';
 import { runFromEnvironment } from '../../src/run.js';
 import { openMigrated } from '../db/prompts-helpers.js';
@@ -121,6 +122,34 @@ describe('the playground', () => {
     expect(out).toContain('echo: hello from Sam');
     expect(out).toContain('(form closed without sending)');
     expect(out).toContain('== reading-circle: what I can do ==');
+  });
+
+  it('keeps its own server in a kept database: a second run finds what the first saved', async () => {
+    const path = join(tempDir(), 'playground.sqlite');
+    const run = async (lines: string[]) => {
+      const out = collector();
+      const outcome = await runFromEnvironment({ DATABASE_PATH: path }, { stdin: Readable.from([lines.map((l) => `${l}\n`).join('')]), stdout: out.stream, interactive: false, logDestination: { write: () => undefined } });
+      expect(outcome.kind).toBe('playground-finished');
+      return out.text();
+    };
+    await run([':as moderator', '/settings support-note text:"Ask Ana, our host"']);
+    expect(await run([':as moderator', '/settings show'])).toContain('**Support note:** Ask Ana, our host');
+  });
+
+  // With the bot stopped, DATABASE_PATH left at its database holds real servers: the playground must not touch them.
+  it('refuses, before writing anything, a database that holds the data of real servers', async () => {
+    const path = join(tempDir(), 'reading-circle.sqlite');
+    const db = openMigrated(path);
+    const realServer = '100000000000000042';
+    createGuildSettingsRepo(db).update(realServer, { supportNote: 'our real group' }, new Date());
+    const before = db.prepare('SELECT COUNT(*) FROM guild_presence').pluck().get();
+    const out = collector();
+    const run = runFromEnvironment({ DATABASE_PATH: path }, { stdin: Readable.from(['/help\n']), stdout: out.stream, interactive: false, logDestination: { write: () => undefined } });
+    await expect(run).rejects.toThrow(/holds the data of 1 real server\(s\).*would mark those servers as having removed the bot.*DATABASE_PATH= npm start/s);
+    expect(out.text()).not.toContain('== reading-circle: what I can do ==');
+    expect(db.prepare('SELECT COUNT(*) FROM guild_presence').pluck().get()).toBe(before);
+    expect(createGuildSettingsRepo(db).get(realServer).supportNote).toBe('our real group');
+    db.close();
   });
 
   // .env.example sets DATABASE_PATH to the bot's own database, so a newcomer trying the playground while the
