@@ -242,7 +242,14 @@ const prompt: ChatInputCommand = {
       }
       case 'post-now': {
         const result = await service.postNow(guildId);
-        await confirm('Weekly prompts: post now', describeResult(result, service.status(guildId)?.schedule.channelId ?? null));
+        const status = service.status(guildId);
+        // A post by hand does not take the schedule's next time: say which week goes out then, so a post-now just
+        // before that time does not come as a surprise a few minutes later.
+        const next =
+          result.kind === 'posted' && status?.nextPost && status.nextWeek !== null
+            ? `\n\nWeek ${status.nextWeek} follows at the next posting time, ${when(status.nextPost, status.schedule.timezone)}. If that is too soon, \`/prompt skip\` skips it.`
+            : '';
+        await confirm('Weekly prompts: post now', describeResult(result, status?.schedule.channelId ?? null) + next);
         return;
       }
       case 'skip': {

@@ -98,7 +98,11 @@ describe('weekly prompts, end to end', () => {
 
   it('/prompt post-now posts week 1 once with a nonce, the Reflect button, only the chosen role pingable, and starts its thread', async () => {
     const posted = await h.discord.interact.chatInput({ name: 'prompt', subcommand: 'post-now', as: 'moderator' });
-    expect(h.discord.render(await posted.reply())).toContain('Week 1 is posted');
+    const said = h.discord.render(await posted.reply());
+    expect(said).toContain('Week 1 is posted');
+    // A post by hand leaves the schedule as it is: the moderator is told which week goes out at its next time.
+    expect(said).toContain('Week 2 follows at the next posting time, Sunday, 3 May 2026 at 19:00 (Europe/London)');
+    expect(said).toContain('`/prompt skip` skips it');
     const posts = botPosts();
     expect(posts).toHaveLength(1);
     const create = h.discord.requestsMatching({ method: 'POST', path: `/channels/${h.discord.ids.channel}/messages` })[0]!;
