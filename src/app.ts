@@ -63,6 +63,12 @@ export interface RunningApp {
    */
   ready: Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Resolves, once this copy has stopped, if another copy took the single-instance lease from it (this one
+   * failed to renew in time, e.g. frozen). main.ts then exits non-zero, so the supervisor starts it again, as
+   * the copy that waits.
+   */
+  lostLease: Promise<void>;
 }
 
 /** Opens the database and builds the context: everything but Discord. Also used by the shell tools. */
@@ -236,7 +242,10 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     await stop();
     throw error;
   }
-  void lease.lost.then(() => stop());
+  const lostLease = lease.lost.then(async () => {
+    log.error('another copy of the bot took over the single-instance lease; stopping this one');
+    await stop();
+  });
 
   try {
     await client.login(options.token.reveal());
@@ -244,5 +253,5 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     await stop();
     throw error;
   }
-  return { ctx, client, ready, stop };
+  return { ctx, client, ready, stop, lostLease };
 }

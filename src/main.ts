@@ -50,6 +50,12 @@ function installShutdown(app: RunningApp, config: Config, log: Logger): void {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  // Stopped because another copy holds the lease now: exit non-zero so the supervisor restarts this one,
+  // which then waits as the standby copy instead of lingering with nothing to do.
+  void app.lostLease.then(() => {
+    log.flush();
+    process.exit(1);
+  });
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { npmScriptCommand, projectPath } from '../../bench/lib/proc.js';
 import { buildContext } from '../../src/app.js';
@@ -162,6 +163,26 @@ describe('the bundled bot (what npm start runs)', () => {
     expect(await gone).toBe(0);
     expect(bot.logs.some((line) => line.msg === 'shutting down')).toBe(true);
     expect(bot.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
+    discord.gateway.invalidateSessions();
+  });
+
+  it('exits non-zero when another copy takes its lease, so a supervisor restarts it as the waiting copy', { timeout: 30_000 }, async () => {
+    const dir = tmp();
+    const path = join(dir, 'bot.sqlite');
+    const bot = run(dir, { DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, DATABASE_PATH: path, REFLECTIONS_KEY: randomBytes(32).toString('hex'), LEASE_TTL_MS: '600' });
+    const gone = exited(bot.child);
+    try {
+      await discord.waitFor(() => discord.botConnected, { timeoutMs: 20_000, what: `the bundled bot to connect (${bot.stderr()})` });
+      // Another copy (on another machine, so no process check) holds the lease now, as if this one had frozen.
+      const db = new Database(path);
+      db.prepare("UPDATE leases SET holder = 'another-machine:1:0123abcd', expires_at = '2999-01-01T00:00:00.000Z' WHERE name = 'discord'").run();
+      db.close();
+      expect(await gone).toBe(1);
+    } finally {
+      bot.child.kill('SIGTERM');
+    }
+    expect(bot.logs.some((line) => line.msg === 'another copy of the bot took over the single-instance lease; stopping this one')).toBe(true);
+    expect(bot.logs.some((line) => line.msg === 'shutting down')).toBe(true);
     discord.gateway.invalidateSessions();
   });
 
