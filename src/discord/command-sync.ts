@@ -35,11 +35,16 @@ function normaliseOption(option: Record<string, unknown>): Record<string, unknow
   return out;
 }
 
+/** Where commands are registered: one server's (DISCORD_GUILD_ID) or everywhere. */
+export type CommandScope = 'guild' | 'global';
+
 /**
  * Puts a command into the form Discord returns it in, dropping the fields Discord fills with defaults, so a
- * definition that differs only by defaults compares equal and a restart makes no write.
+ * definition that differs only by defaults compares equal and a restart makes no write. `contexts` and
+ * `integration_types` apply to global commands only (Discord's reference), so for a server's commands they are
+ * not compared: a Discord that answers them as null would otherwise see a change at every start.
  */
-export function normaliseCommand(command: Record<string, unknown>): Record<string, unknown> {
+export function normaliseCommand(command: Record<string, unknown>, scope: CommandScope = 'global'): Record<string, unknown> {
   const type = (command.type as number | undefined) ?? 1;
   const permissions = command.default_member_permissions;
   const contexts = command.contexts as number[] | null | undefined;
@@ -51,8 +56,8 @@ export function normaliseCommand(command: Record<string, unknown>): Record<strin
     description: type === 1 ? (command.description ?? '') : '',
     default_member_permissions: typeof permissions === 'string' || typeof permissions === 'number' || typeof permissions === 'bigint' ? String(permissions) : null,
     nsfw: command.nsfw ?? false,
-    contexts: contexts === undefined || contexts === null ? null : [...contexts].sort((a, b) => a - b),
-    integration_types: integrationTypes === undefined || integrationTypes === null ? [0] : [...integrationTypes].sort((a, b) => a - b),
+    contexts: scope === 'guild' || contexts === undefined || contexts === null ? null : [...contexts].sort((a, b) => a - b),
+    integration_types: scope === 'guild' || integrationTypes === undefined || integrationTypes === null ? [0] : [...integrationTypes].sort((a, b) => a - b),
     name_localizations: emptyToNull(command.name_localizations),
     description_localizations: emptyToNull(command.description_localizations),
   };
@@ -70,12 +75,12 @@ function emptyToNull(value: unknown): unknown {
 const key = (command: Record<string, unknown>) => `${(command.type as number | undefined) ?? 1}:${String(command.name)}`;
 
 /** True when Discord's list and ours describe the same commands (order of commands does not matter). */
-export function commandsMatch(local: readonly Record<string, unknown>[], remote: readonly Record<string, unknown>[]): boolean {
+export function commandsMatch(local: readonly Record<string, unknown>[], remote: readonly Record<string, unknown>[], scope: CommandScope = 'global'): boolean {
   if (local.length !== remote.length) return false;
-  const remoteByKey = new Map(remote.map((command) => [key(command), normaliseCommand(command)]));
+  const remoteByKey = new Map(remote.map((command) => [key(command), normaliseCommand(command, scope)]));
   return local.every((command) => {
     const theirs = remoteByKey.get(key(command));
-    return theirs !== undefined && isDeepStrictEqual(normaliseCommand(command), theirs);
+    return theirs !== undefined && isDeepStrictEqual(normaliseCommand(command, scope), theirs);
   });
 }
 
@@ -84,7 +89,7 @@ export function commandDefinitions(modules: readonly CommandModule[]): Record<st
 }
 
 export interface SyncResult {
-  scope: 'guild' | 'global';
+  scope: CommandScope;
   written: boolean;
   count: number;
 }
@@ -114,9 +119,9 @@ export async function syncCommands(rest: REST, applicationId: string, modules: r
   const route = guildId
     ? (`/applications/${applicationId}/guilds/${guildId}/commands` as const)
     : (`/applications/${applicationId}/commands` as const);
-  const scope = guildId ? 'guild' : 'global';
+  const scope: CommandScope = guildId ? 'guild' : 'global';
   const remote = await readRegistered(rest, route, log);
-  if (remote !== undefined && commandsMatch(definitions, remote)) {
+  if (remote !== undefined && commandsMatch(definitions, remote, scope)) {
     log.info({ scope, count: definitions.length }, 'commands already up to date');
     return { scope, written: false, count: definitions.length };
   }

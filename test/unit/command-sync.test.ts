@@ -54,6 +54,13 @@ describe('command sync', () => {
     expect(commandsMatch(local, withOption)).toBe(false);
   });
 
+  it('compares contexts and integration types for global commands only, which are the only ones they apply to', () => {
+    const withoutThem = local.map(asDiscordReturnsIt).map((c) => ({ ...c, contexts: null, integration_types: null }));
+    expect(local.some((c) => Array.isArray(c.contexts))).toBe(true);
+    expect(commandsMatch(local, withoutThem, 'guild')).toBe(true);
+    expect(commandsMatch(local, withoutThem, 'global')).toBe(false);
+  });
+
   it('sees a change of who may use a command', () => {
     const remote = local.map(asDiscordReturnsIt).map((c) => ({ ...c, default_member_permissions: null }));
     const anyModeratorCommand = local.some((c) => c.default_member_permissions !== undefined && c.default_member_permissions !== null);
