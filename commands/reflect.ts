@@ -106,7 +106,9 @@ function resolveChapter(ctx: AppContext, input: string | null): string | null {
   const found = ctx.book.resolveChapter(input);
   if (found.kind === 'found') return found.item.id;
   if (found.kind === 'ambiguous') {
-    throw new UserFacingError(`“${truncate(input, 60)}” matches several chapters: ${found.candidates.slice(0, 5).map((c) => ctx.book.chapterLabel(c)).join('; ')}. Please pick one from the list.`);
+    const labels = found.candidates.slice(0, 5).map((c) => ctx.book.chapterLabel(c));
+    const offered = labels.length === 1 ? `is not the name of a chapter; did you mean ${labels[0]}?` : `matches several chapters: ${labels.join('; ')}.`;
+    throw new UserFacingError(`“${truncate(input, 60)}” ${offered} Please pick one from the list.`);
   }
   throw new UserFacingError(`I could not find a chapter matching “${truncate(input, 60)}”. Pick one from the list, or leave \`chapter\` empty.`);
 }

@@ -75,16 +75,22 @@ export class Matcher<T> {
   }
 
   private scored(query: string): Indexed<T>[] {
+    return this.scoredWith(query).map((r) => r.indexed);
+  }
+
+  /** Each match with whether it is sure: every word of the query hit a name or number, or a whole word of its description. */
+  private scoredWith(query: string): { indexed: Indexed<T>; sure: boolean }[] {
     const number = typedNumber(query);
     // Plain digits still match as a prefix as they are typed ("1" offers 1 and 10–15); a sign or decimal, exactly.
-    if (number !== undefined && !/^\d+$/.test(query.trim())) return this.numbered(number);
+    if (number !== undefined && !/^\d+$/.test(query.trim())) return this.numbered(number).map((indexed) => ({ indexed, sure: true }));
     const tokens = normalise(query).split(' ').filter(Boolean);
-    if (tokens.length === 0) return [...this.entries];
+    if (tokens.length === 0) return this.entries.map((indexed) => ({ indexed, sure: true }));
     const whole = normalise(query);
-    const results: { indexed: Indexed<T>; score: number }[] = [];
+    const results: { indexed: Indexed<T>; score: number; sure: boolean }[] = [];
     for (const indexed of this.entries) {
       let score = indexed.keys.has(whole) ? 100 : 0;
       let all = true;
+      let sure = true;
       for (const token of tokens) {
         const best = Math.max(
           ...indexed.primary.map((w) => (w === token ? 4 : w.startsWith(token) ? 3 : 0)),
@@ -97,11 +103,13 @@ export class Matcher<T> {
           break;
         }
         score += best;
+        // Only the start of a word in a theme or description ("q" of "question"): a guess.
+        if (best < 2) sure = false;
       }
-      if (all) results.push({ indexed, score });
+      if (all) results.push({ indexed, score, sure });
     }
     results.sort((a, b) => b.score - a.score || a.indexed.order - b.indexed.order);
-    return results.map((r) => r.indexed);
+    return results;
   }
 
   /** Autocomplete choices: at most 25, each name at most 100 characters. */
@@ -117,7 +125,8 @@ export class Matcher<T> {
 
   /**
    * What a typed value means: a picked choice (its id) or an exact name or number picks one entry; otherwise
-   * a single match is taken, several give a "did you mean" list, none gives 'none'. A number picks the entry
+   * a single sure match is taken, several (or one guessed from the start of a word) give a "did you mean" list,
+   * none gives 'none'. A number picks the entry
    * with that number or nothing, so the caller's refusal can say which numbers there are.
    */
   resolve(input: string): Resolution<T> {
@@ -134,9 +143,11 @@ export class Matcher<T> {
     if (!whole) return { kind: 'none' };
     const exact = this.entries.filter((e) => e.keys.has(whole));
     if (exact.length === 1 && exact[0]) return { kind: 'found', item: exact[0].entry.item };
-    const matches = exact.length > 1 ? exact : this.scored(trimmed);
-    if (matches.length === 1 && matches[0]) return { kind: 'found', item: matches[0].entry.item };
-    if (matches.length > 1) return { kind: 'ambiguous', candidates: matches.slice(0, 10).map((m) => m.entry.item) };
+    if (exact.length > 1) return { kind: 'ambiguous', candidates: exact.slice(0, 10).map((m) => m.entry.item) };
+    const matches = this.scoredWith(trimmed);
+    // One match is taken when sure: "q", the start of one word in one description alone, is a guess to offer, not to open.
+    if (matches.length === 1 && matches[0]) return matches[0].sure ? { kind: 'found', item: matches[0].indexed.entry.item } : { kind: 'ambiguous', candidates: [matches[0].indexed.entry.item] };
+    if (matches.length > 1) return { kind: 'ambiguous', candidates: matches.slice(0, 10).map((m) => m.indexed.entry.item) };
     return { kind: 'none' };
   }
 }

@@ -225,8 +225,9 @@ export function pick<T>(resolution: Resolution<T>, kind: Kind, input: string, la
   // Cut in UTF-16 units like every Discord limit, never through an emoji: slice() left half of one (a lone surrogate).
   const shown = truncate(input.trim(), 100);
   if (resolution.kind === 'ambiguous') {
+    const lead = resolution.candidates.length === 1 ? `“${shown}” is not the name of a ${kind}.` : `“${shown}” matches more than one ${kind}.`;
     throw new UserFacingError(
-      `“${shown}” matches more than one ${kind}. Did you mean:\n${resolution.candidates.map((c) => `• ${label(c)}`).join('\n')}\nPick one from the list as you type, or type more of the name.`,
+      `${lead} Did you mean:\n${resolution.candidates.map((c) => `• ${label(c)}`).join('\n')}\nPick one from the list as you type, or type more of the name.`,
     );
   }
   throw new UserFacingError(`I couldn’t find a ${kind} matching “${shown}” in the book dataset. ${hint}`);

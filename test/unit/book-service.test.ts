@@ -99,6 +99,15 @@ describe('numbers typed with a sign or a decimal', () => {
   });
 });
 
+describe('a single match guessed from the start of a word', () => {
+  // "q" is only the start of "question" in chapter 13's description: opening chapter 13 for it was a leap.
+  it('is offered, not opened; a whole word of a description, or the start of a name, still opens', () => {
+    expect(book.resolveChapter('q')).toMatchObject({ kind: 'ambiguous', candidates: [{ id: 'chapter-13' }] });
+    expect(book.resolveChapter('collusive')).toMatchObject({ kind: 'found', item: { id: 'chapter-5' } });
+    expect(book.resolveChapter('matt')).toMatchObject({ kind: 'found', item: { id: 'chapter-5' } });
+  });
+});
+
 describe('autocomplete and look-ups, for every part', () => {
   it.each(EXPECTED_PARTS)('part $roman ($word)', (expected) => {
     const id = `part-${expected.number}`;

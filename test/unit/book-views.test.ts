@@ -82,6 +82,8 @@ describe('book views', () => {
       'I couldn’t find a contributor matching “nobody at all” in the book dataset. Try a name.',
     );
     expect(nothingFound(book, 'Wenk Benjamen')).toContain('Did you mean: “benjamin”?');
+    // One guess is offered as one, not as "more than one".
+    expect(() => pick(book.resolveChapter('q'), 'chapter', 'q', (c) => c.id, 'hint')).toThrow('“q” is not the name of a chapter. Did you mean:\n• chapter-13\n');
   });
 
   it('cut a quoted input without splitting an emoji in half', () => {
