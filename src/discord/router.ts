@@ -1,10 +1,10 @@
-import { MessageFlags, type AnySelectMenuInteraction, type AutocompleteInteraction, type ButtonInteraction, type Interaction, type ModalSubmitInteraction, type RepliableInteraction } from 'discord.js';
+import { MessageFlags, RESTJSONErrorCodes, type AnySelectMenuInteraction, type AutocompleteInteraction, type ButtonInteraction, type Interaction, type ModalSubmitInteraction, type RepliableInteraction } from 'discord.js';
 import type { AppContext } from '../context.js';
 import { UserFacingError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Access, ChatInputCommand, CommandModule, ComponentHandler, InGuild, MessageContextCommand, ResponsePolicy } from './command.js';
 import { parseCustomId } from './command.js';
-import { describeDiscordError, isExpiredInteraction } from './errors.js';
+import { describeDiscordError, discordErrorCode, isExpiredInteraction } from './errors.js';
 import { hasAccess } from './members.js';
 import { fitContent } from './render.js';
 import { sendPrivately } from './replies.js';
@@ -169,8 +169,8 @@ async function runComponent(
     return false;
   };
   if (handler.defer === 'update') {
-    if (interaction.isMessageComponent() || interaction.isFromMessage()) await interaction.deferUpdate();
-    else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    if (interaction.isMessageComponent() || interaction.isFromMessage()) await deferred(interaction, () => interaction.deferUpdate(), interaction.ephemeral);
+    else await deferred(interaction, () => interaction.deferReply({ flags: MessageFlags.Ephemeral }), true);
     answered();
   } else {
     await acknowledge(interaction, handler.defer, answered);
@@ -201,8 +201,24 @@ async function allowed(interaction: RepliableInteraction<InGuild>, access: Acces
 /** Defers per the policy; `answered` hears once the member sees the placeholder (with 'none', the handler answers). */
 async function acknowledge(interaction: RepliableInteraction, policy: ResponsePolicy, answered: () => void): Promise<void> {
   if (policy === 'none') return;
-  await interaction.deferReply(policy === 'ephemeral' ? { flags: MessageFlags.Ephemeral } : {});
+  await deferred(interaction, () => interaction.deferReply(policy === 'ephemeral' ? { flags: MessageFlags.Ephemeral } : {}), policy === 'ephemeral');
   answered();
+}
+
+/**
+ * Runs a deferral. Its REST call, timed out while Discord was carrying it out, is retried by discord.js, and
+ * the retry is refused with 40060 (already acknowledged): the deferral did happen. discord.js then has not
+ * marked it, so that is done here and the handler runs on; throwing instead dropped a modal's reflection
+ * unsaved, the member left with "thinking…" (found by a review).
+ */
+async function deferred(interaction: RepliableInteraction, defer: () => Promise<unknown>, ephemeral: boolean | null): Promise<void> {
+  try {
+    await defer();
+  } catch (error) {
+    if (discordErrorCode(error) !== RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged || interaction.deferred || interaction.replied) throw error;
+    interaction.deferred = true;
+    interaction.ephemeral = ephemeral;
+  }
 }
 
 async function unknown(interaction: RepliableInteraction, log: InteractionLog): Promise<void> {

@@ -177,6 +177,22 @@ describe('hardening: Discord faults', () => {
     }
   });
 
+  it('a deferral Discord carries out but answers slower than the REST timeout still saves the reflection once, and answers', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const before = reflections();
+      const opened = await h.discord.interact.chatInput({ name: 'reflect' });
+      // The retry of the timed-out callback is refused as already acknowledged (40060): the deferral did happen.
+      const fault = h.discord.faults.add({ method: 'POST', path: '/interactions/:id/:token/callback', delayMs: REST_TIMEOUT_MS * 3, times: 1 });
+      const submitted = await h.discord.interact.modalSubmit({ modal: opened, values: [`Sent while Discord answered slowly, round ${round}.`] });
+      const reply = await submitted.reply({ timeoutMs: 10_000 });
+      expect(fault.hits).toBe(1);
+      const callbacks = h.discord.requestsMatching({ method: 'POST', path: `/interactions/${submitted.id}/${submitted.token}/callback` });
+      expect(callbacks.length).toBeGreaterThanOrEqual(2);
+      expect(h.discord.render(reply)).toMatch(/saved/i);
+      expect(reflections()).toBe(before + 1);
+    }
+  });
+
   it('resumes after the gateway closes with 4000, with its last sequence, and answers what arrived meanwhile', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const identifies = h.discord.gateway.identifies.length;
