@@ -5,6 +5,7 @@ import { customId } from '../src/discord/command.js';
 import { serverCommand } from '../src/discord/builders.js';
 import { describeDiscordError } from '../src/discord/errors.js';
 import { isModerator } from '../src/discord/members.js';
+import { nonceOf } from '../src/discord/nonce.js';
 import { describeErasure, describePostOutcome, forgetMember, messageLink, removePost } from '../src/discord/reflection-posts.js';
 import { PRIVATE_FOOTER, belongsTo, showEmbed } from '../src/discord/reflection-views.js';
 import { escapeDiscordMarkdown, fitContent, styledEmbed } from '../src/discord/render.js';
@@ -167,6 +168,9 @@ const reportButton: ComponentHandler = {
             ],
             components: [hideRow],
             allowedMentions: NO_MENTIONS,
+            // One post per report even when a slow answer makes the REST client send it again.
+            nonce: nonceOf('report', reflection.id, interaction.user.id),
+            enforceNonce: true,
           });
           told = true;
         }
@@ -204,6 +208,8 @@ const hideButton: ComponentHandler = {
           `A moderator of ${server} hid your reflection #${reflection.id}: it is no longer shown in the week’s thread and is left out of exports. ` +
           'It is still yours: `/reflections show`, `edit`, `download` and `delete` work as before. If you think this was a mistake, please talk to a moderator.',
         allowedMentions: NO_MENTIONS,
+        nonce: nonceOf('hidden', reflection.id),
+        enforceNonce: true,
       });
     } catch (error) {
       authorTold = false;

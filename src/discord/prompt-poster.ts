@@ -18,6 +18,7 @@ import type { Logger } from '../logger.js';
 import { PostFailure, type PromptPost, type PromptPoster } from '../prompts/types.js';
 import { HIDDEN_CHANNEL, PROMPT_CHANNEL_PERMISSIONS, botMissingIn } from './bot-permissions.js';
 import { customId } from './command.js';
+import { nonceOf } from './nonce.js';
 import { NO_MENTIONS } from './replies.js';
 import { LIMITS, fitContent, styledEmbed, truncate } from './render.js';
 
@@ -195,6 +196,9 @@ export function createPromptPoster(client: Client, settings: GuildSettingsRepo, 
         await channel.send({
           embeds: [styledEmbed({ title: 'Weekly prompt needs attention', description: truncate(text, LIMITS.embedDescription), footer: 'reading-circle · /prompt status' })],
           allowedMentions: NO_MENTIONS,
+          // The same notice re-sent after a slow answer is not posted twice.
+          nonce: nonceOf('prompt-notice', guildId, text),
+          enforceNonce: true,
         });
         return true;
       } catch (error) {

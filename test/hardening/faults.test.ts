@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalChannel } from '../../src/local-discord/index.js';
+import type { PlanWeek } from '../../src/weeks.js';
+import { weeksOf } from '../db/reflections-helpers.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
 import { KEY, SCALE, mentionViolations } from './support.js';
 
@@ -233,5 +236,52 @@ describe('hardening: Discord faults', () => {
   it('sent nothing that could ping, and no promise was rejected unhandled', () => {
     expect(mentionViolations(h.discord.requests)).toEqual([]);
     expect(h.unhandledRejections).toEqual([]);
+  });
+});
+
+describe('hardening: Discord slow to answer the bot’s own posts', () => {
+  let h: Harness;
+  const weeks: PlanWeek[] = [];
+  let thread: LocalChannel;
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { REFLECTIONS_KEY: KEY, DISCORD_REST_TIMEOUT_MS: String(REST_TIMEOUT_MS) } });
+    h.ctx.weeks = weeksOf(weeks);
+    thread = h.discord.server.addChannel({
+      name: 'Week 1',
+      type: 11,
+      parent_id: h.discord.ids.channel,
+      owner_id: h.discord.ids.bot,
+      thread_metadata: { archived: false, auto_archive_duration: 10080, archive_timestamp: new Date().toISOString(), locked: false, create_timestamp: new Date().toISOString() },
+    });
+    weeks.push({ guildId: h.discord.ids.guild, week: 1, title: 'Reading 1', prompt: 'What stayed with you?', channelId: h.discord.ids.channel, messageId: thread.id, threadId: thread.id, postedAt: '2026-03-01T18:00:00.000Z' });
+    h.ctx.settings.update(h.discord.ids.guild, { modLogChannelId: h.discord.ids.modLogChannel, moderatorRoleId: h.discord.ids.roles.moderator }, new Date());
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('a report reaches the mod-log once and a hide reaches the author once, though each POST was answered past the REST timeout', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const opened = await h.discord.interact.chatInput({ name: 'reflect', options: { visibility: 'shared', week: 1 }, as: 'member' });
+      const submitted = await h.discord.interact.modalSubmit({ modal: opened, values: [`Words that will be reported, round ${round}.`], as: 'member' });
+      const id = Number(/#(\d+)/.exec((await submitted.reply()).content)?.[1]);
+      const post = h.discord.message(h.ctx.reflections.getPost(id)!.messageId)!;
+
+      const modLogBefore = h.discord.messages(h.discord.ids.modLogChannel).length;
+      const slowModLog = h.discord.faults.add({ method: 'POST', path: `/channels/${h.discord.ids.modLogChannel}/messages`, delayMs: REST_TIMEOUT_MS * 3, times: 1 });
+      const reported = await h.discord.interact.button({ message: post, component: `reflection-report:${id}`, as: 'owner' });
+      await reported.settled({ quietMs: REST_TIMEOUT_MS * 4, timeoutMs: 15_000 });
+      expect(slowModLog.hits).toBe(1);
+      const reports = h.discord.messages(h.discord.ids.modLogChannel).slice(modLogBefore);
+      expect(reports).toHaveLength(1);
+
+      const dmsBefore = h.discord.directMessages('member').length;
+      const slowDm = h.discord.faults.add({ method: 'POST', path: /^\/channels\/[^/]+\/messages$/, delayMs: REST_TIMEOUT_MS * 3, times: 1 });
+      const hidden = await h.discord.interact.button({ message: reports[0]!, component: `reflection-hide:${id}`, as: 'moderator' });
+      await hidden.settled({ quietMs: REST_TIMEOUT_MS * 4, timeoutMs: 15_000 });
+      expect(slowDm.hits).toBe(1);
+      expect(h.discord.directMessages('member').slice(dmsBefore)).toHaveLength(1);
+    }
   });
 });
