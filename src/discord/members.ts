@@ -11,8 +11,13 @@ export function hasManageServer(interaction: BaseInteraction<InGuild>): boolean 
 }
 
 export function hasRole(interaction: BaseInteraction<InGuild>, roleId: string): boolean {
-  const roles = interaction.member.roles;
-  return Array.isArray(roles) ? roles.includes(roleId) : roles.cache.has(roleId);
+  const member = interaction.member;
+  if (Array.isArray(member.roles)) return member.roles.includes(roleId);
+  // The payload's role ids, as discord.js keeps them: its `roles.cache` holds only the roles it has cached for
+  // the server, which is none while Discord reports the server unavailable (an outage), though the member's
+  // interactions still arrive with their roles (found by a review).
+  const ids = (member as { _roles?: unknown })._roles;
+  return Array.isArray(ids) ? ids.includes(roleId) : member.roles.cache.has(roleId);
 }
 
 export function isModerator(interaction: BaseInteraction<InGuild>, settings: GuildSettings): boolean {

@@ -62,6 +62,20 @@ describe('settings and setup choices, end to end', () => {
     expect(h.ctx.settings.get(h.discord.ids.guild).moderatorRoleId).toBe(h.discord.ids.roles.moderator);
   });
 
+  it('honours the moderator role the interaction carries even when the server’s roles are not cached (Discord reports it unavailable)', async () => {
+    h.ctx.settings.update(h.discord.ids.guild, { moderatorRoleId: h.discord.ids.roles.readers }, new Date());
+    const roles = h.bot.client.guilds.cache.get(h.discord.ids.guild)!.roles.cache;
+    const cached = [...roles.entries()];
+    try {
+      roles.clear();
+      const text = await shown({ name: 'ask-settings', subcommand: 'usage', as: 'member' });
+      expect(text).not.toContain('This is a moderator tool');
+    } finally {
+      for (const [id, role] of cached) roles.set(id, role);
+      h.ctx.settings.update(h.discord.ids.guild, { moderatorRoleId: h.discord.ids.roles.moderator }, new Date());
+    }
+  });
+
   it('/prompt setup in a channel the bot cannot post in is saved with a warning naming the missing permissions', async () => {
     const hidden = await hiddenChannel('secret-prompts');
     const text = await shown({ name: 'prompt', subcommand: 'setup', options: { channel: hidden.id, weekday: 'monday', time: '19:30', timezone: 'Europe/London' }, as: 'owner' });
