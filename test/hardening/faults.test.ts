@@ -218,18 +218,48 @@ describe('hardening: Discord faults', () => {
     }
   });
 
-  it('detects heartbeats that are never acknowledged, resumes, and answers the next interaction', async () => {
+  /**
+   * A zombie connection, as a dead network makes one: the local Discord stops acknowledging heartbeats and
+   * nothing else it sends over the bot's open connection arrives either (what is dispatched meanwhile stays in
+   * the session, for RESUME). The local Discord's own switch only withholds the ACKs; the rest is done here by
+   * dropping what its sockets send. Returns the last sequence the bot was sent before the silence.
+   */
+  function goZombie(): number {
+    const { connections } = h.discord.gateway as unknown as { connections: Set<{ socket: { send: (data: unknown) => void }; session?: { seq: number } }> };
+    const bot = [...connections].filter((c) => c.session !== undefined);
+    expect(bot).toHaveLength(1);
+    h.discord.gateway.ackHeartbeats = false;
+    bot[0]!.socket.send = () => undefined;
+    return bot[0]!.session!.seq;
+  }
+
+  it('detects heartbeats that are never acknowledged, resumes with its last sequence, and answers what arrived meanwhile, saving once', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const identifies = h.discord.gateway.identifies.length;
       const resumes = h.discord.gateway.resumes.length;
-      h.discord.gateway.ackHeartbeats = false;
-      await h.discord.waitFor(() => h.discord.gateway.resumes.length > resumes, { timeoutMs: 10_000, what: 'a RESUME after missing heartbeat ACKs' });
-      h.discord.gateway.ackHeartbeats = true;
-      await h.discord.waitFor(() => h.discord.botConnected, { timeoutMs: 5_000, what: 'the bot to be connected again' });
-      expect(h.discord.gateway.resumes.at(-1)!.seq).toBeGreaterThan(0);
+      const before = reflections();
+      const opened = await h.discord.interact.chatInput({ name: 'reflect' });
+      const lastSeen = goZombie();
+      // Sent while the ACKs are withheld: it does not reach the bot over the zombie connection.
+      const submitting = h.discord.interact.modalSubmit({ modal: opened, values: [`Written while heartbeats went unanswered, round ${round}.`], timeoutMs: 10_000 });
+      try {
+        await h.discord.waitFor(() => h.discord.gateway.resumes.length > resumes, { timeoutMs: 10_000, what: 'a RESUME after missing heartbeat ACKs' });
+      } finally {
+        h.discord.gateway.ackHeartbeats = true;
+      }
+      const submitted = await submitting;
+      expect(h.discord.render(await submitted.reply())).toMatch(/saved/i);
+      expect(h.discord.gateway.resumes.length).toBe(resumes + 1);
+      // The RESUME carried the last sequence the bot had been sent: exactly the one missed event was replayed.
+      const resume = h.discord.gateway.resumes.at(-1)!;
+      expect(resume.seq).toBe(lastSeen);
+      expect(resume.replayed).toBe(1);
       expect(h.discord.gateway.identifies.length).toBe(identifies);
+      expect(reflections()).toBe(before + 1);
+      await h.discord.waitFor(() => h.discord.botConnected, { timeoutMs: 5_000, what: 'the bot to be connected again' });
       const next = await h.discord.interact.chatInput({ name: 'chapter', options: { chapter: '1' } });
       expect(h.discord.render(await next.reply())).toMatch(/chapter/i);
+      expect(reflections()).toBe(before + 1);
     }
   });
 
