@@ -25,6 +25,8 @@ interface Connection {
   deflate?: Deflate;
   queue: Promise<void>;
   session?: Session;
+  /** A zombie (silenceOpenConnections): nothing more is sent over it. */
+  silent?: boolean;
 }
 
 interface Session {
@@ -103,6 +105,20 @@ export class LocalGateway {
   /** Closes every connection with this code (4000 = unknown error: discord.js resumes). */
   disconnect(code = 4000, reason = 'local Discord closed the connection'): void {
     for (const connection of this.connections) connection.socket.close(code, reason);
+  }
+
+  /**
+   * Makes every open connection a zombie, as a dead network does: nothing more reaches the client over it,
+   * heartbeat ACKs included, while what is dispatched meanwhile stays in its session for a RESUME. Connections
+   * opened afterwards work. Returns the last sequence number a session was sent before the silence.
+   */
+  silenceOpenConnections(): number {
+    let lastSent = 0;
+    for (const connection of this.connections) {
+      connection.silent = true;
+      lastSent = Math.max(lastSent, connection.session?.seq ?? 0);
+    }
+    return lastSent;
   }
 
   /** Forgets all sessions: a later RESUME gets INVALID_SESSION. */
@@ -221,6 +237,7 @@ export class LocalGateway {
   }
 
   private send(connection: Connection, payload: Json): void {
+    if (connection.silent) return;
     const text = JSON.stringify(payload);
     const { socket, deflate } = connection;
     if (!deflate) {

@@ -218,35 +218,17 @@ describe('hardening: Discord faults', () => {
     }
   });
 
-  /**
-   * A zombie connection, as a dead network makes one: the local Discord stops acknowledging heartbeats and
-   * nothing else it sends over the bot's open connection arrives either (what is dispatched meanwhile stays in
-   * the session, for RESUME). The local Discord's own switch only withholds the ACKs; the rest is done here by
-   * dropping what its sockets send. Returns the last sequence the bot was sent before the silence.
-   */
-  function goZombie(): number {
-    const { connections } = h.discord.gateway as unknown as { connections: Set<{ socket: { send: (data: unknown) => void }; session?: { seq: number } }> };
-    const bot = [...connections].filter((c) => c.session !== undefined);
-    expect(bot).toHaveLength(1);
-    h.discord.gateway.ackHeartbeats = false;
-    bot[0]!.socket.send = () => undefined;
-    return bot[0]!.session!.seq;
-  }
-
   it('detects heartbeats that are never acknowledged, resumes with its last sequence, and answers what arrived meanwhile, saving once', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const identifies = h.discord.gateway.identifies.length;
       const resumes = h.discord.gateway.resumes.length;
       const before = reflections();
       const opened = await h.discord.interact.chatInput({ name: 'reflect' });
-      const lastSeen = goZombie();
-      // Sent while the ACKs are withheld: it does not reach the bot over the zombie connection.
+      // A zombie connection (a dead network): no heartbeat ACK, and nothing else sent over it arrives either.
+      const lastSeen = h.discord.gateway.silenceOpenConnections();
+      // Sent meanwhile: it does not reach the bot over the zombie connection, only through the RESUME.
       const submitting = h.discord.interact.modalSubmit({ modal: opened, values: [`Written while heartbeats went unanswered, round ${round}.`], timeoutMs: 10_000 });
-      try {
-        await h.discord.waitFor(() => h.discord.gateway.resumes.length > resumes, { timeoutMs: 10_000, what: 'a RESUME after missing heartbeat ACKs' });
-      } finally {
-        h.discord.gateway.ackHeartbeats = true;
-      }
+      await h.discord.waitFor(() => h.discord.gateway.resumes.length > resumes, { timeoutMs: 10_000, what: 'a RESUME after missing heartbeat ACKs' });
       const submitted = await submitting;
       expect(h.discord.render(await submitted.reply())).toMatch(/saved/i);
       expect(h.discord.gateway.resumes.length).toBe(resumes + 1);
