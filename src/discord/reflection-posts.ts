@@ -10,8 +10,9 @@ import {
 } from 'discord.js';
 import type { AppContext } from '../context.js';
 import { forgetMemberData, purgeGuildData, type PurgeOutcome } from '../reflections/retention.js';
-import type { Reflection, StoredPost } from '../reflections/service.js';
+import type { Reflection, ShownAs, StoredPost } from '../reflections/service.js';
 import { customId, type InGuild } from './command.js';
+import { nonceOf } from './nonce.js';
 import { describeDiscordError, discordErrorCode, isGone, isMissingPermissions } from './errors.js';
 import { fitContent, styledEmbed } from './render.js';
 import { NO_MENTIONS, sendPrivately, showCommitted } from './replies.js';
@@ -27,6 +28,8 @@ export const ANONYMOUS_NAME = 'A member';
 export type PostOutcome =
   /** Now visible in the thread (new or edited). */
   | { kind: 'posted' | 'updated'; channelId: string; messageId: string }
+  /** Made anonymous: its post under the author's name was deleted and a new one posted. */
+  | { kind: 'reposted'; channelId: string; messageId: string }
   /** Its post was taken down (or it never had one). */
   | { kind: 'removed' | 'not-posted' }
   /** It should be posted, but its week has no thread (or it belongs to no week). */
@@ -47,7 +50,8 @@ export function renderPost(reflection: Reflection, weekTitle: string | null): Me
       styledEmbed({
         title: `A reflection from ${postAuthorLabel(reflection)}`,
         description: reflection.text,
-        footer: `${where} · #${reflection.id} · shared by its author with /reflect; only they can change it`,
+        // An anonymous post carries no reflection number: one shown earlier under the author's name would tie the two.
+        footer: reflection.visibility === 'anonymous' ? `${where} · shared anonymously by its author; only they can change it` : `${where} · #${reflection.id} · shared by its author; only they can change it`,
       }),
     ],
     components: [
@@ -126,6 +130,17 @@ async function syncNow(client: Client, ctx: AppContext, reflection: Reflection):
 
   const week = reflection.week !== null ? ctx.weeks.get(reflection.guildId, reflection.week) : null;
   const payload = renderPost(reflection, week?.title ?? null);
+  const shownAs = shownAsFor(reflection);
+
+  if (existing && shownAs === 'anonymous' && existing.shownAs !== 'anonymous') {
+    // Edited in place, a post under the author's name would keep its link and its place in the thread, and so
+    // whose it is: it is taken down first (nothing new goes up beside it), then posted again as "A member".
+    const removed = await removePost(client, ctx, existing);
+    if (removed === 'failed') return { kind: 'failed', reason: 'could not remove the post under your name' };
+    ctx.reflections.forgetPost(reflection.id);
+    const reposted = await postNew(client, ctx, reflection, payload, existing.channelId);
+    return reposted.kind === 'posted' ? { ...reposted, kind: 'reposted' } : reposted;
+  }
 
   if (existing) {
     const opened = await openThread(client, ctx, existing.channelId);
@@ -149,13 +164,22 @@ async function syncNow(client: Client, ctx: AppContext, reflection: Reflection):
 
   const threadId = ctx.reflections.postTarget(reflection);
   if (threadId === null) return { kind: 'no-thread' };
+  return postNew(client, ctx, reflection, payload, threadId);
+}
+
+const shownAsFor = (reflection: Reflection): ShownAs => (reflection.visibility === 'anonymous' ? 'anonymous' : 'name');
+
+/** Posts the reflection in the thread and records the post (unless the row changed while it was on its way). */
+async function postNew(client: Client, ctx: AppContext, reflection: Reflection, payload: MessageCreateOptions, threadId: string): Promise<PostOutcome> {
   const opened = await openThread(client, ctx, threadId);
-  if (opened.kind === 'gone') return { kind: 'gone' };
+  // The week's thread is gone (deleted): as good as having none.
+  if (opened.kind === 'gone') return { kind: 'no-thread' };
   if (opened.kind === 'failed') return { kind: 'failed', reason: opened.reason };
   try {
-    // A nonce per reflection: if the REST client retries a POST that did reach Discord, no second post appears.
-    const message = await opened.thread.send({ ...payload, nonce: `refl-${reflection.id}`, enforceNonce: true });
-    const post = { reflectionId: reflection.id, guildId: reflection.guildId, channelId: threadId, messageId: message.id, postedAt: ctx.clock.now().toISOString() };
+    // A nonce per reflection and version: if the REST client retries a POST that did reach Discord, no second
+    // post appears; a later post of the same reflection (made anonymous) is a new message.
+    const message = await opened.thread.send({ ...payload, nonce: nonceOf('reflection', reflection.id, reflection.updatedAt), enforceNonce: true });
+    const post = { reflectionId: reflection.id, guildId: reflection.guildId, channelId: threadId, messageId: message.id, postedAt: ctx.clock.now().toISOString(), shownAs: shownAsFor(reflection) };
     const now = ctx.reflections.find(reflection.guildId, reflection.authorId, reflection.id);
     if (!now || !ctx.reflections.shouldBePosted(now)) {
       // Deleted, forgotten, made private or hidden while the post was on its way: no change queued behind this
@@ -173,7 +197,7 @@ async function syncNow(client: Client, ctx: AppContext, reflection: Reflection):
     ctx.log.info({ reflectionId: reflection.id, threadId }, 'reflection posted');
     return { kind: 'posted', channelId: threadId, messageId: message.id };
   } catch (error) {
-    if (isGone(error)) return { kind: 'gone' };
+    if (isGone(error)) return { kind: 'no-thread' };
     ctx.log.warn({ reflectionId: reflection.id, ...describeDiscordError(error) }, 'could not post a reflection');
     return { kind: 'failed', reason: isMissingPermissions(error) ? 'missing-permissions' : 'post-failed' };
   }
@@ -186,6 +210,8 @@ export function describePostOutcome(outcome: PostOutcome, reflection: Reflection
       return `It is posted in the week’s thread ${reflection.visibility === 'anonymous' ? 'as “A member”' : 'under your name'}: ${messageLink(reflection.guildId, outcome.channelId, outcome.messageId)}`;
     case 'updated':
       return 'Its post in the week’s thread is updated too.';
+    case 'reposted':
+      return `Its post under your name is deleted, and it is posted again as “A member”: ${messageLink(reflection.guildId, outcome.channelId, outcome.messageId)}. Members who read it before may still recognise it.`;
     case 'removed':
       return 'Its post is removed from the thread.';
     case 'not-posted':

@@ -29,12 +29,16 @@ export interface StoredReflection {
   exportableAt: string | null;
 }
 
+/** How a thread post shows its author (null: posted before migration 0009 recorded it; treated as the name). */
+export type ShownAs = 'name' | 'anonymous';
+
 export interface StoredPost {
   reflectionId: number;
   guildId: string;
   channelId: string;
   messageId: string;
   postedAt: string;
+  shownAs: ShownAs | null;
 }
 
 export type NewStoredReflection = Omit<StoredReflection, 'hidden' | 'hiddenAt' | 'exportableAt' | 'updatedAt'>;
@@ -72,7 +76,7 @@ const COLUMNS = `id, guild_id AS guildId, author_id AS authorId, visibility, hid
   week, key_id AS keyId, body_iv AS bodyIv, body, name_iv AS nameIv, name, name_scope AS nameScope, source, idempotency_key AS idempotencyKey,
   created_at AS createdAt, updated_at AS updatedAt, exportable_at AS exportableAt`;
 
-const POST_COLUMNS = 'reflection_id AS reflectionId, guild_id AS guildId, channel_id AS channelId, message_id AS messageId, posted_at AS postedAt';
+const POST_COLUMNS = 'reflection_id AS reflectionId, guild_id AS guildId, channel_id AS channelId, message_id AS messageId, posted_at AS postedAt, shown_as AS shownAs';
 
 export type ReflectionRepo = ReturnType<typeof createReflectionRepo>;
 
@@ -110,9 +114,10 @@ export function createReflectionRepo(db: Db) {
   const postsOfAuthor = db.prepare(`SELECT ${POST_COLUMNS} FROM reflection_posts WHERE reflection_id IN
     (SELECT id FROM reflections WHERE guild_id = ? AND author_id = ?)`);
   const postsOfGuild = db.prepare(`SELECT ${POST_COLUMNS} FROM reflection_posts WHERE guild_id = ?`);
-  const upsertPost = db.prepare(`INSERT INTO reflection_posts (reflection_id, guild_id, channel_id, message_id, posted_at)
-    VALUES (@reflectionId, @guildId, @channelId, @messageId, @postedAt)
-    ON CONFLICT (reflection_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id, posted_at = excluded.posted_at`);
+  const upsertPost = db.prepare(`INSERT INTO reflection_posts (reflection_id, guild_id, channel_id, message_id, posted_at, shown_as)
+    VALUES (@reflectionId, @guildId, @channelId, @messageId, @postedAt, @shownAs)
+    ON CONFLICT (reflection_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id, posted_at = excluded.posted_at,
+      shown_as = excluded.shown_as`);
   const deletePost = db.prepare('DELETE FROM reflection_posts WHERE reflection_id = ?');
   const addReport = db.prepare(`INSERT INTO reflection_reports (reflection_id, guild_id, reporter_id, created_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (reflection_id, reporter_id) DO NOTHING`);

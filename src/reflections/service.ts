@@ -11,7 +11,7 @@ import { createReflectionRepo, openExportSnapshot, type ExportFilter, type Expor
 import { characterCount, validateReflectionText } from './validation.js';
 
 export type { Visibility } from './repo.js';
-export type { StoredPost } from './repo.js';
+export type { ShownAs, StoredPost } from './repo.js';
 
 /** A reflection as its author sees it: decrypted. */
 export interface Reflection {

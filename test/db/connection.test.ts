@@ -72,7 +72,7 @@ describe('migrations', () => {
     migrate(db, migrations);
     const orphan: Migration[] = [
       ...migrations,
-      { version: migrations.length + 1, name: 'orphans-a-post', up: (d) => d.exec("INSERT INTO reflection_posts VALUES (999, '1', '2', '3', 'x')") },
+      { version: migrations.length + 1, name: 'orphans-a-post', up: (d) => d.exec("INSERT INTO reflection_posts (reflection_id, guild_id, channel_id, message_id, posted_at) VALUES (999, '1', '2', '3', 'x')") },
     ];
     expect(() => migrate(db, orphan)).toThrow(/1 row\(s\) pointing at nothing \(first: reflection_posts → reflections\)/);
     expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);

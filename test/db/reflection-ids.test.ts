@@ -92,10 +92,13 @@ describe('migration 0008 (reflections without AUTOINCREMENT)', () => {
     const rowsBefore = db.prepare('SELECT * FROM reflections ORDER BY id').all();
     const postsBefore = db.prepare('SELECT * FROM reflection_posts').all();
     const reportsBefore = db.prepare('SELECT * FROM reflection_reports').all();
-    expect(migrate(db, migrations).applied).toEqual(['0008-ids-without-autoincrement']);
+    expect(migrate(db, migrations.slice(0, 8)).applied).toEqual(['0008-ids-without-autoincrement']);
 
     expect(db.prepare('SELECT * FROM reflections ORDER BY id').all()).toEqual(rowsBefore);
     expect(db.prepare('SELECT * FROM reflection_posts').all()).toEqual(postsBefore);
+    // 0009 then gives the post a shown_as it cannot know (null: treated as showing the name).
+    expect(migrate(db, migrations).applied).toEqual(['0009-post-shown-as']);
+    expect(db.prepare('SELECT * FROM reflection_posts').all()).toEqual(postsBefore.map((p) => ({ ...(p as object), shown_as: null })));
     expect(db.prepare('SELECT * FROM reflection_reports').all()).toEqual(reportsBefore);
     expect(postsBefore).toHaveLength(1);
     expect(reportsBefore).toHaveLength(1);

@@ -175,7 +175,7 @@ describe('erasure', () => {
     const sentinel = 'SENTINEL-alice-ZETA';
     const mine = [write(ALICE, `${sentinel} one`, { visibility: 'shared' }), write(ALICE, `${sentinel} two`)];
     const bobs = write(BOB, 'Bob stays');
-    service.recordPost({ reflectionId: mine[0]!.id, guildId: GUILD, channelId: '400000000000000001', messageId: '500000000000000001', postedAt: 'x' });
+    service.recordPost({ reflectionId: mine[0]!.id, guildId: GUILD, channelId: '400000000000000001', messageId: '500000000000000001', postedAt: 'x', shownAs: 'name' });
     service.report(GUILD, mine[0]!.id, BOB);
     const aliceReport = write(BOB, 'Bob shared', { visibility: 'shared' });
     service.report(GUILD, aliceReport.id, ALICE);

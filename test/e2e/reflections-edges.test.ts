@@ -135,6 +135,43 @@ describe('reflections at their edges, end to end', () => {
     }
   });
 
+  it('switched from shared to anonymous, a post is replaced, not edited: a new message as “A member”, with no number to tie it to the old one', async () => {
+    for (const recorded of ['name', null] as const) {
+      const { id } = await reflect('member', `Shared under my name first (${String(recorded)}).`, { visibility: 'shared', week: 2 });
+      const before = h.ctx.reflections.getPost(id)!;
+      // Posts made before migration 0009 recorded nothing: they are replaced too.
+      if (recorded === null) h.ctx.db.prepare('UPDATE reflection_posts SET shown_as = NULL WHERE reflection_id = ?').run(id);
+      const changed = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'visibility', options: { id: String(id), to: 'anonymous' }, as: 'member' });
+      const said = h.discord.render(await changed.reply());
+      const after = h.ctx.reflections.getPost(id)!;
+      expect(after.messageId).not.toBe(before.messageId);
+      expect(after.shownAs).toBe('anonymous');
+      expect(h.discord.message(before.messageId)).toBeUndefined();
+      const post = h.discord.message(after.messageId)!;
+      expect(post.embeds[0]!.title).toBe('A reflection from A member');
+      expect(String(post.embeds[0]!.footer?.text)).not.toContain(`#${id}`);
+      expect(JSON.stringify(post)).not.toContain('Sam');
+      expect(said).toContain('Its post under your name is deleted, and it is posted again as “A member”');
+      expect(said).toContain('Members who read it before may still recognise it.');
+    }
+  });
+
+  it('made anonymous while Discord will not delete the post under the author’s name: nothing new is posted beside it, and the member is told', async () => {
+    const { id } = await reflect('member', 'Shared, then Discord refuses to take it down.', { visibility: 'shared', week: 2 });
+    const before = h.ctx.reflections.getPost(id)!;
+    const fault = h.discord.faults.add({ method: 'DELETE', path: `/channels/${before.channelId}/messages/${before.messageId}`, status: 500, body: { message: 'Internal Server Error', code: 0 }, times: 20 });
+    try {
+      const posts = h.discord.messages(week2.id).length;
+      const changed = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'visibility', options: { id: String(id), to: 'anonymous' }, as: 'member' });
+      const said = h.discord.render(await changed.reply());
+      expect(h.discord.messages(week2.id)).toHaveLength(posts);
+      expect(h.ctx.reflections.getPost(id)!.messageId).toBe(before.messageId);
+      expect(said).toContain('I could not update the week’s thread just now');
+    } finally {
+      fault.remove();
+    }
+  });
+
   it('every message the bot wrote here allowed no mention to ping', () => {
     expectNoWriteCouldPing(h.discord, 10);
   });

@@ -7,6 +7,7 @@ import { askUsage } from './0005-ask-usage.js';
 import { dropVisibilityIndex } from './0006-drop-visibility-index.js';
 import { memberScopedNames } from './0007-member-scoped-names.js';
 import { idsWithoutAutoincrement } from './0008-ids-without-autoincrement.js';
+import { postShownAs } from './0009-post-shown-as.js';
 
 /** Every migration, in order. A new one goes at the end with the next version number. */
-export const migrations: readonly Migration[] = [guildSettings, reflections, prompts, exportLog, askUsage, dropVisibilityIndex, memberScopedNames, idsWithoutAutoincrement];
+export const migrations: readonly Migration[] = [guildSettings, reflections, prompts, exportLog, askUsage, dropVisibilityIndex, memberScopedNames, idsWithoutAutoincrement, postShownAs];
