@@ -108,7 +108,7 @@ export interface ReflectionService {
   postTarget(reflection: Reflection): string | null;
   /** Whether the reflection should be visible in its thread now. */
   shouldBePosted(reflection: Reflection): boolean;
-  /** The week and chapter a new reflection belongs to. */
+  /** The week and chapter a new reflection belongs to: the chapter given (if any), and the week given, else the current week. */
   belonging(guildId: string, chapterId: string | null, week: number | null): { chapterId: string | null; week: number | null };
   getPost(reflectionId: number): StoredPost | null;
   recordPost(post: StoredPost): void;
@@ -434,9 +434,9 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
     shouldBePosted: (reflection) => reflection.visibility !== 'private' && !reflection.hidden,
 
     belonging(guildId, chapterId, week) {
-      if (chapterId !== null) return { chapterId, week };
-      if (week !== null) return { chapterId: null, week };
-      return { chapterId: null, week: weeks.current(guildId)?.week ?? null };
+      // A reflection on a chapter belongs to the week it is written in too: with no week, a shared one had no
+      // thread to go to and was never posted, though "shared" promised the group would read it.
+      return { chapterId, week: week ?? weeks.current(guildId)?.week ?? null };
     },
 
     getPost: (reflectionId) => repo.getPost(reflectionId) ?? null,

@@ -100,11 +100,12 @@ describe('ownership is enforced in SQL', () => {
 });
 
 describe('belonging, visibility and exports', () => {
-  it('belongs to the chapter given, else the week given, else the current week, else nothing', () => {
+  it('belongs to the chapter given (if any) and to the week given, else the current week, else none', () => {
     const weeks = weeksOf([planWeek(1, '400000000000000001'), planWeek(2, '400000000000000002')]);
     const { service } = makeService({ weeks });
     expect(service.belonging(GUILD, 'ch-3', 1)).toEqual({ chapterId: 'ch-3', week: 1 });
-    expect(service.belonging(GUILD, 'ch-3', null)).toEqual({ chapterId: 'ch-3', week: null });
+    expect(service.belonging(GUILD, 'ch-3', null)).toEqual({ chapterId: 'ch-3', week: 2 });
+    expect(service.belonging(OTHER_GUILD, 'ch-3', null)).toEqual({ chapterId: 'ch-3', week: null });
     expect(service.belonging(GUILD, null, 1)).toEqual({ chapterId: null, week: 1 });
     expect(service.belonging(GUILD, null, null)).toEqual({ chapterId: null, week: 2 });
     expect(service.belonging(OTHER_GUILD, null, null)).toEqual({ chapterId: null, week: null });

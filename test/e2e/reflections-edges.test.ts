@@ -77,6 +77,14 @@ describe('reflections at their edges, end to end', () => {
     expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, other).week).toBe(2);
   });
 
+  it('a shared reflection on a chapter is posted in the current week’s thread, and belongs to both', async () => {
+    const { reply, id } = await reflect('member', 'On the collusive enactment, shared.', { visibility: 'shared', chapter: 'wenke' });
+    expect(reply.content).toContain('(week 2, Chapter 5 (Matthias Wenke), Part II)');
+    const post = h.ctx.reflections.getPost(id)!;
+    expect(post.channelId).toBe(week2.id);
+    expect(h.discord.message(post.messageId)!.embeds[0]!.description).toBe('On the collusive enactment, shared.');
+  });
+
   it('the visibility buttons under /reflections show redraw the reflection with its new visibility', async () => {
     const { id } = await reflect('member', 'Shown, then shared.', { week: 2 });
     const show = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'show', options: { id: String(id) }, as: 'member' });
