@@ -100,7 +100,7 @@ const forgetButton: ComponentHandler = {
   async button(interaction, _args, ctx) {
     const report = await forgetMember(interaction.client, ctx, interaction.guildId, interaction.user.id);
     // Told as done even if Discord fails the edit: "something went wrong" after an erasure would alarm for nothing.
-    const content = fitContent(`Done. Everything the bot kept about you in this server is erased.\n\n${describeErasure(report, 'member')}`);
+    const content = fitContent(`Done. Everything the bot kept about you in this server is erased, but for the one record listed as kept below.\n\n${describeErasure(report, 'member')}`);
     await showCommitted(interaction, ctx.log, () => editOriginal(interaction, { content, embeds: [], components: [], allowedMentions: NO_MENTIONS }), content);
   },
 };

@@ -282,7 +282,9 @@ export function describeErasure(report: ErasureReport, who: 'member' | 'server')
       ? 'anything you posted in the server yourself, messages other members wrote, and copies moderators already exported'
       : 'messages members posted themselves, and exports moderators already downloaded',
   );
-  return `**Erased:**\n${lines.join('\n')}\n\n**Not reachable by the bot:**\n${unreached.map((u) => `• ${u}`).join('\n')}`;
+  // Kept on purpose, and said so: who ran or tried an export is the server's audit trail of who took reflections out.
+  const kept = who === 'member' ? '\n\n**Kept:**\n• the export log’s record of any export you ran or tried yourself (the server’s audit trail of who took reflections out of the bot)' : '';
+  return `**Erased:**\n${lines.join('\n')}\n\n**Not reachable by the bot:**\n${unreached.map((u) => `• ${u}`).join('\n')}${kept}`;
 }
 
 /**

@@ -339,6 +339,9 @@ describe('reflections, end to end', () => {
     expect(summary).toMatch(/posts in week threads: [1-9]\d* removed/);
     expect(summary).not.toContain(': 0 record(s)');
     expect(summary).toContain('Not reachable by the bot');
+    // What stays on purpose is named as kept, not hidden behind "everything is erased".
+    expect(summary).toContain('is erased, but for the one record listed as kept below');
+    expect(summary).toContain('**Kept:**\n• the export log’s record of any export you ran or tried yourself');
 
     for (const messageId of posted) expect(h.discord.message(messageId)).toBeUndefined();
     const tables = rows("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").map((r) => String(r.name));
