@@ -168,12 +168,24 @@ async function runComponent(
     }
     return false;
   };
-  if (handler.defer === 'update') {
-    if (interaction.isMessageComponent() || interaction.isFromMessage()) await deferred(interaction, () => interaction.deferUpdate(), interaction.ephemeral);
-    else await deferred(interaction, () => interaction.deferReply({ flags: MessageFlags.Ephemeral }), true);
-    answered();
-  } else {
-    await acknowledge(interaction, handler.defer, answered);
+  const acknowledgeIt = async () => {
+    if (handler.defer === 'update') {
+      if (interaction.isMessageComponent() || interaction.isFromMessage()) await deferred(interaction, () => interaction.deferUpdate(), interaction.ephemeral);
+      else await deferred(interaction, () => interaction.deferReply({ flags: MessageFlags.Ephemeral }), true);
+      answered();
+    } else {
+      await acknowledge(interaction, handler.defer, answered);
+    }
+  };
+  try {
+    await acknowledgeIt();
+  } catch (error) {
+    // A form's text is only in this submit. If Discord will not take its acknowledgement (5xx past the retries,
+    // or 10062 when it arrived late), the handler still runs so that what the member wrote is saved; its answer
+    // then fails and is logged, and /reflections mine shows the reflection. Lost words cannot be written again
+    // for the member; a rare second copy (they send the form again) they can delete.
+    if (!interaction.isModalSubmit()) throw error;
+    log().warn({ ...describeDiscordError(error) }, 'could not acknowledge a form; saving what it carries anyway');
   }
   if (!(await run())) return unknown(interaction, log);
 }

@@ -157,7 +157,8 @@ describe('reflections at their edges, end to end', () => {
       expect(h.discord.message(before.messageId)).toBeUndefined();
       const post = h.discord.message(after.messageId)!;
       expect(post.embeds[0]!.title).toBe('A reflection from A member');
-      expect(String(post.embeds[0]!.footer?.text)).not.toContain(`#${id}`);
+      expect(String((post.embeds[0] as { footer?: { text?: string } }).footer?.text)).toContain('shared anonymously by its author');
+      expect(JSON.stringify(post.embeds)).not.toContain(`#${id}`);
       expect(JSON.stringify(post)).not.toContain('Sam');
       expect(said).toContain('Its post under your name is deleted, and it is posted again as “A member”');
       expect(said).toContain('Members who read it before may still recognise it.');
