@@ -149,7 +149,7 @@ const reportButton: ComponentHandler = {
       return;
     }
     const channelId = ctx.settings.get(guildId).modLogChannelId;
-    let told = false;
+    let delivery: 'told' | 'no-channel' | 'failed' = channelId ? 'failed' : 'no-channel';
     if (firstReport && channelId) {
       const post = ctx.reflections.getPost(reflection.id);
       const link = post ? messageLink(guildId, post.channelId, post.messageId) : interaction.message.url;
@@ -172,17 +172,24 @@ const reportButton: ComponentHandler = {
             nonce: nonceOf('report', reflection.id, interaction.user.id),
             enforceNonce: true,
           });
-          told = true;
+          delivery = 'told';
+        } else {
+          delivery = 'no-channel';
         }
       } catch (error) {
         ctx.log.warn({ guildId, ...describeDiscordError(error) }, 'could not post a report to the mod-log channel');
       }
+      // Not delivered: the report is taken back, so that pressing Report again tries again (a report kept here
+      // would answer "the moderators have it" though they were never told).
+      if (delivery === 'failed') ctx.reflections.withdrawReport(guildId, reflection.id, interaction.user.id);
     }
     const message = !firstReport
       ? 'You already reported this reflection; the moderators have it. Thank you.'
-      : told
+      : delivery === 'told'
         ? 'Thank you. The moderators have been told and will look at it.'
-        : 'Thank you. Your report is recorded, but this server has no mod-log channel I can post to, so please also tell a moderator directly.';
+        : delivery === 'failed'
+          ? 'Thank you. I could not reach the moderators’ channel just now (Discord did not take the message), so your report did not go through. Please press Report again in a minute, or tell a moderator directly.'
+          : 'Thank you. Your report is recorded, but this server has no mod-log channel I can post to, so please also tell a moderator directly.';
     await showCommitted(interaction, ctx.log, () => sendPrivately(interaction, { content: message, components: moderator ? [hideRow] : [] }), message, { reflectionId: reflection.id });
   },
 };

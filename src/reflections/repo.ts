@@ -119,6 +119,7 @@ export function createReflectionRepo(db: Db) {
     ON CONFLICT (reflection_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id, posted_at = excluded.posted_at,
       shown_as = excluded.shown_as`);
   const deletePost = db.prepare('DELETE FROM reflection_posts WHERE reflection_id = ?');
+  const removeReport = db.prepare('DELETE FROM reflection_reports WHERE reflection_id = ? AND guild_id = ? AND reporter_id = ?');
   const addReport = db.prepare(`INSERT INTO reflection_reports (reflection_id, guild_id, reporter_id, created_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (reflection_id, reporter_id) DO NOTHING`);
   const forgetReflections = db.prepare('DELETE FROM reflections WHERE guild_id = ? AND author_id = ?');
@@ -177,6 +178,7 @@ export function createReflectionRepo(db: Db) {
     upsertPost: (post: StoredPost) => upsertPost.run(post),
     deletePost: (reflectionId: number) => deletePost.run(reflectionId).changes,
     addReport: (reflectionId: number, guildId: string, reporterId: string, now: string) => addReport.run(reflectionId, guildId, reporterId, now).changes,
+    removeReport: (reflectionId: number, guildId: string, reporterId: string) => removeReport.run(reflectionId, guildId, reporterId).changes,
     forgetMember(guildId: string, authorId: string): number {
       return db.transaction(() => forgetReflections.run(guildId, authorId).changes + forgetReports.run(guildId, authorId).changes).immediate();
     },

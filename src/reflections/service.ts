@@ -119,6 +119,8 @@ export interface ReflectionService {
   /** Moderation: any reflection of the server, read without its author's id when anonymous. */
   forModeration(guildId: string, id: number): Reflection | null;
   report(guildId: string, id: number, reporterId: string): { reflection: Reflection; firstReport: boolean };
+  /** Takes a report back when the moderators could not be told of it, so reporting again tries again. */
+  withdrawReport(guildId: string, id: number, reporterId: string): void;
   hide(guildId: string, id: number): { reflection: Reflection; changed: boolean };
 
   listExportable(guildId: string, filter: ExportFilter): ExportableReflection[];
@@ -460,6 +462,10 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
       const firstReport = repo.addReport(id, guildId, reporterId, clock.now().toISOString()) > 0;
       log.info({ guildId, reflectionId: id, firstReport }, 'reflection reported');
       return { reflection: decrypt(row), firstReport };
+    },
+
+    withdrawReport(guildId, id, reporterId) {
+      repo.removeReport(id, guildId, reporterId);
     },
 
     hide(guildId, id) {

@@ -273,6 +273,23 @@ describe('hardening: Discord slow to answer the bot’s own posts', () => {
     await h?.stop();
   });
 
+  it('a report the mod-log refused (500 on every try) is taken back, the reporter is told to press again, and the next press reaches the moderators', async () => {
+    const opened = await h.discord.interact.chatInput({ name: 'reflect', options: { visibility: 'shared', week: 1 }, as: 'member' });
+    const submitted = await h.discord.interact.modalSubmit({ modal: opened, values: ['Words someone will report while Discord fails.'], as: 'member' });
+    const id = Number(/#(\d+)/.exec((await submitted.reply()).content)?.[1]);
+    const post = h.discord.message(h.ctx.reflections.getPost(id)!.messageId)!;
+    const before = h.discord.messages(h.discord.ids.modLogChannel).length;
+    // Four 500s: the first try and the REST client's three retries.
+    const down = h.discord.faults.add({ method: 'POST', path: `/channels/${h.discord.ids.modLogChannel}/messages`, status: 500, body: { message: 'Internal Server Error', code: 0 }, times: 4 });
+    const first = await h.discord.interact.button({ message: post, component: `reflection-report:${id}`, as: 'owner' });
+    expect(h.discord.render(await first.reply({ timeoutMs: 10_000 }))).toContain('your report did not go through. Please press Report again');
+    expect(down.hits).toBe(4);
+    expect(h.discord.messages(h.discord.ids.modLogChannel)).toHaveLength(before);
+    const again = await h.discord.interact.button({ message: post, component: `reflection-report:${id}`, as: 'owner' });
+    expect(h.discord.render(await again.reply())).toContain('The moderators have been told');
+    expect(h.discord.messages(h.discord.ids.modLogChannel)).toHaveLength(before + 1);
+  });
+
   it('a report reaches the mod-log once and a hide reaches the author once, though each POST was answered past the REST timeout', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const opened = await h.discord.interact.chatInput({ name: 'reflect', options: { visibility: 'shared', week: 1 }, as: 'member' });
