@@ -105,6 +105,21 @@ export async function followUp(interaction: RepliableInteraction, options: Inter
   await viaWebhook(interaction, { method: RequestMethod.Post, fullRoute: Routes.webhook(interaction.applicationId, interaction.token), ...payload, query: new URLSearchParams({ wait: 'true' }) });
 }
 
+/**
+ * Whether a reply deferred in public already shows an answer: an edit whose every try Discord carried out but
+ * answered after the REST timeout throws, yet its answer is in the channel. Read from Discord (the original's
+ * Loading flag); false when there is nothing to read or the read fails.
+ */
+export async function publicAnswerShown(interaction: RepliableInteraction): Promise<boolean> {
+  if (!interaction.deferred || interaction.ephemeral !== false) return false;
+  try {
+    const original = (await interactionRestOf(interaction.client).get(Routes.webhookMessage(interaction.applicationId, interaction.token, '@original'), { auth: false })) as { flags?: number };
+    return ((original.flags ?? 0) & MessageFlags.Loading) === 0;
+  } catch {
+    return false;
+  }
+}
+
 export async function deleteOriginal(interaction: RepliableInteraction): Promise<void> {
   await viaWebhook(interaction, { method: RequestMethod.Delete, fullRoute: Routes.webhookMessage(interaction.applicationId, interaction.token, '@original') });
 }

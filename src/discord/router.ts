@@ -7,7 +7,7 @@ import { parseCustomId } from './command.js';
 import { describeDiscordError, discordErrorCode, isExpiredInteraction } from './errors.js';
 import { hasAccess } from './members.js';
 import { fitContent } from './render.js';
-import { sendPrivately } from './replies.js';
+import { publicAnswerShown, sendPrivately } from './replies.js';
 
 export type InteractionRouter = (interaction: Interaction) => Promise<void>;
 
@@ -255,6 +255,12 @@ async function funnel(interaction: Interaction, error: unknown, log: Interaction
     log().error({ err: error, ...describeDiscordError(error) }, 'interaction handler failed');
   }
   if (!interaction.isRepliable()) return;
+  // A public answer that Discord did show (its edit only looked failed: answered after the timeout) stays, with
+  // no apology beside it: deleting the placeholder now would take the answer down, and "try again" would post it twice.
+  if (!(error instanceof UserFacingError) && !interaction.replied && (await publicAnswerShown(interaction))) {
+    log().warn('the answer is shown although its edit reported a failure; left as it is');
+    return;
+  }
   // A message may quote what the member typed; it must still fit Discord's 2,000 characters or the member sees nothing.
   const content = error instanceof UserFacingError ? fitContent(error.message) : apology(interaction.id);
   try {

@@ -196,6 +196,21 @@ describe('hardening: Discord faults', () => {
     }
   });
 
+  it('a shared answer Discord showed, though every try of its edit was answered past the REST timeout, stays in the channel with no apology', async () => {
+    const slow = h.discord.faults.add({ method: 'PATCH', path: /^\/webhooks\/[^/]+\/[^/]+\/messages\/@original$/, delayMs: REST_TIMEOUT_MS * 3, times: 4 });
+    try {
+      const asked = await h.discord.interact.chatInput({ name: 'ask', options: { question: 'Who writes about enactment?', share: true } });
+      await h.waitForLog((line) => line.msg === 'the answer is shown although its edit reported a failure; left as it is', { timeoutMs: 15_000 });
+      await asked.settled({ requireEdit: false, quietMs: REST_TIMEOUT_MS * 2, timeoutMs: 15_000 });
+      expect(slow.hits).toBe(4);
+      expect(asked.original()).toBeDefined();
+      expect(asked.original()!.embeds.length).toBeGreaterThan(0);
+      expect(asked.followUps()).toEqual([]);
+    } finally {
+      slow.remove();
+    }
+  });
+
   it('resumes after the gateway closes with 4000, with its last sequence, and answers what arrived meanwhile', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const identifies = h.discord.gateway.identifies.length;
