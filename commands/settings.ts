@@ -14,7 +14,7 @@ function describeSettings(settings: GuildSettings): string {
   return [
     `**Moderator role:** ${settings.moderatorRoleId ? `<@&${settings.moderatorRoleId}>` : 'none (Manage Server only)'}`,
     `**Mod-log channel:** ${settings.modLogChannelId ? `<#${settings.modLogChannelId}>` : 'none'}`,
-    `**Support note:** ${settings.supportNote ?? 'none yet. Members see it in /privacy, the reflection form and /ask.'}`,
+    `**Support note:** ${settings.supportNote ?? 'none yet. Members see it in /privacy, the reflection form, and /ask answers to questions that sound personal.'}`,
   ].join('\n');
 }
 

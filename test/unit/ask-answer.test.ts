@@ -128,6 +128,11 @@ describe('personal questions', () => {
     ['I feel so ashamed after my session today', true],
     ['My therapist hurt me, what should I do?', true],
     ['I am struggling a lot lately', true],
+    ['I made a terrible mistake with a client and I cannot stop thinking about it. Is it normal?', true],
+    ['I think I failed my client last week', true],
+    ['I’m such a failure as a therapist', true],
+    ['Which chapters are about mistakes therapists make?', false],
+    ['Does the book say how to stop thinking about a failed therapy?', false],
     ['Which chapters deal with shame?', false],
     ['Who writes about culture?', false],
   ])('%s → %s', (question, personal) => {
