@@ -18,7 +18,9 @@ export function helpLines(modules: readonly CommandModule[]): string[] {
     const subs = subcommandNames(module.data.options);
     const suffix = subs.length > 0 ? ` (${subs.join(', ')})` : '';
     const mod = module.access === 'moderator' ? ' *(moderators)*' : module.access === 'manage-server' ? ' *(Manage Server)*' : '';
-    return `**/${module.data.name}**${suffix}${mod}: ${module.help ?? module.data.description}`;
+    // Said once, by the marker: a description registered with Discord may end by saying who may use it too.
+    const text = (module.help ?? module.data.description).replace(/\s*\((?:Manage Server|moderators)\)$/, '');
+    return `**/${module.data.name}**${suffix}${mod}: ${text}`;
   });
 }
 

@@ -74,7 +74,11 @@ export function confirmation(ctx: AppContext, reflection: Reflection, outcome: P
   const lines = [
     `${lead} **#${reflection.id}**${belongs ? ` (${belongs})` : ''}, ${VISIBILITY_LABEL[reflection.visibility]}.`,
     outcome ? describePostOutcome(outcome, reflection) : '',
-    reflection.visibility === 'private' ? 'Only you can see it. Would you like to share it with the group?' : '',
+    reflection.visibility === 'private'
+      ? reflection.source === 'message'
+        ? 'Only you can see the reflection, but your message itself is still in the channel for everyone who can read it: delete it there if you want it gone (the reflection keeps its words). Would you like to share the reflection with the group?'
+        : 'Only you can see it. Would you like to share it with the group?'
+      : '',
     '`/reflections mine` lists your reflections; you can edit, share, unshare or delete them at any time.',
   ].filter(Boolean);
   return { content: lines.join('\n'), components: [visibilityButtons(reflection)] };

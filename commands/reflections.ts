@@ -322,11 +322,13 @@ const reflections: ChatInputCommand = {
         return;
       }
       case 'forget-me': {
-        const count = howMany(ctx.reflections.listMine(guildId, userId, { limit: 1 }));
+        const page = ctx.reflections.listMine(guildId, userId, { limit: 1 });
+        const yours =
+          page.total === 0
+            ? 'you have no reflections here, so it erases your stored ids and your records in every other feature (such as /ask usage)'
+            : `your ${howMany(page)} reflection${page.total === 1 && !page.totalCapped ? '' : 's'}, the bot’s posts of them in the week threads, your stored name and ids, and your records in every other feature (such as /ask usage)`;
         await sendPrivately(interaction, {
-          content:
-            `This erases everything the bot keeps about you in this server: your ${count} reflection(s), the bot’s posts of them in the week threads, your stored name and ids, ` +
-            'and your records in every other feature (such as /ask usage). It cannot be undone. `/reflections download` first if you want a copy.',
+          content: `This erases everything the bot keeps about you in this server: ${yours}. It cannot be undone.${page.total === 0 ? '' : ' `/reflections download` first if you want a copy.'}`,
           components: [
             row(
               new ButtonBuilder().setCustomId(customId('reflections-forget')).setLabel('Erase everything about me').setStyle(ButtonStyle.Danger),

@@ -79,6 +79,7 @@ describe('foundation, end to end through the local Discord', () => {
     // Who may use what, as the router checks it: the moderator role opens /prompt, only Manage Server opens /settings.
     expect(text).toMatch(/\/prompt[^\n]*\*\(moderators\)\*/);
     expect(text).toMatch(/\/settings[^\n]*\*\(Manage Server\)\*/);
+    expect(text).not.toMatch(/\(Manage Server\)[^\n]*\(Manage Server\)/);
   });
 
   it('answers an unknown command kindly and privately', async () => {

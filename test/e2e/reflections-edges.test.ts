@@ -181,6 +181,14 @@ describe('reflections at their edges, end to end', () => {
     }
   });
 
+  it('forget-me for a member with no reflections says so, rather than “your 0 reflection(s)”', async () => {
+    const asked = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'forget-me', as: 'moderator' });
+    const text = h.discord.render(await asked.reply());
+    expect(text).toContain('you have no reflections here, so it erases your stored ids');
+    expect(text).not.toContain('reflection(s)');
+    expect(text).not.toContain('/reflections download');
+  });
+
   it('every message the bot wrote here allowed no mention to ping', () => {
     expectNoWriteCouldPing(h.discord, 10);
   });

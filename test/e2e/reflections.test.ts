@@ -160,6 +160,8 @@ describe('reflections, end to end', () => {
     expect(saved.ephemeral).toBe(true);
     const id = Number(/#(\d+)/.exec(reply.content)?.[1]);
     expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, id)).toMatchObject({ text: own.content, week: 1, visibility: 'private', source: 'message' });
+    // "Private" is the reflection; the message it came from is still there for others: the member is told.
+    expect(reply.content).toContain('your message itself is still in the channel for everyone who can read it');
 
     const others = h.discord.postAs('moderator', 'Not yours', thread.id);
     const count = rows('SELECT COUNT(*) AS n FROM reflections')[0]!.n;
