@@ -14,3 +14,34 @@ export function truncate(text: string, max: number): string {
   if (end > 0 && last >= 0xd800 && last <= 0xdbff) end -= 1;
   return `${text.slice(0, end)}…`;
 }
+
+/**
+ * `truncate` for prose a member reads: cut at the last space before the limit (when one is near), so a word is
+ * never left half-written ("our failed at…").
+ */
+export function truncateAtWord(text: string, max: number): string {
+  const cut = truncate(text, max);
+  if (cut === text) return text;
+  const kept = cut.slice(0, -1);
+  const space = kept.search(/\s\S*$/);
+  // A word runs at most some 40 characters; with no space that near, it is cut where the limit falls.
+  return space > 0 && kept.length - space <= 40 ? `${kept.slice(0, space).trimEnd()}…` : cut;
+}
+
+/** Lines joined by newlines within `max`: whole lines while they fit, then the next one cut at a word. */
+export function fitLines(lines: readonly string[], max: number): string {
+  const kept: string[] = [];
+  let used = 0;
+  for (const line of lines) {
+    const separator = kept.length > 0 ? 1 : 0;
+    if (used + separator + line.length <= max) {
+      kept.push(line);
+      used += separator + line.length;
+      continue;
+    }
+    const room = max - used - separator;
+    if (room > 0) kept.push(truncateAtWord(line, room));
+    break;
+  }
+  return kept.join('\n');
+}

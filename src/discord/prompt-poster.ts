@@ -21,6 +21,7 @@ import { customId } from './command.js';
 import { nonceOf } from './nonce.js';
 import { NO_MENTIONS } from './replies.js';
 import { LIMITS, fitContent, styledEmbed, truncate } from './render.js';
+import { fitLines, truncateAtWord } from '../text.js';
 
 /** The Reflect button's custom id prefix; the reflections feature handles it. Also the week's marker for the look-back. */
 export const REFLECT_WEEK_PREFIX = 'reflect-week';
@@ -61,10 +62,10 @@ function renderEmbed(post: PromptPost): APIEmbed {
   const description = [post.prompt];
   if (post.quotation) {
     const page = post.quotation.page ? ` (${/[-\u2013]/.test(post.quotation.page) ? 'pp.' : 'p.'} ${post.quotation.page})` : '';
-    description.push(`> ${truncate(post.quotation.text, 900).replace(/\n/g, '\n> ')}${page}`);
+    description.push(`> ${truncateAtWord(post.quotation.text, 900).replace(/\n/g, '\n> ')}${page}`);
   }
   const fields: NonNullable<APIEmbed['fields']> = [];
-  if (post.reading.length > 0) fields.push({ name: "This week's reading", value: post.reading.join('\n'), inline: false });
+  if (post.reading.length > 0) fields.push({ name: "This week's reading", value: fitLines(post.reading, LIMITS.fieldValue), inline: false });
   if (post.contentNote !== '') fields.push({ name: 'Content note', value: post.contentNote, inline: false });
   if (post.lateNote) fields.push({ name: 'A note on timing', value: post.lateNote, inline: false });
   fields.push({
