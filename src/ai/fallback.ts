@@ -131,7 +131,8 @@ export function excerpt(text: string, stems: readonly string[], max = 260): stri
   const chars = Array.from(piece);
   if (chars.length > max) piece = `${chars.slice(0, max - 1).join('').replace(/\s+\S*$/, '')}…`;
   if (stems.length === 0) return piece;
-  const pattern = new RegExp(`\\p{L}*(?:${stems.map(escapeRegExp).join('|')})\\p{L}*`, 'giu');
+  // A word is marked whole; a number only as a whole number ("12" not inside "p. 121").
+  const pattern = new RegExp(stems.map((s) => (/^\d+$/.test(s) ? `(?<!\\d)${s}(?!\\d)` : `\\p{L}*${escapeRegExp(s)}\\p{L}*`)).join('|'), 'giu');
   return piece.replace(pattern, (word) => (stems.some((s) => fold(word).includes(s)) ? `**${word}**` : word));
 }
 

@@ -51,16 +51,24 @@ export function roman(value: number): string {
   return out;
 }
 
-/** Edit distance, for "did you mean" suggestions on short words. */
-export function levenshtein(a: string, b: string): number {
+/**
+ * Edit distance for "did you mean" suggestions, with two neighbouring letters swapped counting as one edit
+ * (optimal string alignment): "shaem" is one slip from "shame", where plain Levenshtein counted two, more
+ * than a five-letter word is allowed, and offered nothing.
+ */
+export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
+  let beforePrevious: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      let best = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, (beforePrevious[j - 2] ?? 0) + 1);
+      current[j] = best;
     }
+    beforePrevious = previous;
     previous = current;
   }
   return previous[b.length] ?? 0;

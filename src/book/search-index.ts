@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { levenshtein, normalise } from './normalise.js';
+import { editDistance, normalise } from './normalise.js';
 
 export interface IndexedRecord {
   id: string;
@@ -65,7 +65,7 @@ export class SearchIndex {
       for (const word of this.vocabulary) {
         // The distance is at least the difference in length: most words need no full comparison.
         if (Math.abs(word.length - token.length) > limit) continue;
-        const distance = levenshtein(token, word);
+        const distance = editDistance(token, word);
         if (distance <= limit && (!best || distance < best.distance)) best = { word, distance };
       }
       if (best) out.add(best.word);

@@ -40,6 +40,8 @@ describe('the dataset’s own answer to a free question', () => {
     expect(answer.body).toContain('“carved into”');
     expect(answer.body).toContain('(p. xxv: the editors’ introduction)');
     expect(excerpt('First sentence. Then the one about shame here.', ['sham'])).toBe('Then the one about **shame** here.');
+    // A number is marked only whole: chapter 12's "12" is not inside page 121.
+    expect(excerpt('Chapter 12 is by Doris Brothers (p. 121).', ['12'])).toBe('Chapter **12** is by Doris Brothers (p. 121).');
   });
 
   it('answers a member’s own distress with care and the support note, not with search results', () => {

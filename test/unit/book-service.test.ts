@@ -216,6 +216,8 @@ describe('records and search', () => {
     expect(book.search('publisher', 5)[0]?.record.text).toContain('Publisher and publication year: not in the dataset');
     expect(book.search('Benjamen', 5)).toEqual([]);
     expect(book.suggest('Benjamen')).toEqual(['benjamin']);
+    // Two letters swapped is one slip, not two: a five-letter word gets its suggestion.
+    expect(book.suggest('shaem')).toEqual(['shame']);
     expect(book.search('   ', 5)).toEqual([]);
     expect(book.search('"quotes" AND OR NEAR(', 5)).toBeInstanceOf(Array);
   });
