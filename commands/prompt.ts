@@ -57,6 +57,12 @@ export function completeTimeZone(query: string): { name: string; value: string }
   return ranked.slice(0, LIMITS.choices).map(({ zone }) => ({ name: zone, value: zone }));
 }
 
+/** "Monday", as a sentence shows it (the schedule keeps the weekday as typed in commands: "monday"). */
+const weekdayName = (weekday: number): string => {
+  const name = WEEKDAYS[weekday] ?? '';
+  return name.charAt(0).toUpperCase() + name.slice(1);
+};
+
 function describeResult(result: TickResult, channelId: string | null): string {
   switch (result.kind) {
     case 'posted':
@@ -84,14 +90,14 @@ function statusFields(status: StatusView): APIEmbed['fields'] {
     { name: 'Plan', value: `${plan.name}: ${plan.description}`, inline: false },
     {
       name: 'Schedule',
-      value: `${WEEKDAYS[schedule.weekday]} at ${schedule.time} (${schedule.timezone}) in <#${schedule.channelId}>${schedule.pingRoleId ? `, pinging <@&${schedule.pingRoleId}>` : ''}${schedule.paused ? ' · **paused**' : ''}`,
+      value: `${weekdayName(schedule.weekday)}s at ${schedule.time} (${schedule.timezone}) in <#${schedule.channelId}>${schedule.pingRoleId ? `, pinging <@&${schedule.pingRoleId}>` : ''}${schedule.paused ? ' · **paused**' : ''}`,
       inline: false,
     },
     {
       name: 'Week',
       value: status.complete
         ? `Complete: all ${plan.weeks.length} weeks posted. \`/prompt setup\` starts it again or picks the other plan.`
-        : `Next: week ${status.nextWeek ?? '?'} of ${plan.weeks.length}${status.nextWeek ? ` (${plan.weeks[status.nextWeek - 1]?.title ?? ''})` : ''}`,
+        : `Week ${status.nextWeek ?? '?'} of ${plan.weeks.length} is next${status.nextWeek ? ` (${plan.weeks[status.nextWeek - 1]?.title ?? ''})` : ''}`,
       inline: false,
     },
     { name: 'Next post', value: status.nextPost ? when(status.nextPost, schedule.timezone) : schedule.paused ? 'Paused' : 'None', inline: false },
@@ -208,7 +214,7 @@ const prompt: ChatInputCommand = {
         await confirm(
           'Weekly prompts are set up',
           `${result.restarted ? 'The plan starts at week 1.' : `The plan continues at week ${result.nextWeek}.`} ${plan.name}: ${plan.description}\n\n` +
-            `Posting in <#${schedule.channelId}> every ${WEEKDAYS[schedule.weekday]} at ${schedule.time} (${schedule.timezone})` +
+            `Posting in <#${schedule.channelId}> every ${weekdayName(schedule.weekday)} at ${schedule.time} (${schedule.timezone})` +
             `${schedule.pingRoleId ? `, pinging <@&${schedule.pingRoleId}> and nobody else` : ', pinging nobody'}.\n\n` +
             (warnings.length > 0 ? `${warnings.join('\n')}\n\n` : '') +
             `**The next three posting times**\n${result.next.map((o) => `• ${when(o, schedule.timezone)}`).join('\n')}`,

@@ -167,7 +167,10 @@ describe('weekly prompts, end to end', () => {
     expect(modLogPosts()).toHaveLength(1);
     expect(h.discord.render(modLogPosts())).toContain('Send Messages');
     const status = await h.discord.interact.chatInput({ name: 'prompt', subcommand: 'status', as: 'moderator' });
-    expect(h.discord.render(await status.reply())).toContain('Send Messages');
+    const shownStatus = h.discord.render(await status.reply());
+    expect(shownStatus).toContain('Send Messages');
+    expect(shownStatus).toContain('Sundays at 19:00 (Europe/London)');
+    expect(shownStatus).toMatch(/Week \d+ of \d+ is next/);
 
     const allowed = once(h.bot.client, Events.ChannelUpdate);
     h.discord.server.setOverwrites(h.discord.ids.channel, []);

@@ -80,6 +80,7 @@ describe('settings and setup choices, end to end', () => {
     const hidden = await hiddenChannel('secret-prompts');
     const text = await shown({ name: 'prompt', subcommand: 'setup', options: { channel: hidden.id, weekday: 'monday', time: '19:30', timezone: 'Europe/London' }, as: 'owner' });
     expect(text).toContain('Weekly prompts are set up');
+    expect(text).toContain(`every Monday at 19:30 (Europe/London)`);
     expect(text).toContain(`I am missing View Channel in <#${hidden.id}>`);
     expect(h.ctx.prompts.status(h.discord.ids.guild)?.schedule.channelId).toBe(hidden.id);
   });
