@@ -28,6 +28,11 @@ export interface ChatInputSpec extends Common {
   options?: OptionValues;
   /** Attachments for ATTACHMENT options: option name → file. */
   attachments?: Record<string, { name: string; content: string | Buffer; contentType?: string }>;
+  /**
+   * Refuse, as Discord's own client does, to send a command without its required options or with a subcommand
+   * it lacks (the playground). Off by default: tests send what real Discord never would, on purpose.
+   */
+  asDiscordWould?: boolean;
 }
 
 export interface AutocompleteSpec extends ChatInputSpec {
@@ -215,14 +220,19 @@ export class InteractionDriver {
     let defined = (command?.options as Json[] | undefined) ?? [];
     const path = (spec.subcommand ?? '').trim().split(/\s+/).filter(Boolean);
     const resolved: Json = {};
-    const leaf = (): Json[] =>
-      Object.entries(values).map(([name, raw]) => {
+    const leaf = (): Json[] => {
+      const missing = defined.filter((o) => o.required === true && !(String(o.name) in values)).map((o) => `${String(o.name)}:`);
+      if (spec.asDiscordWould && !focused && missing.length > 0) {
+        throw new Error(`/${[spec.name, ...path].join(' ')} needs ${missing.join(', ')} too (Discord asks for it before sending)`);
+      }
+      return Object.entries(values).map(([name, raw]) => {
         const definition = defined.find((o) => o.name === name);
         const type = (definition?.type as number | undefined) ?? (typeof raw === 'number' ? (Number.isInteger(raw) ? 4 : 10) : typeof raw === 'boolean' ? 5 : 3);
         const option: Json = { name, type, value: this.coerce(type, raw, name, resolved, spec) };
         if (focused?.name === name) option.focused = true;
         return option;
       });
+    };
     const wrap = (names: string[]): Json[] => {
       if (names.length === 0) return leaf();
       const [name, ...rest] = names;

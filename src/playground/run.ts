@@ -151,7 +151,7 @@ async function handleLine(text: string, discord: LocalDiscord, session: Session,
   const channelId = session.channelId;
   if (text.startsWith('/')) {
     const parsed = parseCommandLine(text);
-    const handle = await discord.interact.chatInput({ name: parsed.name, subcommand: parsed.subcommand.join(' ') || undefined, options: parsed.options, as, channelId, timeoutMs: 10_000 });
+    const handle = await discord.interact.chatInput({ name: parsed.name, subcommand: parsed.subcommand.join(' ') || undefined, options: parsed.options, as, channelId, timeoutMs: 10_000, asDiscordWould: true });
     return show(handle, discord, session, print, nextLine);
   }
   if (/^\d+$/.test(text)) return handleLine(`:press ${text}`, discord, session, print, nextLine);
@@ -210,7 +210,7 @@ async function handleLine(text: string, discord: LocalDiscord, session: Session,
 }
 
 function requireComponents(session: Session): LocalMessage {
-  if (!session.lastWithComponents) throw new Error('no reply with buttons or menus yet');
+  if (!session.lastWithComponents) throw new Error('the last reply has no buttons or menus to press');
   return session.lastWithComponents;
 }
 
@@ -244,9 +244,12 @@ async function show(handle: InteractionHandle, discord: LocalDiscord, session: S
   await handle.settled({ quietMs: 150, timeoutMs: 120_000 });
   const messages = handle.messages();
   if (messages.length === 0) print('(the bot acknowledged without a visible reply)');
+  // A number presses a button of what was shown last: this reply's, else a post the bot just made (a weekly
+  // prompt's Reflect, a post's Report), else none (not a button of some earlier reply).
+  let withButtons: LocalMessage | undefined;
   for (const message of messages) {
     print(renderMessage(message));
-    if (InteractionDriver.interactiveComponents(message).length > 0) session.lastWithComponents = message;
+    if (InteractionDriver.interactiveComponents(message).length > 0) withButtons = message;
   }
   // Anything else the bot posted meanwhile (for example into a thread).
   for (const message of messages) session.seen.add(message.id);
@@ -257,5 +260,7 @@ async function show(handle: InteractionHandle, discord: LocalDiscord, session: S
     const channel = discord.server.channels.get(message.channel_id);
     print(`[posted in #${channel?.name ?? message.channel_id}]`);
     print(renderMessage(message));
+    if (InteractionDriver.interactiveComponents(message).length > 0 && !messages.some((m) => InteractionDriver.interactiveComponents(m).length > 0)) withButtons = message;
   }
+  session.lastWithComponents = withButtons;
 }

@@ -124,6 +124,16 @@ describe('the playground', () => {
     expect(out).toContain('== reading-circle: what I can do ==');
   });
 
+  it('asks for a required option as Discord would, and presses only the buttons of what it showed last', async () => {
+    const { out, outcome } = await playground([':as moderator', '/prompt setup weekday:monday time:19:00 timezone:Europe/London', '/chapter chapter:wenke', '/contributor name:pizer', '1']);
+    expect(outcome).toBe('playground-finished');
+    expect(out).toContain('/prompt setup needs channel: too (Discord asks for it before sending)');
+    expect(out).not.toContain('Sorry, something went wrong');
+    // The did-you-mean list has no buttons: "1" does not press /chapter's first button.
+    expect(out).toContain('the last reply has no buttons or menus to press');
+    expect(out).not.toContain('== Matthias Wenke ==');
+  });
+
   it('keeps its own server in a kept database: a second run finds what the first saved', async () => {
     const path = join(tempDir(), 'playground.sqlite');
     const run = async (lines: string[]) => {
