@@ -51,17 +51,18 @@ export const FALLBACK_REASONS = {
  * A light local check for questions about the asker's own distress: the support note is added to any
  * answer to such a question, whoever writes it (Claude may miss it; the dataset search cannot see it).
  */
+// The curly apostrophe (\u2019, as phones type it) is written as an escape: see BEYOND_LATIN_1 in src/bundle.ts.
 const DISTRESS = [
-  /\bI(?:['’]m| am)? (?:feel(?:ing)?|felt) (?:so |really |very )?(?:hurt|ashamed|shame|alone|lonely|hopeless|worthless|broken|lost|awful|terrible|depressed|anxious|scared|afraid|numb|guilty)\b/i,
+  /\bI(?:['\u2019]m| am)? (?:feel(?:ing)?|felt) (?:so |really |very )?(?:hurt|ashamed|shame|alone|lonely|hopeless|worthless|broken|lost|awful|terrible|depressed|anxious|scared|afraid|numb|guilty)\b/i,
   /\b(?:my|our) (?:therapist|counsel+or|analyst|psychologist|psychiatrist)\b/i,
   /\b(?:suicid\w*|self[- ]harm\w*|kill(?:ing)? myself|hurt(?:ing)? myself|end (?:it|my life)|want to die)\b/i,
-  /\bI(?:['’]m| am) (?:struggling|not ok(?:ay)?|in (?:pain|crisis)|falling apart|depressed|traumati[sz]ed)\b/i,
+  /\bI(?:['\u2019]m| am) (?:struggling|not ok(?:ay)?|in (?:pain|crisis)|falling apart|depressed|traumati[sz]ed)\b/i,
   /\b(?:help me|what should I do)\b/i,
   // A reader's own failure with a client: the book's subject, and the questions its readers bring most heavily.
-  /\bI(?:['’]ve| have)? made (?:a |an )?(?:(?:terrible|awful|huge|big|serious|bad|grave) )?(?:mistake|error)s?\b/i,
-  /\bI (?:can(?:no|['’])?t|cannot) stop (?:thinking|crying|worrying|going over)\b/i,
+  /\bI(?:['\u2019]ve| have)? made (?:a |an )?(?:(?:terrible|awful|huge|big|serious|bad|grave) )?(?:mistake|error)s?\b/i,
+  /\bI (?:can(?:no|['\u2019])?t|cannot) stop (?:thinking|crying|worrying|going over)\b/i,
   /\bI (?:failed|hurt|harmed|let down|lost) (?:a |my |one of my )?(?:client|patient)s?\b/i,
-  /\bI(?:['’]m| am) (?:a |such a )?(?:failure|bad therapist|terrible therapist|fraud)\b/i,
+  /\bI(?:['\u2019]m| am) (?:a |such a )?(?:failure|bad therapist|terrible therapist|fraud)\b/i,
 ];
 
 export function looksPersonal(question: string): boolean {
