@@ -83,14 +83,14 @@ const askSettings: ChatInputCommand = {
     const { effective, overrides } = ctx.ask.limits(guildId);
     const usage = ctx.ask.usage(guildId);
     const month = usage.since.toLocaleString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
-    const percent = effective.monthlyTokens > 0 ? Math.min(100, Math.round((usage.total / effective.monthlyTokens) * 100)) : 100;
+    const percent = effective.monthlyTokens > 0 ? Math.min(100, Math.round((usage.total / effective.monthlyTokens) * 100)) : 0;
     const lines = [
       heading,
       '',
       describeLimits(effective, overrides),
       '',
       `**${month} (UTC):** ${number(usage.claudeAsks)} questions answered with Claude, ${number(usage.datasetAsks)} from the dataset alone`,
-      `**Tokens:** ${number(usage.total)} of ${number(effective.monthlyTokens)} (${percent}%): ${number(usage.tokens.input)} in, ${number(usage.tokens.output)} out, ${number(usage.tokens.cacheCreation)} cache writes, ${number(usage.tokens.cacheRead)} cache reads`,
+      `**Tokens:** ${effective.monthlyTokens > 0 ? `${number(usage.total)} of ${number(effective.monthlyTokens)} (${percent}%)` : `${number(usage.total)} used; the monthly budget is 0, so /ask answers from the dataset alone`}: ${number(usage.tokens.input)} in, ${number(usage.tokens.output)} out, ${number(usage.tokens.cacheCreation)} cache writes, ${number(usage.tokens.cacheRead)} cache reads`,
       `**Claude:** ${ctx.ask.usesClaude ? `on (${ctx.config.ANTHROPIC_MODEL})` : 'off (no ANTHROPIC_API_KEY): /ask answers from the dataset'}`,
     ];
     const show = () =>

@@ -73,7 +73,8 @@ export function confirmation(ctx: AppContext, reflection: Reflection, outcome: P
   const belongs = describePlace(reflection, ctx.book.chapterLabelById);
   const lines = [
     `${lead} **#${reflection.id}**${belongs ? ` (${belongs})` : ''}, ${VISIBILITY_LABEL[reflection.visibility]}.`,
-    outcome ? describePostOutcome(outcome, reflection) : '',
+    // A private one's own line below says it; "It is private" above it would say it twice.
+    outcome && !(outcome.kind === 'not-posted' && reflection.visibility === 'private') ? describePostOutcome(outcome, reflection) : '',
     reflection.visibility === 'private'
       ? reflection.source === 'message'
         ? 'Only you can see the reflection, but your message itself is still in the channel for everyone who can read it: delete it there if you want it gone (the reflection keeps its words). Would you like to share the reflection with the group?'

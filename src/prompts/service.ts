@@ -164,7 +164,7 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
 
   const requireSchedule = (guildId: string): Schedule => {
     const schedule = repo.getSchedule(guildId);
-    if (!schedule) throw new UserFacingError('Weekly prompts are not set up in this server yet. A moderator can start them with `/prompt setup`.');
+    if (!schedule) throw new UserFacingError('Weekly prompts are not set up in this server yet. Use `/prompt setup` to choose a channel, day and time.');
     return schedule;
   };
 

@@ -149,6 +149,10 @@ describe('/ask with Claude', () => {
     const report = await shown(h, usage);
     expect(report).toMatch(/\d+ questions answered with Claude/);
     expect(report).toContain('Claude:** on (claude-haiku-4-5)');
+    // A budget of 0 means "dataset answers only", not a budget used up.
+    const none = await shown(h, await h.discord.interact.chatInput({ name: 'ask-settings', subcommand: 'budget', options: { tokens: 0 }, as: 'owner' }));
+    expect(none).toContain('used; the monthly budget is 0, so /ask answers from the dataset alone');
+    expect(none).not.toContain('(100%)');
     await shown(h, await h.discord.interact.chatInput({ name: 'ask-settings', subcommand: 'quota', options: { reset: true }, as: 'owner' }));
     await shown(h, await h.discord.interact.chatInput({ name: 'ask-settings', subcommand: 'budget', options: { reset: true }, as: 'owner' }));
   });

@@ -64,7 +64,8 @@ describe('posts of reflections changed while their post is on its way', () => {
   it('made private meanwhile: the post is taken down, and the member is told it is private', async () => {
     const text = 'Made private while its post was on its way.';
     const { id, answer } = await changeWhileHeld(text, 'private');
-    expect(answer).toContain('It is private: only you can see it.');
+    expect(answer).toContain('private (only you).');
+    expect(answer).toContain('Only you can see it.');
     expect(postsWith(text)).toEqual([]);
     expect(h.ctx.reflections.getPost(id)).toBeNull();
   });

@@ -189,6 +189,14 @@ describe('reflections at their edges, end to end', () => {
     expect(text).not.toContain('/reflections download');
   });
 
+  it('making a private reflection private again says so once', async () => {
+    const { id } = await reflect('member', 'Private, and kept so.');
+    const again = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'visibility', options: { id: String(id), to: 'private' }, as: 'member' });
+    const said = h.discord.render(await again.reply());
+    expect(said).toContain(`No change needed for **#${id}**`);
+    expect(said.match(/only you can see it/gi)).toHaveLength(1);
+  });
+
   it('every message the bot wrote here allowed no mention to ping', () => {
     expectNoWriteCouldPing(h.discord, 10);
   });
