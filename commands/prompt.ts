@@ -287,8 +287,8 @@ const prompt: ChatInputCommand = {
       }
       case 'reset-week': {
         const week = interaction.options.getInteger('week', true);
-        const content = service.resetWeekText(guildId, week);
-        await confirm(`Week ${week}: the book’s prompt`, `Week ${week} (${content.title}) is back to:\n\n${content.prompt}`);
+        const { content, changed } = service.resetWeekText(guildId, week);
+        await confirm(`Week ${week}: the book’s prompt`, `Week ${week} (${content.title}) ${changed ? 'is back to' : 'already had the book’s prompt'}:\n\n${content.prompt}`);
         return;
       }
       default:

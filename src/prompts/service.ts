@@ -104,7 +104,8 @@ export interface PromptService {
   resume(guildId: string): Schedule;
   skipNext(guildId: string): Occurrence;
   setWeekText(guildId: string, week: number, text: string): PlanWeekContent;
-  resetWeekText(guildId: string, week: number): PlanWeekContent;
+  /** Back to the book's prompt; `changed` is false when the week had no text of the moderators' own. */
+  resetWeekText(guildId: string, week: number): { content: PlanWeekContent; changed: boolean };
   /** Posts whatever is due (or resumes a week in flight). Serialised per server. */
   tick(guildId: string): Promise<TickResult>;
   /** A moderator's "post the next week now", or a retry of the week in flight. */
@@ -662,8 +663,8 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
       const schedule = requireSchedule(guildId);
       const plan = plans.get(schedule.plan);
       contentFor(guildId, plan, week);
-      repo.removeText(guildId, plan.id, week);
-      return contentFor(guildId, plan, week).content;
+      const changed = repo.removeText(guildId, plan.id, week);
+      return { content: contentFor(guildId, plan, week).content, changed };
     },
 
     tick: (guildId) => perGuild.run(guildId, () => runDue(guildId, false)),

@@ -343,7 +343,8 @@ describe('weekly prompts: the ledger decides, exactly once', () => {
     const original = plans.get('by-part').weeks[2]!.prompt;
     expect(service.setWeekText(GUILD, 3, '  Our own question for week three.  ').prompt).toBe('Our own question for week three.');
     expect(service.preview(GUILD, 3)[2]).toMatchObject({ custom: true, content: { prompt: 'Our own question for week three.' } });
-    expect(service.resetWeekText(GUILD, 3).prompt).toBe(original);
+    expect(service.resetWeekText(GUILD, 3)).toEqual({ content: expect.objectContaining({ prompt: original }), changed: true });
+    expect(service.resetWeekText(GUILD, 3).changed).toBe(false);
     expect(() => service.setWeekText(GUILD, 99, 'x')).toThrow(UserFacingError);
     expect(() => service.setWeekText(GUILD, 2, '   ')).toThrow(UserFacingError);
   });
