@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalChannel } from '../../src/local-discord/index.js';
 import type { PlanWeek } from '../../src/weeks.js';
 import { weeksOf } from '../db/reflections-helpers.js';
+import { addWeekThread, postedWeek } from '../helpers/weeks.js';
 import { startHarness, type Harness } from './harness.js';
 
 /**
@@ -35,15 +36,8 @@ describe('posts of reflections changed while their post is on its way', () => {
   beforeAll(async () => {
     h = await startHarness({ env: { REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
     h.ctx.weeks = weeksOf(weeks);
-    const now = new Date().toISOString();
-    thread = h.discord.server.addChannel({
-      name: 'Week 1',
-      type: 11,
-      parent_id: h.discord.ids.channel,
-      owner_id: h.discord.ids.bot,
-      thread_metadata: { archived: false, auto_archive_duration: 10080, archive_timestamp: now, locked: false, create_timestamp: now },
-    });
-    weeks.push({ guildId: h.discord.ids.guild, week: 1, title: 'Reading 1', prompt: 'What stayed with you?', channelId: h.discord.ids.channel, messageId: thread.id, threadId: thread.id, postedAt: now });
+    thread = addWeekThread(h.discord, 'Week 1');
+    weeks.push(postedWeek(h.discord, 1, thread.id));
   });
   afterAll(async () => {
     await h?.stop();

@@ -5,6 +5,7 @@ import type { LocalChannel } from '../../src/local-discord/index.js';
 import type { PlanWeek } from '../../src/weeks.js';
 import { weeksOf } from '../db/reflections-helpers.js';
 import { expectNoWriteCouldPing } from '../helpers/mentions.js';
+import { addWeekThread, postedWeek } from '../helpers/weeks.js';
 import { startHarness, type Harness } from './harness.js';
 
 /**
@@ -18,17 +19,8 @@ describe('reflections at their edges, end to end', () => {
   let week1: LocalChannel;
   let week2: LocalChannel;
 
-  const addThread = (name: string): LocalChannel =>
-    h.discord.server.addChannel({
-      name,
-      type: 11,
-      parent_id: h.discord.ids.channel,
-      owner_id: h.discord.ids.bot,
-      thread_metadata: { archived: false, auto_archive_duration: 10080, archive_timestamp: new Date().toISOString(), locked: false, create_timestamp: new Date().toISOString() },
-    });
-  const addWeek = (week: number, thread: LocalChannel) => {
-    weeks.push({ guildId: h.discord.ids.guild, week, title: `Reading ${week}`, prompt: 'What stayed with you?', channelId: h.discord.ids.channel, messageId: thread.id, threadId: thread.id, postedAt: '2026-03-01T18:00:00.000Z' });
-  };
+  const addThread = (name: string): LocalChannel => addWeekThread(h.discord, name);
+  const addWeek = (week: number, thread: LocalChannel) => weeks.push(postedWeek(h.discord, week, thread.id));
 
   async function reflect(as: string, text: string, options: Record<string, string | number> = {}) {
     const opened = await h.discord.interact.chatInput({ name: 'reflect', options, as });

@@ -7,6 +7,7 @@ import { MINE_COUNT_CAP } from '../../src/reflections/service.js';
 import type { PlanWeek } from '../../src/weeks.js';
 import { weeksOf } from '../db/reflections-helpers.js';
 import { expectNoWriteCouldPing } from '../helpers/mentions.js';
+import { addWeekThread, postedWeek } from '../helpers/weeks.js';
 import { startHarness, type Harness } from './harness.js';
 
 /**
@@ -21,18 +22,8 @@ describe('reflections, end to end', () => {
   let thread: LocalChannel;
   const weeks: PlanWeek[] = [];
 
-  const addThread = (name: string): LocalChannel =>
-    h.discord.server.addChannel({
-      name,
-      type: 11,
-      parent_id: h.discord.ids.channel,
-      owner_id: h.discord.ids.bot,
-      thread_metadata: { archived: false, auto_archive_duration: 10080, archive_timestamp: new Date().toISOString(), locked: false, create_timestamp: new Date().toISOString() },
-    });
-
-  const setWeek = (week: number, threadId: string | null) => {
-    weeks.push({ guildId: h.discord.ids.guild, week, title: `Reading ${week}`, prompt: 'What stayed with you?', channelId: h.discord.ids.channel, messageId: threadId, threadId, postedAt: '2026-03-01T18:00:00.000Z' });
-  };
+  const addThread = (name: string): LocalChannel => addWeekThread(h.discord, name);
+  const setWeek = (week: number, threadId: string | null) => weeks.push(postedWeek(h.discord, week, threadId));
 
   const hostile = () => HOSTILE.replace('ROLE', h.discord.ids.roles.readers).replace('USER', h.discord.ids.moderator);
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalChannel } from '../../src/local-discord/index.js';
 import type { PlanWeek } from '../../src/weeks.js';
 import { weeksOf } from '../db/reflections-helpers.js';
+import { addWeekThread, postedWeek } from '../helpers/weeks.js';
 import { startHarness, type Harness } from '../e2e/harness.js';
 import { KEY, SCALE, mentionViolations } from './support.js';
 
@@ -274,14 +275,8 @@ describe('hardening: Discord slow to answer the bot’s own posts', () => {
   beforeAll(async () => {
     h = await startHarness({ env: { REFLECTIONS_KEY: KEY, DISCORD_REST_TIMEOUT_MS: String(REST_TIMEOUT_MS) } });
     h.ctx.weeks = weeksOf(weeks);
-    thread = h.discord.server.addChannel({
-      name: 'Week 1',
-      type: 11,
-      parent_id: h.discord.ids.channel,
-      owner_id: h.discord.ids.bot,
-      thread_metadata: { archived: false, auto_archive_duration: 10080, archive_timestamp: new Date().toISOString(), locked: false, create_timestamp: new Date().toISOString() },
-    });
-    weeks.push({ guildId: h.discord.ids.guild, week: 1, title: 'Reading 1', prompt: 'What stayed with you?', channelId: h.discord.ids.channel, messageId: thread.id, threadId: thread.id, postedAt: '2026-03-01T18:00:00.000Z' });
+    thread = addWeekThread(h.discord, 'Week 1');
+    weeks.push(postedWeek(h.discord, 1, thread.id));
     h.ctx.settings.update(h.discord.ids.guild, { modLogChannelId: h.discord.ids.modLogChannel, moderatorRoleId: h.discord.ids.roles.moderator }, new Date());
   });
   afterAll(async () => {
