@@ -3,7 +3,7 @@ import type { AppContext } from '../src/context.js';
 import type { ChatInputCommand, ComponentHandler } from '../src/discord/command.js';
 import { customId } from '../src/discord/command.js';
 import { serverCommand } from '../src/discord/builders.js';
-import { describeDiscordError } from '../src/discord/errors.js';
+import { describeDiscordError, isGone, isMissingPermissions } from '../src/discord/errors.js';
 import { isModerator } from '../src/discord/members.js';
 import { nonceOf } from '../src/discord/nonce.js';
 import { describeErasure, describePostOutcome, forgetMember, messageLink, removePost } from '../src/discord/reflection-posts.js';
@@ -178,6 +178,8 @@ const reportButton: ComponentHandler = {
         }
       } catch (error) {
         ctx.log.warn({ guildId, ...describeDiscordError(error) }, 'could not post a report to the mod-log channel');
+        // A channel deleted, or closed to the bot, is no mod-log channel: pressing again would change nothing.
+        if (isGone(error) || isMissingPermissions(error)) delivery = 'no-channel';
       }
       // Not delivered: the report is taken back, so that pressing Report again tries again (a report kept here
       // would answer "the moderators have it" though they were never told).

@@ -208,8 +208,11 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   let lease: HeldLease | undefined;
 
   let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
+  let stopping: Promise<void> | undefined;
+  // A second call (SIGINT after SIGTERM, a lost lease meanwhile) waits for the first: it returned at once,
+  // and main.ts exited while the first was still letting members' interactions finish.
+  const stop = (): Promise<void> => (stopping ??= stopOnce());
+  const stopOnce = async () => {
     stopped = true;
     log.info('shutting down');
     leaseWait.abort();

@@ -28,11 +28,14 @@ export function truncateAtWord(text: string, max: number): string {
   return space > 0 && kept.length - space <= 40 ? `${kept.slice(0, space).trimEnd()}…` : cut;
 }
 
-/** Lines joined by newlines within `max`: whole lines while they fit, then the next one cut at a word. */
+/**
+ * Lines joined by newlines within `max`: whole lines while they fit, then the next one cut at a word; when
+ * lines are left out the text always ends in "…", so a reader sees there was more.
+ */
 export function fitLines(lines: readonly string[], max: number): string {
   const kept: string[] = [];
   let used = 0;
-  for (const line of lines) {
+  for (const [index, line] of lines.entries()) {
     const separator = kept.length > 0 ? 1 : 0;
     if (used + separator + line.length <= max) {
       kept.push(line);
@@ -40,7 +43,14 @@ export function fitLines(lines: readonly string[], max: number): string {
       continue;
     }
     const room = max - used - separator;
-    if (room > 0) kept.push(truncateAtWord(line, room));
+    const last = kept.pop();
+    if (room >= 20 || last === undefined) {
+      if (last !== undefined) kept.push(last);
+      kept.push(truncateAtWord(line, room > 0 ? room : max));
+    } else {
+      // Too little room for a piece of the next line: the last whole line ends in the cut instead.
+      kept.push(truncateAtWord(`${last} ${lines[index]}`, last.length));
+    }
     break;
   }
   return kept.join('\n');

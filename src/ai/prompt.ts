@@ -60,11 +60,13 @@ const DISTRESS = [
   /\b(?:help me|what should I do)\b/i,
   // A reader's own failure with a client: the book's subject, and the questions its readers bring most heavily.
   /\bI(?:['\u2019]ve| have)? made (?:a |an )?(?:(?:terrible|awful|huge|big|serious|bad|grave) )?(?:mistake|error)s?\b/i,
-  /\bI (?:can(?:no|['\u2019])?t|cannot) stop (?:thinking|crying|worrying|going over)\b/i,
+  /\bI (?:can(?:no|['\u2019])?t|cannot) stop (?:crying|(?:thinking|worrying) about (?:it|what I (?:did|said)|(?:my|a|the|this) (?:client|patient|session|mistake))|going over (?:it|what I (?:did|said)))\b/i,
   /\bI (?:failed|hurt|harmed|let down|lost) (?:a |my |one of my )?(?:client|patient)s?\b/i,
   /\bI(?:['\u2019]m| am) (?:a |such a )?(?:failure|bad therapist|terrible therapist|fraud)\b/i,
 ];
 
 export function looksPersonal(question: string): boolean {
-  return DISTRESS.some((pattern) => pattern.test(question));
+  // Words in quotation marks are the book's or someone else's ("where does she write “I made a terrible mistake”?").
+  const own = question.replace(/[\u201c"][^\u201d"]*[\u201d"]/g, ' ');
+  return DISTRESS.some((pattern) => pattern.test(own));
 }

@@ -30,6 +30,8 @@ export type PostOutcome =
   | { kind: 'posted' | 'updated'; channelId: string; messageId: string }
   /** Made anonymous: its post under the author's name was deleted and a new one posted. */
   | { kind: 'reposted'; channelId: string; messageId: string }
+  /** Made anonymous: its post under the author's name was deleted, but Discord refused the new one. */
+  | { kind: 'repost-failed' }
   /** Its post was taken down (or it never had one). */
   | { kind: 'removed' | 'not-posted' }
   /** It should be posted, but its week has no thread (or it belongs to no week). */
@@ -132,14 +134,15 @@ async function syncNow(client: Client, ctx: AppContext, reflection: Reflection):
   const payload = renderPost(reflection, week?.title ?? null);
   const shownAs = shownAsFor(reflection);
 
-  if (existing && shownAs === 'anonymous' && existing.shownAs !== 'anonymous') {
+  if (existing && shownAs === 'anonymous' && (await shownAsOf(client, ctx, existing)) !== 'anonymous') {
     // Edited in place, a post under the author's name would keep its link and its place in the thread, and so
     // whose it is: it is taken down first (nothing new goes up beside it), then posted again as "A member".
     const removed = await removePost(client, ctx, existing);
     if (removed === 'failed') return { kind: 'failed', reason: 'could not remove the post under your name' };
     ctx.reflections.forgetPost(reflection.id);
     const reposted = await postNew(client, ctx, reflection, payload, existing.channelId);
-    return reposted.kind === 'posted' ? { ...reposted, kind: 'reposted' } : reposted;
+    if (reposted.kind === 'posted') return { ...reposted, kind: 'reposted' };
+    return reposted.kind === 'failed' ? { kind: 'repost-failed' } : reposted;
   }
 
   if (existing) {
@@ -151,6 +154,8 @@ async function syncNow(client: Client, ctx: AppContext, reflection: Reflection):
     if (opened.kind === 'failed') return { kind: 'failed', reason: opened.reason };
     try {
       await opened.thread.messages.edit(existing.messageId, { embeds: payload.embeds ?? [], components: payload.components ?? [], allowedMentions: NO_MENTIONS });
+      // What the post shows now (an anonymous one made shared shows the name): a later switch back reposts.
+      if (existing.shownAs !== shownAs) ctx.reflections.recordPost({ ...existing, shownAs });
       return { kind: 'updated', channelId: existing.channelId, messageId: existing.messageId };
     } catch (error) {
       if (isGone(error)) {
@@ -168,6 +173,25 @@ async function syncNow(client: Client, ctx: AppContext, reflection: Reflection):
 }
 
 const shownAsFor = (reflection: Reflection): ShownAs => (reflection.visibility === 'anonymous' ? 'anonymous' : 'name');
+
+/**
+ * How a post shows its author. Posts made before migration 0009 recorded nothing: their message is read (its
+ * title names "A member" or the author), and what it shows is recorded. Unreadable, it counts as showing the name.
+ */
+async function shownAsOf(client: Client, ctx: AppContext, post: StoredPost): Promise<ShownAs> {
+  if (post.shownAs !== null) return post.shownAs;
+  let shown: ShownAs = 'name';
+  try {
+    const channel = await client.channels.fetch(post.channelId);
+    const message = channel?.isThread() ? await channel.messages.fetch({ message: post.messageId, cache: false }) : null;
+    if (message?.embeds[0]?.title === `A reflection from ${ANONYMOUS_NAME}`) shown = 'anonymous';
+  } catch (error) {
+    ctx.log.info({ reflectionId: post.reflectionId, ...describeDiscordError(error) }, 'could not read an older post to see how it shows its author');
+    return 'name';
+  }
+  ctx.reflections.recordPost({ ...post, shownAs: shown });
+  return shown;
+}
 
 /** Posts the reflection in the thread and records the post (unless the row changed while it was on its way). */
 async function postNew(client: Client, ctx: AppContext, reflection: Reflection, payload: MessageCreateOptions, threadId: string): Promise<PostOutcome> {
@@ -212,6 +236,8 @@ export function describePostOutcome(outcome: PostOutcome, reflection: Reflection
       return 'Its post in the week’s thread is updated too.';
     case 'reposted':
       return `Its post under your name is deleted, and it is posted again as “A member”: ${messageLink(reflection.guildId, outcome.channelId, outcome.messageId)}. Members who read it before may still recognise it.`;
+    case 'repost-failed':
+      return 'Its post under your name is deleted, but I could not post it again as “A member” just now. Run `/reflections visibility` with `anonymous` again in a moment to post it.';
     case 'removed':
       return 'Its post is removed from the thread.';
     case 'not-posted':

@@ -173,6 +173,63 @@ describe('reflections at their edges, end to end', () => {
     }
   });
 
+  const setVisibility = async (id: number, to: string) => {
+    const changed = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'visibility', options: { id: String(id), to }, as: 'member' });
+    return h.discord.render(await changed.reply());
+  };
+
+  it('anonymous → shared → anonymous: the post shown under the name is replaced again, not relabelled', async () => {
+    const { id } = await reflect('member', 'Anonymous first, then named, then anonymous.', { visibility: 'anonymous', week: 2 });
+    await setVisibility(id, 'shared');
+    const underName = h.ctx.reflections.getPost(id)!;
+    expect(underName.shownAs).toBe('name');
+    await setVisibility(id, 'anonymous');
+    expect(h.ctx.reflections.getPost(id)!.messageId).not.toBe(underName.messageId);
+    expect(h.discord.message(underName.messageId)).toBeUndefined();
+  });
+
+  it('shared → anonymous when Discord refuses the new post: the member is told the named post is gone and how to post it again', async () => {
+    const text = 'Shared, then anonymous while posting fails.';
+    const { id } = await reflect('member', text, { visibility: 'shared', week: 2 });
+    const fault = h.discord.faults.add({ method: 'POST', path: `/channels/${week2.id}/messages`, status: 500, body: { message: 'Internal Server Error', code: 0 }, times: 20 });
+    let said: string;
+    try {
+      said = await setVisibility(id, 'anonymous');
+    } finally {
+      fault.remove();
+    }
+    expect(said).toContain('Its post under your name is deleted, but I could not post it again as “A member” just now');
+    expect(h.discord.messages(week2.id).filter((m) => m.embeds[0]?.description === text)).toHaveLength(0);
+    // As told: the same change again posts it.
+    expect(await setVisibility(id, 'anonymous')).toContain('posted in the week’s thread as “A member”');
+    expect(h.discord.messages(week2.id).filter((m) => m.embeds[0]?.description === text)).toHaveLength(1);
+  });
+
+  it('an older post (no shown_as) of an always-anonymous reflection is edited in place, and learns what it shows', async () => {
+    const { id } = await reflect('member', 'Anonymous from the start.', { visibility: 'anonymous', week: 2 });
+    const before = h.ctx.reflections.getPost(id)!;
+    h.ctx.db.prepare('UPDATE reflection_posts SET shown_as = NULL WHERE reflection_id = ?').run(id);
+    const opened = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'edit', options: { id: String(id) }, as: 'member' });
+    const submitted = await h.discord.interact.modalSubmit({ modal: opened, values: ['Anonymous from the start, edited.'], as: 'member' });
+    const said = h.discord.render(await submitted.reply());
+    expect(said).not.toContain('Its post under your name is deleted');
+    expect(h.ctx.reflections.getPost(id)).toMatchObject({ messageId: before.messageId, shownAs: 'anonymous' });
+  });
+
+  it('a mod-log channel that was deleted counts as none: the report is kept and the reporter told to tell a moderator', async () => {
+    const { id } = await reflect('member', 'Reported into a deleted mod-log.', { visibility: 'shared', week: 2 });
+    const kept = h.ctx.settings.get(h.discord.ids.guild).modLogChannelId;
+    h.ctx.settings.update(h.discord.ids.guild, { modLogChannelId: '1234567890123456789' }, new Date());
+    try {
+      const post = h.discord.message(h.ctx.reflections.getPost(id)!.messageId)!;
+      const reported = await h.discord.interact.button({ message: post, component: `reflection-report:${id}`, as: 'owner' });
+      expect(h.discord.render(await reported.reply())).toContain('no mod-log channel I can post to, so please also tell a moderator directly');
+      expect(h.ctx.db.prepare('SELECT COUNT(*) FROM reflection_reports WHERE reflection_id = ?').pluck().get(id)).toBe(1);
+    } finally {
+      h.ctx.settings.update(h.discord.ids.guild, { modLogChannelId: kept }, new Date());
+    }
+  });
+
   it('forget-me for a member with no reflections says so, rather than “your 0 reflection(s)”', async () => {
     const asked = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'forget-me', as: 'moderator' });
     const text = h.discord.render(await asked.reply());
@@ -229,5 +286,38 @@ describe('a shutdown while a member’s reflection is being saved, end to end', 
     db.close();
     expect(count).toBe(1);
     expect(harness.logs().filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
+});
+
+describe('a second stop while the first lets interactions finish, end to end', () => {
+  let h: Harness | undefined;
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('resolves only once the bot has stopped (main.ts exits on it: SIGINT after SIGTERM, or a lease lost meanwhile)', async () => {
+    h = await startHarness({ env: { REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
+    const harness = h;
+    const opened = await harness.discord.interact.chatInput({ name: 'reflect', as: 'member' });
+    let release!: () => void;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    harness.discord.faults.add({ method: 'POST', path: /^\/interactions\/\d+\/[^/]+\/callback$/, hold, times: 1 });
+    const submitted = harness.discord.interact.modalSubmit({ modal: opened, values: ['Written just before the deploy.'], as: 'member' });
+    await harness.discord.waitFor(() => harness.discord.requestsMatching({ method: 'POST', path: /\/callback$/ }).length >= 2);
+    const first = harness.bot.stop();
+    await harness.discord.waitFor(() => harness.logs().some((l) => l.msg === 'waiting for interactions in progress'));
+    const second = harness.bot.stop();
+    let secondDone = false;
+    void second.then(() => (secondDone = true));
+    // Still draining: the second call has not resolved.
+    await Promise.resolve();
+    expect(secondDone).toBe(false);
+    release();
+    await Promise.all([first, second]);
+    expect(harness.ctx.db.open).toBe(false);
+    await submitted.catch(() => undefined);
+    const db = new Database(harness.databasePath, { readonly: true });
+    expect(db.prepare('SELECT COUNT(*) FROM reflections').pluck().get()).toBe(1);
+    db.close();
   });
 });

@@ -133,6 +133,10 @@ describe('personal questions', () => {
     ['I’m such a failure as a therapist', true],
     ['Which chapters are about mistakes therapists make?', false],
     ['Does the book say how to stop thinking about a failed therapy?', false],
+    ['I can’t stop thinking about chapter 5, what does Wenke mean by collusive enactment?', false],
+    ['Where in the book does the author write “I made a terrible mistake” about her client?', false],
+    ['I cannot stop going over the Part II theme, how does it connect to chapter 9?', false],
+    ['I can’t stop thinking about what I did in that session', true],
     ['Which chapters deal with shame?', false],
     ['Who writes about culture?', false],
   ])('%s → %s', (question, personal) => {

@@ -18,6 +18,9 @@ describe('prose cut for reading', () => {
     expect(fitted).toBe('First line.\nA second line that is…');
     expect(fitted.length).toBeLessThanOrEqual(40);
     expect(fitLines(lines, 200)).toBe(lines.join('\n'));
-    expect(fitLines(['One.', 'Two.'], 5)).toBe('One.');
+    // Lines left out always show: the last whole line ends in the cut when there is no room for more.
+    expect(fitLines(['One.', 'Two.'], 5)).toBe('One…');
+    expect(fitLines(['a'.repeat(10), 'Chapter 7 (left out)'], 10)).toBe(`${'a'.repeat(9)}…`);
+    expect(fitLines(['a'.repeat(8), 'Chapter 7'], 10)).toBe(`${'a'.repeat(7)}…`);
   });
 });
