@@ -1,6 +1,7 @@
 import type { APIEmbed, ChatInputCommandInteraction } from 'discord.js';
 import type { AskAnswer } from '../src/ai/answer.js';
 import { composeText } from '../src/ai/answer.js';
+import { looksPersonal } from '../src/ai/prompt.js';
 import { QUESTION_MAX } from '../src/ai/service.js';
 import { createEditThrottle } from '../src/ai/throttle.js';
 import type { ChatInputCommand, InGuild, ResponsePolicy } from '../src/discord/command.js';
@@ -10,9 +11,15 @@ import { escapeDiscordMarkdown, LIMITS, styledEmbed, truncate } from '../src/dis
 import { editOriginal, NO_MENTIONS } from '../src/discord/replies.js';
 
 /** A member's question may be personal: the answer is private unless they choose to share it. */
-export function askDeferPolicy(share: boolean | null): ResponsePolicy {
-  return share === true ? 'public' : 'ephemeral';
+/**
+ * Shared only when asked for, and never a question that sounds personal: posted in the channel, a member's
+ * "I failed my client and feel ashamed" would be read by the whole group, under the bot's "this sounds personal".
+ */
+export function askDeferPolicy(share: boolean | null, question: string): ResponsePolicy {
+  return share === true && !looksPersonal(question) ? 'public' : 'ephemeral';
 }
+
+const KEPT_PRIVATE = 'You asked to share this answer, but your question sounds personal, so only you can see it. Ask again without `share` if you would rather the group read it another way.';
 
 const FOOTERS = {
   claude: 'Written by Claude from the book data; only your question was sent to Anthropic. A reading companion, not therapy.',
@@ -41,7 +48,7 @@ const ask: ChatInputCommand = {
     .addBooleanOption((option) => option.setName('share').setDescription('Show the question and answer in the channel (default: only you see it)'))
     .toJSON(),
   help: 'Ask a free question about the book; the answer names its sources. Private unless you add share:true.',
-  defer: (interaction: ChatInputCommandInteraction<InGuild>) => askDeferPolicy(interaction.options.getBoolean('share')),
+  defer: (interaction: ChatInputCommandInteraction<InGuild>) => askDeferPolicy(interaction.options.getBoolean('share'), interaction.options.getString('question', true)),
   async execute(interaction, ctx) {
     const question = interaction.options.getString('question', true);
     const log = ctx.log.child({ command: 'ask', interactionId: interaction.id, guildId: interaction.guildId });
@@ -56,13 +63,15 @@ const ask: ChatInputCommand = {
     });
     // The answer so far is shown as it is written only to the member: in the channel, only the final answer.
     // Claude may stop with a refusal at the very end of a stream, after text that must not have been posted.
-    const shared = askDeferPolicy(interaction.options.getBoolean('share')) === 'public';
-    const answer = await ctx.ask.ask({
+    const wantedShared = interaction.options.getBoolean('share') === true;
+    const shared = askDeferPolicy(wantedShared, question) === 'public';
+    const answered = await ctx.ask.ask({
       guildId: interaction.guildId,
       userId: interaction.user.id,
       question,
       ...(shared ? {} : { onProgress: (partial: AskAnswer) => throttle.push(partial) }),
     });
+    const answer = wantedShared && !shared ? { ...answered, remarks: [...answered.remarks, KEPT_PRIVATE] } : answered;
     await throttle.finish(answer);
   },
 };

@@ -75,6 +75,14 @@ describe('/ask with Claude', () => {
     expect(await shown(h, handle)).toContain('[1] Chapter 5 (Matthias Wenke), Part II, p. 35');
   });
 
+  it('keeps a personal question private even with share:true, and says why', async () => {
+    const handle = await h.discord.interact.chatInput({ name: 'ask', options: { question: 'I failed a client and cannot stop thinking about it, I feel ashamed', share: true } });
+    expect(handle.ephemeral).toBe(true);
+    const text = await shown(h, handle);
+    expect(text).toContain('your question sounds personal, so only you can see it');
+    expect(h.discord.messages(h.discord.ids.channel).some((m) => JSON.stringify(m).includes('I feel ashamed'))).toBe(false);
+  });
+
   it('sends Anthropic only the question and the dataset: no reflection, name or id', async () => {
     h.ctx.reflections.create({
       guildId: h.discord.ids.guild,

@@ -20,9 +20,11 @@ const embedTotal = (embed: ReturnType<typeof renderAnswer>) => (embed.title?.len
 
 describe('/ask rendering', () => {
   it('is private unless the member shares it', () => {
-    expect(askDeferPolicy(null)).toBe('ephemeral');
-    expect(askDeferPolicy(false)).toBe('ephemeral');
-    expect(askDeferPolicy(true)).toBe('public');
+    expect(askDeferPolicy(null, 'Who writes about shame?')).toBe('ephemeral');
+    expect(askDeferPolicy(false, 'Who writes about shame?')).toBe('ephemeral');
+    expect(askDeferPolicy(true, 'Who writes about shame?')).toBe('public');
+    // A personal question is never posted in the channel, even when sharing was asked for.
+    expect(askDeferPolicy(true, 'I failed my client and I feel ashamed')).toBe('ephemeral');
   });
 
   it('quotes the question, then the answer, then the sources, and names where it comes from', () => {
