@@ -161,7 +161,8 @@ const reportButton: ComponentHandler = {
               // A link, never a copy: a copy of the text or of the author's name here would outlive the author's
               // delete, forget-me or switch to anonymous (the bot keeps no record of this message to undo it).
               styledEmbed({
-                title: `Reflection #${reflection.id} was reported`,
+                // An anonymous one by no number: the number was shown beside its author's name if it was once shared.
+                title: reflection.visibility === 'anonymous' ? 'An anonymous reflection was reported' : `Reflection #${reflection.id} was reported`,
                 description: `A member reported this reflection: ${link}\nThe link shows it as it is now; if the link no longer opens, its author has removed it or made it private.`,
                 footer: 'Hiding it removes the post and leaves it out of exports; its author is told. Only moderators see this channel.',
               }),

@@ -230,6 +230,24 @@ describe('reflections at their edges, end to end', () => {
     }
   });
 
+  it('a report of an anonymous reflection reaches the mod-log with no reflection number (it was shown beside the name when shared)', async () => {
+    const { id } = await reflect('member', 'Named first, then anonymous, then reported.', { visibility: 'shared', week: 2 });
+    await setVisibility(id, 'anonymous');
+    const kept = h.ctx.settings.get(h.discord.ids.guild).modLogChannelId;
+    h.ctx.settings.update(h.discord.ids.guild, { modLogChannelId: h.discord.ids.modLogChannel }, new Date());
+    try {
+      const before = h.discord.messages(h.discord.ids.modLogChannel).length;
+      const post = h.discord.message(h.ctx.reflections.getPost(id)!.messageId)!;
+      await (await h.discord.interact.button({ message: post, component: `reflection-report:${id}`, as: 'owner' })).reply();
+      const report = h.discord.messages(h.discord.ids.modLogChannel).slice(before);
+      expect(report).toHaveLength(1);
+      expect(report[0]!.embeds[0]!.title).toBe('An anonymous reflection was reported');
+      expect(JSON.stringify(report[0]!.embeds)).not.toContain(`#${id}`);
+    } finally {
+      h.ctx.settings.update(h.discord.ids.guild, { modLogChannelId: kept }, new Date());
+    }
+  });
+
   it('forget-me for a member with no reflections says so, rather than “your 0 reflection(s)”', async () => {
     const asked = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'forget-me', as: 'moderator' });
     const text = h.discord.render(await asked.reply());
