@@ -43,7 +43,8 @@ const time = (iso: string) => Date.parse(iso);
 /**
  * The privacy rules, applied to every row whatever the store's query did: only shared and anonymous
  * reflections of this server; anonymous ones carry no author id or name; a member filter matches that
- * member's shared reflections only; pseudonymised files carry no ids or names. Returns null for a row
+ * member's shared reflections only; anonymous rows and pseudonymised files carry no author id or name, nor the
+ * reflection's number (shown beside the name in the thread). Returns null for a row
  * that must not be in the file.
  */
 export function project(row: ExportableReflection, options: ProjectOptions): ExportEntry | null {
@@ -61,7 +62,7 @@ export function project(row: ExportableReflection, options: ProjectOptions): Exp
     byline = authorName ?? ANONYMOUS_BYLINE;
   }
   return {
-    id: row.id,
+    id: row.visibility === 'anonymous' || options.pseudonyms ? null : row.id,
     createdAt: isoOrAsIs(row.createdAt),
     week: row.week,
     chapterId: row.chapterId,

@@ -57,7 +57,11 @@ export const EVERYTHING: ExportScope = { week: null, from: null, to: null, chapt
 
 /** One reflection after the privacy rules were applied: what a file may contain. */
 export interface ExportEntry {
-  id: number;
+  /**
+   * The reflection's number; null for anonymous reflections and in pseudonymised files. Shared posts show it in
+   * the thread beside the author's name, so a number in the file would tie a row back to who wrote it.
+   */
+  id: number | null;
   createdAt: string;
   week: number | null;
   chapterId: string | null;

@@ -63,6 +63,8 @@ describe('/export end to end through the local Discord', () => {
   };
   /** What an export must contain: shared and anonymous, not hidden, by id. */
   const exportable = () => seeded.filter((r) => r.visibility !== 'private' && !r.hidden).sort((a, b) => a.id - b.id);
+  /** The number a file shows for a row: none for anonymous ones (a shared post shows it beside the author's name). */
+  const shownId = (r: Seeded) => (r.visibility === 'anonymous' ? null : r.id);
 
   const exportAs = async (options: Record<string, string | number | boolean>, as = 'moderator'): Promise<{ handle: InteractionHandle; messages: LocalMessage[]; files: { name: string; data: Buffer }[] }> => {
     const handle = await h.discord.interact.chatInput({ name: 'export', subcommand: 'reflections', options, as });
@@ -127,7 +129,7 @@ describe('/export end to end through the local Discord', () => {
     const text = await onlyFile({ format: 'csv' });
     const records: Record<string, string>[] = parse(text, { columns: true });
     const expected = exportable();
-    expect(records.map((r) => Number(r.id))).toEqual(expected.map((r) => r.id));
+    expect(records.map((r) => (r.id === '' ? null : Number(r.id)))).toEqual(expected.map(shownId));
     for (const [i, record] of records.entries()) {
       const want = expected[i]!;
       expect(record.text).toBe(/^[=+\-@\t\r]/.test(want.text) ? `'${want.text}` : want.text);
@@ -144,8 +146,8 @@ describe('/export end to end through the local Discord', () => {
   it('JSON parses back to the database’s exportable reflections', async () => {
     const doc = JSON.parse(await onlyFile({ format: 'json' }));
     const expected = exportable();
-    expect(doc).toMatchObject({ format: 'reading-circle/reflections', version: 1, guildId: h.discord.ids.guild, count: expected.length });
-    expect(doc.reflections.map((r: { id: number }) => r.id)).toEqual(expected.map((r) => r.id));
+    expect(doc).toMatchObject({ format: 'reading-circle/reflections', version: 2, guildId: h.discord.ids.guild, count: expected.length });
+    expect(doc.reflections.map((r: { id: number | null }) => r.id)).toEqual(expected.map(shownId));
     for (const [i, entry] of doc.reflections.entries()) {
       const want = expected[i]!;
       expect(entry.text).toBe(want.text);
@@ -211,7 +213,7 @@ describe('/export end to end through the local Discord', () => {
       const whole = Buffer.concat(parts.map((p: { data: Buffer }) => p.data));
       expect(createHash('sha256').update(whole).digest('hex')).toBe(manifest.sha256);
       const doc = JSON.parse(whole.toString('utf8'));
-      expect(doc.reflections.map((r: { id: number }) => r.id)).toEqual(exportable().map((r) => r.id));
+      expect(doc.reflections.map((r: { id: number | null }) => r.id)).toEqual(exportable().map(shownId));
       for (const m of messages) expect(m.flags & EPHEMERAL).toBe(EPHEMERAL);
       // The local Discord refused nothing: every part was within the limit.
       expect(h.discord.requests.filter((r) => r.status === 413)).toEqual([]);
@@ -230,8 +232,8 @@ describe('/export end to end through the local Discord', () => {
     madeShared.visibility = 'anonymous';
     clock.advance(60_000);
     const doc = JSON.parse(await onlyFile({ format: 'json', 'since-last': true }));
-    expect(doc.reflections.map((r: { id: number }) => r.id).sort((a: number, b: number) => a - b)).toEqual([madeShared.id, fresh.id].sort((a, b) => a - b));
-    expect(doc.reflections.find((r: { id: number }) => r.id === madeShared.id)).toMatchObject({ authorId: null, authorName: null });
+    expect(doc.reflections.map((r: { text: string }) => r.text).sort()).toEqual([madeShared.text, fresh.text].sort());
+    expect(doc.reflections.find((r: { text: string }) => r.text === madeShared.text)).toMatchObject({ id: null, authorId: null, authorName: null });
     clock.advance(60_000);
     expect(JSON.parse(await onlyFile({ format: 'json', 'since-last': true })).reflections).toEqual([]);
   });

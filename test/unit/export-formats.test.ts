@@ -99,7 +99,8 @@ describe('CSV export', () => {
       const record = Object.fromEntries(CSV_COLUMNS.map((c, j) => [c, body[i]![j]!]));
       const dangerous = /^[=+\-@\t\r]/.test(original.text);
       expect(record.text).toBe(dangerous ? `'${original.text}` : original.text);
-      expect(record.id).toBe(String(original.id));
+      // The number only for shared rows: a shared post shows it beside the author's name.
+      expect(record.id).toBe(original.visibility === 'anonymous' ? '' : String(original.id));
       expect(record.visibility).toBe(original.visibility);
       if (original.visibility === 'anonymous') {
         expect(record.author_id).toBe('');
@@ -119,7 +120,7 @@ describe('JSON export', () => {
     const doc = JSON.parse(text);
     expect(Object.keys(doc)).toEqual(['format', 'version', 'guildId', 'exportedAt', 'scope', 'since', 'pseudonymised', 'reflections', 'count', 'weeks']);
     expect(doc.format).toBe('reading-circle/reflections');
-    expect(doc.version).toBe(1);
+    expect(doc.version).toBe(2);
     expect(doc.count).toBe(count);
     expect(doc.reflections).toHaveLength(HOSTILE.length);
     for (const [i, original] of rows().entries()) {
@@ -127,8 +128,8 @@ describe('JSON export', () => {
       expect(Object.keys(entry)).toEqual(['id', 'createdAt', 'week', 'chapterId', 'chapter', 'visibility', 'authorId', 'authorName', 'text']);
       expect(entry.text).toBe(original.text);
       expect(new Date(entry.createdAt).toISOString()).toBe(entry.createdAt);
-      if (original.visibility === 'anonymous') expect([entry.authorId, entry.authorName]).toEqual([null, null]);
-      else expect([entry.authorId, entry.authorName]).toEqual([original.authorId, original.authorName]);
+      if (original.visibility === 'anonymous') expect([entry.id, entry.authorId, entry.authorName]).toEqual([null, null, null]);
+      else expect([entry.id, entry.authorId, entry.authorName]).toEqual([original.id, original.authorId, original.authorName]);
     }
     expect(doc.weeks.map((w: { week: number }) => w.week)).toEqual([1, 2]);
     // Nothing in the raw file would be markup if pasted into a page.
@@ -202,9 +203,13 @@ describe('privacy rules in every format', () => {
     const names = doc.reflections.map((r: { authorName: string | null }) => r.authorName);
     expect(new Set(names)).toEqual(new Set(['Member 1', 'Member 2', null]));
     expect(doc.reflections.every((r: { authorId: string | null }) => r.authorId === null)).toBe(true);
-    // Alice wrote first, so she is Member 1 in every one of her rows.
-    const alice = rows().filter((r) => r.authorId === ALICE).map((r) => r.id);
-    for (const r of doc.reflections) if (alice.includes(r.id)) expect(r.authorName).toBe('Member 1');
+    // No reflection numbers either: shared posts show them beside the author's name.
+    expect(doc.reflections.every((r: { id: number | null }) => r.id === null)).toBe(true);
+    // Alice wrote first, so she is Member 1 in every one of her shared rows.
+    const alice = rows().filter((r) => r.authorId === ALICE && r.visibility === 'shared').map((r) => r.text);
+    const hers = doc.reflections.filter((r: { text: string }) => alice.includes(r.text));
+    expect(hers.length).toBeGreaterThan(0);
+    for (const r of hers) expect(r.authorName).toBe('Member 1');
     for (const format of ['csv', 'markdown', 'html', 'json'] as const) {
       const other = await render(format, { pseudonymise: true, scope: { ...EVERYTHING, memberId: ALICE } });
       expect(other.text).not.toContain(ALICE);
@@ -257,7 +262,7 @@ describe('the pipeline', () => {
       scope: { ...EVERYTHING, sinceLast: true },
     });
     expect(calls[0]).toMatchObject({ exportableSince: '2026-03-01T00:00:00.000Z' });
-    expect(JSON.parse(text).reflections.map((r: { id: number }) => r.id)).toEqual([6, 7, 8, 9, 10, 11]);
+    expect(JSON.parse(text).reflections.map((r: { text: string }) => r.text)).toEqual(data.filter((r) => r.id > 5).map((r) => r.text));
   });
 
   it('yields to the event loop between chunks', async () => {

@@ -2,7 +2,7 @@ import { jsonString, safeJson } from '../escape.js';
 import type { ExportEntry, ExportMeta, FormatInfo, Formatter, WeekHeading } from '../types.js';
 
 /** Bumped only when a field changes meaning or disappears; new fields may be added in the same version. */
-export const JSON_EXPORT_VERSION = 1;
+export const JSON_EXPORT_VERSION = 2;
 
 const jsonOrNull = (text: string | null): string => (text === null ? 'null' : jsonString(text));
 
@@ -35,7 +35,7 @@ function createJson(meta: ExportMeta): Formatter {
     // test compares the two), with each string through `jsonString`. About three times faster per
     // reflection, and a JSON export writes every one.
     entry: (e: ExportEntry) =>
-      `    {"id":${e.id},"createdAt":${jsonString(e.createdAt)},"week":${e.week ?? 'null'},"chapterId":${jsonOrNull(e.chapterId)},` +
+      `    {"id":${e.id ?? 'null'},"createdAt":${jsonString(e.createdAt)},"week":${e.week ?? 'null'},"chapterId":${jsonOrNull(e.chapterId)},` +
       `"chapter":${jsonOrNull(e.chapter)},"visibility":${jsonString(e.visibility)},"authorId":${jsonOrNull(e.authorId)},` +
       `"authorName":${jsonOrNull(e.authorName)},"text":${jsonString(e.text)}}`,
     end(count, weeks) {
