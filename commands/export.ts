@@ -166,7 +166,7 @@ export function logLine(entry: ExportLogEntry): string {
   if (entry.outcome === 'refused') {
     return `${when} · ${describeActor(entry)} · **refused** (${entry.reason ?? 'no reason given'}) · asked for ${format}, ${scope}${forgotten}`;
   }
-  const result = `${entry.count ?? 0} rows, ${size(entry.bytes ?? 0)}${(entry.parts ?? 1) > 1 ? ` in ${entry.parts} parts` : ''}, \`${(entry.sha256 ?? '').slice(0, 12)}\``;
+  const result = `${entry.count ?? 0} ${entry.count === 1 ? 'row' : 'rows'}, ${size(entry.bytes ?? 0)}${(entry.parts ?? 1) > 1 ? ` in ${entry.parts} parts` : ''}, \`${(entry.sha256 ?? '').slice(0, 12)}\``;
   const outcome = entry.outcome === 'failed' ? `**not delivered** (${entry.reason ?? 'failed'})` : '**exported**';
   return `${when} · ${describeActor(entry)} · ${outcome} · ${format}, ${scope}${forgotten}${entry.pseudonymised ? ', pseudonymised' : ''} · ${result}`;
 }

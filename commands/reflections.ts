@@ -329,7 +329,9 @@ const reflections: ChatInputCommand = {
         const yours =
           page.total === 0
             ? 'you have no reflections here, so it erases your stored ids and your records in every other feature (such as /ask usage)'
-            : `your ${howMany(page)} reflection${page.total === 1 && !page.totalCapped ? '' : 's'}, the bot’s posts of them in the week threads, your stored name and ids, and your records in every other feature (such as /ask usage)`;
+            : page.total === 1 && !page.totalCapped
+              ? 'your 1 reflection, the bot’s post of it in a week thread, your stored name and ids, and your records in every other feature (such as /ask usage)'
+              : `your ${howMany(page)} reflections, the bot’s posts of them in the week threads, your stored name and ids, and your records in every other feature (such as /ask usage)`;
         await sendPrivately(interaction, {
           content: `This erases everything the bot keeps about you in this server: ${yours}. It cannot be undone.${page.total === 0 ? '' : ' `/reflections download` first if you want a copy.'}`,
           components: [

@@ -291,7 +291,7 @@ export async function purgeServer(client: Client, ctx: AppContext, guildId: stri
 
 export function describeErasure(report: ErasureReport, who: 'member' | 'server'): string {
   // Stores that held nothing about this member are left out: a list of zeros reads as noise, not reassurance.
-  const lines = report.erased.filter((e) => e.count > 0).map((e) => `• ${e.name}: ${e.count} record(s) erased`);
+  const lines = report.erased.filter((e) => e.count > 0).map((e) => `• ${e.name}: ${e.count} record${e.count === 1 ? '' : 's'} erased`);
   if (report.postsRemoved > 0) lines.push(`• the bot’s posts in week threads: ${report.postsRemoved} removed (or already gone)`);
   if (lines.length === 0) lines.push('• nothing: the bot kept no record of you here');
   const unreached: string[] = [];

@@ -166,11 +166,10 @@ describe('HTML export', () => {
 });
 
 describe('Markdown export', () => {
-  it('puts the week prompt in the heading and signs each reflection with author or "A member", date and chapter', async () => {
+  it('heads each week with its reading, the prompt below, and signs each reflection with author or "A member", date and chapter', async () => {
     const { text } = await render('markdown');
     expect(text).toMatch(/^# Reflections from Reading \\<Circle\\>/);
-    expect(text).toContain('## Week 1: What stayed with you in week 1? \\<script\\>');
-    expect(text).toContain('*Reading: Part 1 \\<title\\>*');
+    expect(text).toContain('## Week 1: Part 1 \\<title\\>\n\n*Prompt:* What stayed with you in week 1? \\<script\\>\n\n');
     expect(text).toContain('**A member** · 2026-03-02 · Chapter 4 \\[ch\\-4\\]'.replace('\\-', '-'));
     expect(text).toContain('**Alice \\<b\\>** · 2026-03-02');
     expect(text.indexOf('## Week 1')).toBeLessThan(text.indexOf('## Week 2'));
@@ -181,7 +180,7 @@ describe('Markdown export', () => {
     const bodies = text.split('\n');
     // No line that comes from member text starts a block construct or holds live inline syntax.
     for (const line of bodies) {
-      if (/^(#|\*\*|\*Exported|\*Reading|---$|$)/.test(line)) continue;
+      if (/^(#|\*\*|\*Exported|\*Prompt:\* |---$|$)/.test(line)) continue;
       expect(line).not.toMatch(/^( {4}|\t|>|[-+=] |\d+[.)] )/);
       expect(line.replace(/^(&nbsp;)+/, '')).not.toMatch(/(^|[^\\])[<>[\]`*_~|@&]/);
     }

@@ -3,7 +3,7 @@ import type { ExportEntry, ExportMeta, FormatInfo, Formatter } from '../types.js
 import { countLabel, dayOf, describeScope, exportedAtLabel } from './common.js';
 
 /**
- * Readable Markdown, grouped by plan week: the week's prompt as the heading, then each reflection signed
+ * Readable Markdown, grouped by plan week: the week's reading as the heading and its prompt below it, then each reflection signed
  * with its author (or "A member"), date and chapter. Every piece of member or moderator text is escaped,
  * so a viewer shows it literally: no headings, links, HTML or mentions come out of it.
  */
@@ -34,9 +34,12 @@ function createMarkdown(meta: ExportMeta): Formatter {
 function heading(meta: ExportMeta, week: number | null): string {
   if (week === null) return '## Not tied to a plan week\n\n';
   const info = meta.week(week);
-  const prompt = info?.prompt?.trim() ? `: ${escapeMarkdownInline(info.prompt)}` : '';
-  const reading = info?.title?.trim() ? `*Reading: ${escapeMarkdownInline(info.title)}*\n\n` : '';
-  return `## Week ${week}${prompt}\n\n${reading}`;
+  // The reading's title heads the week, and its prompt (often several paragraphs) follows as text: in the
+  // heading, a long prompt made one line of three paragraphs.
+  const title = info?.title?.trim() ? `: ${escapeMarkdownInline(info.title.trim())}` : '';
+  const paragraphs = (info?.prompt ?? '').split(/\n+/).map((line) => escapeMarkdownInline(line.trim())).filter(Boolean);
+  const prompt = paragraphs.length > 0 ? `*Prompt:* ${paragraphs.join('\n\n')}\n\n` : '';
+  return `## Week ${week}${title}\n\n${prompt}`;
 }
 
 export const markdown: FormatInfo = { extension: 'md', contentType: 'text/markdown; charset=utf-8', create: createMarkdown };
