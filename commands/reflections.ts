@@ -1,4 +1,4 @@
-import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, type SlashCommandStringOption, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
+import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, MessageFlags, type SlashCommandStringOption, type APIActionRowComponent, type APIButtonComponent, type APIEmbed } from 'discord.js';
 import type { AppContext } from '../src/context.js';
 import type { ChatInputCommand, ComponentHandler } from '../src/discord/command.js';
 import { customId } from '../src/discord/command.js';
@@ -6,7 +6,7 @@ import { serverCommand } from '../src/discord/builders.js';
 import { describeDiscordError, isGone, isMissingPermissions } from '../src/discord/errors.js';
 import { isModerator } from '../src/discord/members.js';
 import { nonceOf } from '../src/discord/nonce.js';
-import { describeErasure, describePostOutcome, forgetMember, messageLink, removePost } from '../src/discord/reflection-posts.js';
+import { describeErasure, forgetMember, messageLink, removePost } from '../src/discord/reflection-posts.js';
 import { PRIVATE_FOOTER, belongsTo, showEmbed } from '../src/discord/reflection-views.js';
 import { escapeDiscordMarkdown, fitContent, styledEmbed } from '../src/discord/render.js';
 import { editOriginal, NO_MENTIONS, respondWithChoices, sendPrivately, showCommitted } from '../src/discord/replies.js';
@@ -209,6 +209,10 @@ const hideButton: ComponentHandler = {
       return;
     }
     const outcome = await syncAfterChange(interaction, ctx, reflection);
+    // The report's Hide button has done its work: taken off the mod-log message, so no one presses it again.
+    if (interaction.message.author.id === interaction.client.user.id && !interaction.message.flags.has(MessageFlags.Ephemeral)) {
+      await interaction.message.edit({ components: [] }).catch((error: unknown) => ctx.log.info({ ...describeDiscordError(error) }, 'could not take the Hide button off the report'));
+    }
     let authorTold = true;
     // A member may be in several reading groups: name the server, so the DM makes sense on its own.
     const server = interaction.guild?.name ? `the server **${escapeDiscordMarkdown(interaction.guild.name)}**` : 'a reading group you are in';
@@ -293,7 +297,8 @@ const reflections: ChatInputCommand = {
         await showCommitted(
           interaction,
           ctx.log,
-          () => sendPrivately(interaction, { content: reflection.hidden && reflection.visibility !== 'private' ? `${content}\n${describePostOutcome({ kind: 'not-posted' }, reflection)}` : content, components }),
+          // (A hidden one's outcome, "not posted", already says a moderator hid it.)
+          () => sendPrivately(interaction, { content, components }),
           `Reflection **#${reflection.id}** is now ${VISIBILITY_LABEL[reflection.visibility]}. I could not show the details here; \`/reflections show\` does.`,
           { reflectionId: reflection.id },
         );

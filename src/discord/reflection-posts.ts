@@ -239,7 +239,7 @@ export function describePostOutcome(outcome: PostOutcome, reflection: Reflection
     case 'repost-failed':
       return 'Its post under your name is deleted, but I could not post it again as “A member” just now. Run `/reflections visibility` with `anonymous` again in a moment to post it.';
     case 'removed':
-      return 'Its post is removed from the thread.';
+      return reflection.hidden ? 'A moderator has hidden it, so its post is removed from the thread.' : 'Its post is removed from the thread.';
     case 'not-posted':
       return reflection.visibility === 'private' ? 'It is private: only you can see it.' : reflection.hidden ? 'A moderator has hidden it, so it is not shown in the thread.' : '';
     case 'no-thread':

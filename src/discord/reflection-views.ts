@@ -23,7 +23,7 @@ export function showEmbed(ctx: AppContext, r: Reflection): APIEmbed {
     fields: [
       { name: 'Visibility', value: VISIBILITY_LABEL[r.visibility] + (r.hidden ? ' (hidden by a moderator)' : ''), inline: true },
       { name: 'Belongs to', value: belongsTo(ctx, r), inline: true },
-      { name: 'Written', value: `${r.createdAt.slice(0, 16).replace('T', ' ')} UTC${r.updatedAt !== r.createdAt ? ` (edited ${r.updatedAt.slice(0, 10)})` : ''}`, inline: true },
+      { name: 'Written', value: `${r.createdAt.slice(0, 16).replace('T', ' ')} UTC${r.updatedAt !== r.createdAt ? ` (last changed ${r.updatedAt.slice(0, 10)})` : ''}`, inline: true },
       ...(post ? [{ name: 'Posted', value: messageLink(r.guildId, post.channelId, post.messageId), inline: false }] : []),
     ],
     footer: PRIVATE_FOOTER,

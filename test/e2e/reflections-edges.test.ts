@@ -248,6 +248,17 @@ describe('reflections at their edges, end to end', () => {
     }
   });
 
+  it('a hidden reflection made shared again says once that a moderator hid it, and show says “last changed”, not “edited”', async () => {
+    const { id } = await reflect('member', 'Shared, then hidden by a moderator.', { visibility: 'shared', week: 2 });
+    h.ctx.reflections.hide(h.discord.ids.guild, id);
+    const said = await setVisibility(id, 'anonymous');
+    expect(said.match(/A moderator has hidden it/g)).toHaveLength(1);
+    const show = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'show', options: { id: String(id) }, as: 'member' });
+    const shown = h.discord.render(await show.reply());
+    expect(shown).toContain('(last changed ');
+    expect(shown).not.toContain('(edited ');
+  });
+
   it('forget-me for a member with no reflections says so, rather than “your 0 reflection(s)”', async () => {
     const asked = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'forget-me', as: 'moderator' });
     const text = h.discord.render(await asked.reply());

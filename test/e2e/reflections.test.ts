@@ -239,6 +239,8 @@ describe('reflections, end to end', () => {
     const hidden = await h.discord.interact.button({ message: log, component: `reflection-hide:${id}`, as: 'moderator' });
     expect(h.discord.render(await hidden.reply())).toContain('is hidden');
     expect(h.discord.message(post.id)).toBeUndefined();
+    // The report's Hide button has done its work and is gone from the mod-log message.
+    await h.discord.waitFor(() => (h.discord.message(log.id)!.components.length === 0 ? true : undefined), { what: 'the Hide button taken off the report' });
     expect(h.ctx.reflections.listExportable(h.discord.ids.guild, { afterId: 0, limit: 1000 }).some((r) => r.id === id)).toBe(false);
     expect(h.ctx.reflections.get(h.discord.ids.guild, h.discord.ids.member, id).hidden).toBe(true);
   });
