@@ -27,7 +27,7 @@ import type { WeekDirectory } from './weeks.js';
 import { loadReflectionCipher } from './reflections/keyring.js';
 import { createReflectionService } from './reflections/service.js';
 import { startRetention } from './reflections/retention.js';
-import { wireGuildPresence } from './discord/reflection-posts.js';
+import { postWaitingReflections, wireGuildPresence } from './discord/reflection-posts.js';
 import { chaptersFromBook } from './export/chapters.js';
 import { createExportLogRepo } from './export/log-repo.js';
 import { createExportService } from './export/service.js';
@@ -182,6 +182,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
   const stopRetention = startRetention({ reflections: ctx.reflections, erasers: ctx.erasers, clock: ctx.clock, log: log.child({ job: 'retention' }), days: config.RETENTION_DAYS_AFTER_REMOVAL });
 
   let registration: CommandRegistration | undefined;
+  let stopPostingWaiting: (() => void) | undefined;
   const ready = new Promise<void>((resolve) => {
     client.once(Events.ClientReady, (readyClient) => {
       log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size }, 'logged in to Discord');
@@ -192,6 +193,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       }
       // Weekly prompts: posting needs the gateway's guild and channel cache; the ledger decides what is due.
       ctx.prompts.setPoster(createPromptPoster(readyClient, ctx.settings, log.child({ feature: 'prompts' })));
+      // Reflections shared for a week before its thread was open go there once it is.
+      stopPostingWaiting = ctx.prompts.onThreadOpened(({ guildId, week }) => void postWaitingReflections(readyClient, ctx, guildId, week));
       scheduler.start();
       registration = keepCommandsRegistered({
         register: () => syncCommands(readyClient.rest, readyClient.application.id, ctx.commands, config.DISCORD_GUILD_ID, log),
@@ -222,6 +225,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     const [unfinished] = await Promise.all([handling.drain(config.SHUTDOWN_TIMEOUT_MS / 2), scheduler.stop()]);
     if (unfinished > 0) log.warn({ unfinished }, 'shutting down with interactions still being answered');
     stopRetention();
+    stopPostingWaiting?.();
     ctx.prompts.setPoster(null);
     await client.destroy();
     lease?.release();

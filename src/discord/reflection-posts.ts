@@ -118,6 +118,21 @@ export function syncReflectionPost(client: Client, ctx: AppContext, reflection: 
   });
 }
 
+/**
+ * Posts the week's shared and anonymous reflections that were written before its thread was open: each was
+ * told "not posted, week N has no discussion thread" and waited. One at a time, each through its own queue.
+ */
+export async function postWaitingReflections(client: Client, ctx: AppContext, guildId: string, week: number): Promise<void> {
+  const waiting = ctx.reflections.unpostedOfWeek(guildId, week);
+  for (const reflection of waiting) {
+    const outcome = await syncReflectionPost(client, ctx, reflection).catch((error: unknown) => {
+      ctx.log.warn({ reflectionId: reflection.id, ...describeDiscordError(error) }, 'could not post a reflection that waited for its thread');
+      return null;
+    });
+    if (outcome?.kind === 'posted') ctx.log.info({ guildId, week, reflectionId: reflection.id }, 'reflection that waited for its week thread posted');
+  }
+}
+
 async function syncNow(client: Client, ctx: AppContext, reflection: Reflection): Promise<PostOutcome> {
   const existing = ctx.reflections.getPost(reflection.id);
   const wanted = ctx.reflections.shouldBePosted(reflection);
@@ -245,7 +260,7 @@ export function describePostOutcome(outcome: PostOutcome, reflection: Reflection
     case 'no-thread':
       return reflection.week === null
         ? 'It was not posted, because it does not belong to a week with a discussion thread. It is kept with its visibility, and moderators can include it in an export. Add `week:` to tie a reflection to a week.'
-        : `It was not posted, because week ${reflection.week} has no discussion thread. It is kept with its visibility, and moderators can include it in an export.`;
+        : `It was not posted yet, because week ${reflection.week} has no discussion thread. It is kept with its visibility, and goes to the week’s thread when its prompt is posted.`;
     case 'gone':
       return 'Its discussion thread or post no longer exists on Discord, so there was nothing to change there.';
     case 'failed':

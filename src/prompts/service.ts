@@ -94,6 +94,8 @@ export interface PromptService {
   setPoster(poster: PromptPoster | null): void;
   /** Called with the guild id whenever a schedule changes (the scheduler re-arms its timers). */
   onChange(listener: (guildId: string) => void): () => void;
+  /** Called once a week's discussion thread is open (reflections shared for that week before it can go there now). */
+  onThreadOpened(listener: (opened: { guildId: string; week: number; threadId: string }) => void): () => void;
   scheduledGuilds(): string[];
   weeklyTime(guildId: string): WeeklyTime | null;
   setup(guildId: string, input: SetupInput): SetupResult;
@@ -141,6 +143,7 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
   const { clock, log, plans } = options;
   const repo = createPromptRepo(options.db);
   const listeners = new Set<(guildId: string) => void>();
+  const threadListeners = new Set<(opened: { guildId: string; week: number; threadId: string }) => void>();
   const perGuild = serialByKey<string>();
   let poster: PromptPoster | null = null;
 
@@ -375,6 +378,13 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
       const { threadId } = await activePoster.startThread(row.channelId, row.messageId, `Week ${row.week}: ${row.title}`);
       row = repo.recordThread(row, threadId);
       plog.info({ threadId }, 'weekly prompt thread started');
+      for (const listener of threadListeners) {
+        try {
+          listener({ guildId: row.guildId, week: row.week, threadId });
+        } catch (error) {
+          plog.error({ err: error }, 'thread-opened listener failed');
+        }
+      }
       return { kind: 'posted', week: row.week, messageId: row.messageId ?? '', threadId, late: row.late, adopted };
     } catch (error) {
       const failure = failureOf(error);
@@ -499,6 +509,10 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    onThreadOpened(listener) {
+      threadListeners.add(listener);
+      return () => threadListeners.delete(listener);
     },
     scheduledGuilds: () => repo.scheduledGuilds(),
     weeklyTime(guildId) {

@@ -97,6 +97,12 @@ describe('weekly prompts, end to end', () => {
   });
 
   it('/prompt post-now posts week 1 once with a nonce, the Reflect button, only the chosen role pingable, and starts its thread', async () => {
+    // Shared for week 1 before its thread exists: kept, and told it waits.
+    const early = await h.discord.interact.chatInput({ name: 'reflect', options: { visibility: 'anonymous', week: 1 }, as: 'member' });
+    const earlyText = 'Written before week 1 was posted.';
+    const earlyReply = await (await h.discord.interact.modalSubmit({ modal: early, values: [earlyText], as: 'member' })).reply();
+    expect(earlyReply.content).toContain('week 1 has no discussion thread');
+
     const posted = await h.discord.interact.chatInput({ name: 'prompt', subcommand: 'post-now', as: 'moderator' });
     const said = h.discord.render(await posted.reply());
     expect(said).toContain('Week 1 is posted');
@@ -116,6 +122,9 @@ describe('weekly prompts, end to end', () => {
     expect((threadCreate[0]!.body as Record<string, unknown>).auto_archive_duration).toBe(10080);
     const week = h.ctx.weeks.current(h.discord.ids.guild);
     expect(week).toMatchObject({ week: 1, messageId: posts[0]!.id, threadId: posts[0]!.id });
+    // The reflection that waited goes to the thread once it is open, once.
+    await h.discord.waitFor(() => h.discord.messages(posts[0]!.id).find((m) => m.embeds[0]?.description === earlyText), { what: 'the waiting reflection posted in the new thread' });
+    expect(h.discord.messages(posts[0]!.id).filter((m) => m.embeds[0]?.description === earlyText)).toHaveLength(1);
 
     const reading = await h.discord.interact.chatInput({ name: 'reading', as: 'member' });
     const readingText = h.discord.render(await reading.reply());
