@@ -194,6 +194,7 @@ const prompt: ChatInputCommand = {
         const channel = interaction.options.getChannel('channel', true);
         const role = interaction.options.getRole('ping-role');
         if (role && role.id === guildId) throw new UserFacingError('The weekly post cannot ping @everyone. Choose a role members can opt into, or leave ping-role empty.');
+        const pingedBefore = service.status(guildId)?.schedule.pingRoleId ?? null;
         const result = service.setup(guildId, {
           channelId: channel.id,
           weekday: interaction.options.getString('weekday', true),
@@ -210,6 +211,8 @@ const prompt: ChatInputCommand = {
           role && !role.mentionable
             ? `⚠️ <@&${role.id}> does not allow mentions, so Discord will not notify its members. A server admin can turn on “Allow anyone to @mention this role” in Server Settings → Roles.`
             : null,
+          // Setup sets every choice anew: a ping role left out is cleared, and that should not pass unnoticed.
+          pingedBefore !== null && role === null ? `The weekly post no longer pings <@&${pingedBefore}>: \`/prompt setup\` sets every choice anew, so give \`ping-role\` again to keep it.` : null,
         ].filter((w): w is string => w !== null);
         await confirm(
           'Weekly prompts are set up',
@@ -252,9 +255,13 @@ const prompt: ChatInputCommand = {
         // A post by hand does not take the schedule's next time: say which week goes out then, so a post-now just
         // before that time does not come as a surprise a few minutes later.
         const next =
-          result.kind === 'posted' && status?.nextPost && status.nextWeek !== null
-            ? `\n\nWeek ${status.nextWeek} follows at the next posting time, ${when(status.nextPost, status.schedule.timezone)}. If that is too soon, \`/prompt skip\` skips it.`
-            : '';
+          result.kind !== 'posted'
+            ? ''
+            : status?.schedule.paused
+              ? '\n\nWeekly prompts are still paused: this post by hand does not resume them (`/prompt resume` does).'
+              : status?.nextPost && status.nextWeek !== null
+                ? `\n\nWeek ${status.nextWeek} follows at the next posting time, ${when(status.nextPost, status.schedule.timezone)}. If that is too soon, \`/prompt skip\` skips it.`
+                : '';
         await confirm('Weekly prompts: post now', describeResult(result, status?.schedule.channelId ?? null) + next);
         return;
       }
@@ -276,7 +283,10 @@ const prompt: ChatInputCommand = {
       case 'resume': {
         const schedule = service.resume(guildId);
         const status = service.status(guildId);
-        await confirm('Weekly prompts: resumed', `Next post: ${status?.nextPost ? when(status.nextPost, schedule.timezone) : 'none (the plan is complete)'}.`);
+        await confirm(
+          'Weekly prompts: resumed',
+          status?.nextPost && status.nextWeek !== null ? `Week ${status.nextWeek} goes out next: ${when(status.nextPost, schedule.timezone)}.` : 'Next post: none (the plan is complete).',
+        );
         return;
       }
       case 'set-week': {

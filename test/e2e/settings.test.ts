@@ -93,5 +93,17 @@ describe('settings and setup choices, end to end', () => {
     const pinged = await setup(h.discord.ids.roles.readers);
     expect(pinged).toContain(`pinging <@&${h.discord.ids.roles.readers}> and nobody else`);
     expect(pinged).not.toContain('⚠️');
+    // Set up again without ping-role: the role is cleared, and the reply says so.
+    const cleared = await shown({ name: 'prompt', subcommand: 'setup', options: { channel: h.discord.ids.channel, weekday: 'monday', time: '19:30', timezone: 'Europe/London' }, as: 'owner' });
+    expect(cleared).toContain(`The weekly post no longer pings <@&${h.discord.ids.roles.readers}>`);
+  });
+
+  it('a post by hand while paused says prompts stay paused; resuming says which week goes out next, and when', async () => {
+    await shown({ name: 'prompt', subcommand: 'pause', as: 'owner' });
+    const posted = await shown({ name: 'prompt', subcommand: 'post-now', as: 'owner' });
+    expect(posted).toContain('Week 1 is posted');
+    expect(posted).toContain('Weekly prompts are still paused: this post by hand does not resume them');
+    const resumed = await shown({ name: 'prompt', subcommand: 'resume', as: 'owner' });
+    expect(resumed).toMatch(/Week 2 goes out next: Monday, \d+ \w+ 2026 at 19:30/);
   });
 });
