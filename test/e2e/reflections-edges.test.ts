@@ -281,21 +281,32 @@ describe('reflections at their edges, end to end', () => {
 });
 
 describe('a shutdown while a member’s reflection is being saved, end to end', () => {
-  let h: Harness | undefined;
+  const started: Harness[] = [];
   afterAll(async () => {
-    await h?.stop();
+    for (const harness of started) await harness.stop();
   });
 
-  it('the form’s reflection is saved before the database closes (the shutdown waits for the handler)', async () => {
-    h = await startHarness({ env: { REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
-    const harness = h;
+  /** A bot with a form submitted whose deferral Discord holds: the router has acknowledged, the write comes after. */
+  async function submittedWhileHeld() {
+    const harness = await startHarness({ env: { REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
+    started.push(harness);
     const opened = await harness.discord.interact.chatInput({ name: 'reflect', as: 'member' });
-    // Discord holds its answer to the submit's defer: the router has acknowledged, the write comes after it.
     let release!: () => void;
     const hold = new Promise<void>((resolve) => (release = resolve));
     harness.discord.faults.add({ method: 'POST', path: /^\/interactions\/\d+\/[^/]+\/callback$/, hold, times: 1 });
     const submitted = harness.discord.interact.modalSubmit({ modal: opened, values: ['Written just before the deploy.'], as: 'member' });
     await harness.discord.waitFor(() => harness.discord.requestsMatching({ method: 'POST', path: /\/callback$/ }).length >= 2);
+    const savedCount = () => {
+      const db = new Database(harness.databasePath, { readonly: true });
+      const count = db.prepare('SELECT COUNT(*) FROM reflections').pluck().get();
+      db.close();
+      return count;
+    };
+    return { harness, release, submitted, savedCount };
+  }
+
+  it('the form’s reflection is saved before the database closes (the shutdown waits for the handler)', async () => {
+    const { harness, release, submitted, savedCount } = await submittedWhileHeld();
     // SIGTERM (main.ts calls stop()). Discord's answer to the defer arrives once the bot waits for the handler,
     // or else when it closes the database (then too late to save).
     let closing = false;
@@ -310,29 +321,12 @@ describe('a shutdown while a member’s reflection is being saved, end to end', 
     release();
     await stopping;
     await submitted.catch(() => undefined);
-    const db = new Database(harness.databasePath, { readonly: true });
-    const count = db.prepare('SELECT COUNT(*) FROM reflections').pluck().get();
-    db.close();
-    expect(count).toBe(1);
+    expect(savedCount()).toBe(1);
     expect(harness.logs().filter((l) => Number(l.level) >= 50)).toEqual([]);
   });
-});
 
-describe('a second stop while the first lets interactions finish, end to end', () => {
-  let h: Harness | undefined;
-  afterAll(async () => {
-    await h?.stop();
-  });
-
-  it('resolves only once the bot has stopped (main.ts exits on it: SIGINT after SIGTERM, or a lease lost meanwhile)', async () => {
-    h = await startHarness({ env: { REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
-    const harness = h;
-    const opened = await harness.discord.interact.chatInput({ name: 'reflect', as: 'member' });
-    let release!: () => void;
-    const hold = new Promise<void>((resolve) => (release = resolve));
-    harness.discord.faults.add({ method: 'POST', path: /^\/interactions\/\d+\/[^/]+\/callback$/, hold, times: 1 });
-    const submitted = harness.discord.interact.modalSubmit({ modal: opened, values: ['Written just before the deploy.'], as: 'member' });
-    await harness.discord.waitFor(() => harness.discord.requestsMatching({ method: 'POST', path: /\/callback$/ }).length >= 2);
+  it('a second stop resolves only once the bot has stopped (main.ts exits on it: SIGINT after SIGTERM, or a lease lost meanwhile)', async () => {
+    const { harness, release, submitted, savedCount } = await submittedWhileHeld();
     const first = harness.bot.stop();
     await harness.discord.waitFor(() => harness.logs().some((l) => l.msg === 'waiting for interactions in progress'));
     const second = harness.bot.stop();
@@ -345,8 +339,6 @@ describe('a second stop while the first lets interactions finish, end to end', (
     await Promise.all([first, second]);
     expect(harness.ctx.db.open).toBe(false);
     await submitted.catch(() => undefined);
-    const db = new Database(harness.databasePath, { readonly: true });
-    expect(db.prepare('SELECT COUNT(*) FROM reflections').pluck().get()).toBe(1);
-    db.close();
+    expect(savedCount()).toBe(1);
   });
 });
