@@ -194,7 +194,8 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       // Weekly prompts: posting needs the gateway's guild and channel cache; the ledger decides what is due.
       ctx.prompts.setPoster(createPromptPoster(readyClient, ctx.settings, log.child({ feature: 'prompts' })));
       // Reflections shared for a week before its thread was open go there once it is.
-      stopPostingWaiting = ctx.prompts.onThreadOpened(({ guildId, week }) => void postWaitingReflections(readyClient, ctx, guildId, week));
+      // Tracked like an interaction: a shutdown lets these posts finish before the database closes.
+      stopPostingWaiting = ctx.prompts.onThreadOpened(({ guildId, week }) => handling.track(postWaitingReflections(readyClient, ctx, guildId, week).catch((error: unknown) => log.warn({ err: error, guildId, week }, 'could not post the reflections that waited for a thread'))));
       scheduler.start();
       registration = keepCommandsRegistered({
         register: () => syncCommands(readyClient.rest, readyClient.application.id, ctx.commands, config.DISCORD_GUILD_ID, log),
