@@ -162,6 +162,14 @@ export function datasetAnswer(
   }
   remarks.push(MESSAGES.datasetLabel);
   const stems = contentWords(question).map(stem);
-  const lines = records.map((record) => `• ${excerpt(record.text, stems)} (${describeSource(record)})`);
+  // Two records may quote the same sentence (the book's summary and how it sets the stage): one line, both sources.
+  const sourcesByExcerpt = new Map<string, string[]>();
+  for (const record of records) {
+    const text = excerpt(record.text, stems);
+    const sources = sourcesByExcerpt.get(text);
+    if (sources) sources.push(describeSource(record));
+    else sourcesByExcerpt.set(text, [describeSource(record)]);
+  }
+  const lines = [...sourcesByExcerpt].map(([text, sources]) => `• ${text} (${sources.join('; ')})`);
   return { by: 'dataset', outcome, title: TITLES.dataset, body: lines.join('\n'), notes: [], remarks, sourceIds: records.map((r) => r.id), final: true };
 }

@@ -22,6 +22,13 @@ describe('the dataset’s own answer to a free question', () => {
     expect(ids('Who writes about bullying?')[0]).toBe('chapter-9');
   });
 
+  it('gives a sentence two records quote one line, naming both sources', () => {
+    const body = datasetAnswer(book, 'secretly', { reason: 'no-key', supportNote: null, personal: false }).body;
+    const lines = body.split('\n');
+    expect(lines.filter((l) => l.includes('for the most part therapists carry it'))).toHaveLength(1);
+    expect(lines.find((l) => l.includes('for the most part therapists carry it'))).toMatch(/How the book sets the stage.*; When Hurt Remains \(the book\)\)$/);
+  });
+
   it('ranks first the kind of record the question asks for', () => {
     expect(ids('Who wrote the foreword?')[0]).toBe('andrew-samuels');
     expect(ids('What is on page 97?')[0]).toBe('page-97');
