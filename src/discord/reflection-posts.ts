@@ -36,6 +36,8 @@ export type PostOutcome =
   | { kind: 'removed' | 'not-posted' }
   /** It should be posted, but its week has no thread (or it belongs to no week). */
   | { kind: 'no-thread' }
+  /** It should be posted, but its week's thread was deleted. */
+  | { kind: 'thread-gone' }
   /** The thread or the message no longer exists; nothing left to change. */
   | { kind: 'gone' }
   /** Discord refused (for example missing permissions); the row is kept. */
@@ -211,8 +213,7 @@ async function shownAsOf(client: Client, ctx: AppContext, post: StoredPost): Pro
 /** Posts the reflection in the thread and records the post (unless the row changed while it was on its way). */
 async function postNew(client: Client, ctx: AppContext, reflection: Reflection, payload: MessageCreateOptions, threadId: string): Promise<PostOutcome> {
   const opened = await openThread(client, ctx, threadId);
-  // The week's thread is gone (deleted): as good as having none.
-  if (opened.kind === 'gone') return { kind: 'no-thread' };
+  if (opened.kind === 'gone') return { kind: 'thread-gone' };
   if (opened.kind === 'failed') return { kind: 'failed', reason: opened.reason };
   try {
     // A nonce per reflection and version: if the REST client retries a POST that did reach Discord, no second
@@ -236,7 +237,7 @@ async function postNew(client: Client, ctx: AppContext, reflection: Reflection, 
     ctx.log.info({ reflectionId: reflection.id, threadId }, 'reflection posted');
     return { kind: 'posted', channelId: threadId, messageId: message.id };
   } catch (error) {
-    if (isGone(error)) return { kind: 'no-thread' };
+    if (isGone(error)) return { kind: 'thread-gone' };
     ctx.log.warn({ reflectionId: reflection.id, ...describeDiscordError(error) }, 'could not post a reflection');
     return { kind: 'failed', reason: isMissingPermissions(error) ? 'missing-permissions' : 'post-failed' };
   }
@@ -261,6 +262,8 @@ export function describePostOutcome(outcome: PostOutcome, reflection: Reflection
       return reflection.week === null
         ? 'It was not posted, because it does not belong to a week with a discussion thread. It is kept with its visibility, and moderators can include it in an export. Add `week:` to tie a reflection to a week.'
         : `It was not posted yet, because week ${reflection.week} has no discussion thread. It is kept with its visibility, and goes to the week’s thread when its prompt is posted.`;
+    case 'thread-gone':
+      return `It was not posted, because ${reflection.week === null ? 'its' : `week ${reflection.week}’s`} discussion thread no longer exists on Discord. It is kept with its visibility, and moderators can include it in an export.`;
     case 'gone':
       return 'Its discussion thread or post no longer exists on Discord, so there was nothing to change there.';
     case 'failed':

@@ -314,6 +314,9 @@ describe('reflections, end to end', () => {
     await done.settled();
     expect(h.discord.render(done.original() ?? confirm)).toContain('is deleted');
     expect(rows('SELECT id FROM reflections WHERE id = ?', id)).toEqual([]);
+    // A new reflection for that week is kept, and told its thread is gone (not "nothing to change", not "later").
+    const { reply } = await reflect('member', 'Shared after the thread vanished.', { visibility: 'shared', week: 3 });
+    expect(reply.content).toContain('It was not posted, because week 3’s discussion thread no longer exists on Discord');
     expect(h.unhandledRejections).toEqual([]);
   });
 
