@@ -285,7 +285,11 @@ const prompt: ChatInputCommand = {
         const status = service.status(guildId);
         await confirm(
           'Weekly prompts: resumed',
-          status?.nextPost && status.nextWeek !== null ? `Week ${status.nextWeek} goes out next: ${when(status.nextPost, schedule.timezone)}.` : 'Next post: none (the plan is complete).',
+          status?.inFlight
+            ? `Week ${status.inFlight.week} is still on its way (it could not go out before) and is tried again next; \`/prompt status\` shows when.`
+            : status?.nextPost && status.nextWeek !== null
+              ? `Week ${status.nextWeek} goes out next: ${when(status.nextPost, schedule.timezone)}.`
+              : 'Next post: none (the plan is complete).',
         );
         return;
       }

@@ -204,15 +204,20 @@ const hideButton: ComponentHandler = {
   defer: 'ephemeral',
   async button(interaction, [id], ctx) {
     const { reflection, changed } = ctx.reflections.hide(interaction.guildId, parseReflectionId(id));
+    // Moderators never see an anonymous reflection's number: shown beside the name while it was shared, it would tie the two.
+    const named = reflection.visibility === 'anonymous' ? 'The anonymous reflection' : `Reflection #${reflection.id}`;
+    // The report's Hide button has done its work (now or before): taken off the mod-log message, so no one presses it again.
+    const retireButton = async () => {
+      if (interaction.message.author.id !== interaction.client.user.id || interaction.message.flags.has(MessageFlags.Ephemeral)) return;
+      await interaction.message.edit({ components: [] }).catch((error: unknown) => ctx.log.info({ ...describeDiscordError(error) }, 'could not take the Hide button off the report'));
+    };
     if (!changed) {
-      await sendPrivately(interaction, { content: `Reflection #${reflection.id} is already hidden.` });
+      await retireButton();
+      await sendPrivately(interaction, { content: `${named} is already hidden.` });
       return;
     }
     const outcome = await syncAfterChange(interaction, ctx, reflection);
-    // The report's Hide button has done its work: taken off the mod-log message, so no one presses it again.
-    if (interaction.message.author.id === interaction.client.user.id && !interaction.message.flags.has(MessageFlags.Ephemeral)) {
-      await interaction.message.edit({ components: [] }).catch((error: unknown) => ctx.log.info({ ...describeDiscordError(error) }, 'could not take the Hide button off the report'));
-    }
+    await retireButton();
     let authorTold = true;
     // A member may be in several reading groups: name the server, so the DM makes sense on its own.
     const server = interaction.guild?.name ? `the server **${escapeDiscordMarkdown(interaction.guild.name)}**` : 'a reading group you are in';
@@ -231,7 +236,7 @@ const hideButton: ComponentHandler = {
     }
     ctx.log.info({ guildId: interaction.guildId, reflectionId: reflection.id, moderatorId: interaction.user.id }, 'reflection hidden');
     const content =
-      `Reflection #${reflection.id} is hidden. ${outcome.kind === 'failed' ? 'I could not remove its post; please delete it by hand.' : 'Its post is removed.'} ` +
+      `${named} is hidden. ${outcome.kind === 'failed' ? 'I could not remove its post; please delete it by hand.' : 'Its post is removed.'} ` +
       (authorTold ? 'Its author was told by direct message.' : 'I could not message its author directly; they will see it marked as hidden in `/reflections mine`.');
     await showCommitted(interaction, ctx.log, () => sendPrivately(interaction, { content }), content, { reflectionId: reflection.id });
   },

@@ -195,7 +195,15 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       ctx.prompts.setPoster(createPromptPoster(readyClient, ctx.settings, log.child({ feature: 'prompts' })));
       // Reflections shared for a week before its thread was open go there once it is.
       // Tracked like an interaction: a shutdown lets these posts finish before the database closes.
-      stopPostingWaiting = ctx.prompts.onThreadOpened(({ guildId, week }) => handling.track(postWaitingReflections(readyClient, ctx, guildId, week).catch((error: unknown) => log.warn({ err: error, guildId, week }, 'could not post the reflections that waited for a thread'))));
+      const postWaiting = (guildId: string, weeks: readonly number[]) =>
+        handling.track(
+          (async () => {
+            for (const week of weeks) await postWaitingReflections(readyClient, ctx, guildId, week);
+          })().catch((error: unknown) => log.warn({ err: error, guildId }, 'could not post the reflections that waited for a thread')),
+        );
+      stopPostingWaiting = ctx.prompts.onThreadOpened(({ guildId, week }) => postWaiting(guildId, [week]));
+      // And once at start, for any whose post failed or was cut short by a restart when their thread opened.
+      for (const guildId of ctx.prompts.scheduledGuilds()) postWaiting(guildId, ctx.prompts.weeksWithThreads(guildId));
       scheduler.start();
       registration = keepCommandsRegistered({
         register: () => syncCommands(readyClient.rest, readyClient.application.id, ctx.commands, config.DISCORD_GUILD_ID, log),

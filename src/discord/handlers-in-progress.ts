@@ -23,8 +23,15 @@ export function createHandlersInProgress(timers: Timers = systemTimers): Handler
     async drain(maxMs) {
       if (running.size === 0) return 0;
       let timer: unknown;
-      const waited = new Promise<void>((resolve) => (timer = timers.setTimeout(resolve, maxMs)));
-      await Promise.race([Promise.allSettled([...running]), waited]);
+      let timedOut = false;
+      const waited = new Promise<void>((resolve) => {
+        timer = timers.setTimeout(() => {
+          timedOut = true;
+          resolve();
+        }, maxMs);
+      });
+      // Work may start while draining (a post a finishing handler set off): waited for too, within the same time.
+      while (running.size > 0 && !timedOut) await Promise.race([Promise.allSettled([...running]), waited]);
       timers.clearTimeout(timer);
       return running.size;
     },

@@ -94,6 +94,8 @@ export interface PromptService {
   setPoster(poster: PromptPoster | null): void;
   /** Called with the guild id whenever a schedule changes (the scheduler re-arms its timers). */
   onChange(listener: (guildId: string) => void): () => void;
+  /** The plan weeks of the current run whose discussion thread is open. */
+  weeksWithThreads(guildId: string): number[];
   /** Called once a week's discussion thread is open (reflections shared for that week before it can go there now). */
   onThreadOpened(listener: (opened: { guildId: string; week: number; threadId: string }) => void): () => void;
   scheduledGuilds(): string[];
@@ -509,6 +511,10 @@ export function createPromptService(options: PromptServiceOptions): PromptServic
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    weeksWithThreads(guildId) {
+      const run = repo.getSchedule(guildId)?.run;
+      return run === undefined ? [] : repo.listWeeks(guildId, run).filter((row) => row.threadId !== null).map((row) => row.week);
     },
     onThreadOpened(listener) {
       threadListeners.add(listener);

@@ -21,6 +21,27 @@ describe('handlers in progress (what a shutdown waits for)', () => {
     expect(handling.count()).toBe(0);
   });
 
+  it('waits too for work started while it drains (a post a finishing handler set off)', async () => {
+    const handling = createHandlersInProgress();
+    let finishLater!: () => void;
+    let finishFirst!: () => void;
+    handling.track(
+      new Promise<void>((resolve) => (finishFirst = resolve)).then(() => {
+        handling.track(new Promise<void>((resolve) => (finishLater = resolve)));
+      }),
+    );
+    let drained = false;
+    const draining = handling.drain(60_000).then((left) => {
+      drained = true;
+      return left;
+    });
+    finishFirst();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(drained).toBe(false);
+    finishLater();
+    expect(await draining).toBe(0);
+  });
+
   it('stops waiting after maxMs and says how many were still running', async () => {
     vi.useFakeTimers();
     const handling = createHandlersInProgress();
