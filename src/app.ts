@@ -196,11 +196,7 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
       // Reflections shared for a week before its thread was open go there once it is.
       // Tracked like an interaction: a shutdown lets these posts finish before the database closes.
       const postWaiting = (guildId: string, weeks: readonly number[]) =>
-        handling.track(
-          (async () => {
-            for (const week of weeks) await postWaitingReflections(readyClient, ctx, guildId, week);
-          })().catch((error: unknown) => log.warn({ err: error, guildId }, 'could not post the reflections that waited for a thread')),
-        );
+        handling.track(postWaitingReflections(readyClient, ctx, guildId, weeks).catch((error: unknown) => log.warn({ err: error, guildId }, 'could not post the reflections that waited for a thread')));
       stopPostingWaiting = ctx.prompts.onThreadOpened(({ guildId, week }) => postWaiting(guildId, [week]));
       // And once at start, for any whose post failed or was cut short by a restart when their thread opened.
       for (const guildId of ctx.prompts.scheduledGuilds()) postWaiting(guildId, ctx.prompts.weeksWithThreads(guildId));

@@ -121,17 +121,17 @@ export function syncReflectionPost(client: Client, ctx: AppContext, reflection: 
 }
 
 /**
- * Posts the week's shared and anonymous reflections that were written before its thread was open: each was
+ * Posts these weeks' shared and anonymous reflections that were written before their thread was open: each was
  * told "not posted, week N has no discussion thread" and waited. One at a time, each through its own queue.
  */
-export async function postWaitingReflections(client: Client, ctx: AppContext, guildId: string, week: number): Promise<void> {
-  const waiting = ctx.reflections.unpostedOfWeek(guildId, week);
+export async function postWaitingReflections(client: Client, ctx: AppContext, guildId: string, weeks: readonly number[]): Promise<void> {
+  const waiting = ctx.reflections.unpostedOfWeeks(guildId, weeks);
   for (const reflection of waiting) {
     const outcome = await syncReflectionPost(client, ctx, reflection).catch((error: unknown) => {
       ctx.log.warn({ reflectionId: reflection.id, ...describeDiscordError(error) }, 'could not post a reflection that waited for its thread');
       return null;
     });
-    if (outcome?.kind === 'posted') ctx.log.info({ guildId, week, reflectionId: reflection.id }, 'reflection that waited for its week thread posted');
+    if (outcome?.kind === 'posted') ctx.log.info({ guildId, week: reflection.week, reflectionId: reflection.id }, 'reflection that waited for its week thread posted');
   }
 }
 

@@ -111,8 +111,9 @@ export function createReflectionRepo(db: Db) {
   const hide = db.prepare(`UPDATE reflections SET hidden = 1, hidden_at = @now, updated_at = @now
     WHERE id = @id AND guild_id = @guildId AND visibility != 'private' AND hidden = 0`);
   const getPost = db.prepare(`SELECT ${POST_COLUMNS} FROM reflection_posts WHERE reflection_id = ?`);
-  const unpostedOfWeek = db.prepare(`SELECT ${COLUMNS} FROM reflections r WHERE guild_id = ? AND week = ? AND visibility <> 'private' AND hidden = 0
-    AND NOT EXISTS (SELECT 1 FROM reflection_posts p WHERE p.reflection_id = r.id) ORDER BY id`);
+  // One pass over the server's rows for any number of weeks (at start, every week with a thread is asked about).
+  const unpostedOfWeeks = db.prepare(`SELECT ${COLUMNS} FROM reflections r WHERE guild_id = ? AND week IN (SELECT value FROM json_each(?))
+    AND visibility <> 'private' AND hidden = 0 AND NOT EXISTS (SELECT 1 FROM reflection_posts p WHERE p.reflection_id = r.id) ORDER BY id`);
   const postsOfAuthor = db.prepare(`SELECT ${POST_COLUMNS} FROM reflection_posts WHERE reflection_id IN
     (SELECT id FROM reflections WHERE guild_id = ? AND author_id = ?)`);
   const postsOfGuild = db.prepare(`SELECT ${POST_COLUMNS} FROM reflection_posts WHERE guild_id = ?`);
@@ -175,7 +176,7 @@ export function createReflectionRepo(db: Db) {
     deleteOwn: (guildId: string, authorId: string, id: number) => deleteOwn.run({ guildId, authorId, id }).changes,
     hide: (guildId: string, id: number, now: string) => hide.run({ guildId, id, now }).changes,
     getPost: (reflectionId: number) => getPost.get(reflectionId) as StoredPost | undefined,
-    unpostedOfWeek: (guildId: string, week: number) => rows(unpostedOfWeek.all(guildId, week)),
+    unpostedOfWeeks: (guildId: string, weeks: readonly number[]) => rows(unpostedOfWeeks.all(guildId, JSON.stringify(weeks))),
     postsOfAuthor: (guildId: string, authorId: string) => postsOfAuthor.all(guildId, authorId) as StoredPost[],
     postsOfGuild: (guildId: string) => postsOfGuild.all(guildId) as StoredPost[],
     upsertPost: (post: StoredPost) => upsertPost.run(post),

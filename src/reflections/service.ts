@@ -111,8 +111,8 @@ export interface ReflectionService {
   /** The week and chapter a new reflection belongs to: the chapter given (if any), and the week given, else the current week. */
   belonging(guildId: string, chapterId: string | null, week: number | null): { chapterId: string | null; week: number | null };
   getPost(reflectionId: number): StoredPost | null;
-  /** Shared and anonymous reflections of a week that have no post yet (written before its thread was open). */
-  unpostedOfWeek(guildId: string, week: number): Reflection[];
+  /** Shared and anonymous reflections of these weeks that have no post yet (written before their thread was open). */
+  unpostedOfWeeks(guildId: string, weeks: readonly number[]): Reflection[];
   recordPost(post: StoredPost): void;
   forgetPost(reflectionId: number): void;
   postsOfMember(guildId: string, authorId: string): StoredPost[];
@@ -444,7 +444,7 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
     },
 
     getPost: (reflectionId) => repo.getPost(reflectionId) ?? null,
-    unpostedOfWeek: (guildId, week) => repo.unpostedOfWeek(guildId, week).map(decrypt),
+    unpostedOfWeeks: (guildId, weeks) => (weeks.length === 0 ? [] : repo.unpostedOfWeeks(guildId, weeks).map(decrypt)),
     recordPost: (post) => {
       repo.upsertPost(post);
     },
