@@ -1,3 +1,4 @@
+import { pick } from '../src/book/views.js';
 import { describePlace } from '../src/reflections/place.js';
 import {
   ActionRowBuilder,
@@ -21,7 +22,6 @@ import { describePostOutcome, syncReflectionPost, type PostOutcome } from '../sr
 import { showEmbed } from '../src/discord/reflection-views.js';
 import { truncate } from '../src/discord/render.js';
 import { editOriginal, NO_MENTIONS, respondWithChoices, sendPrivately, showCommitted } from '../src/discord/replies.js';
-import { UserFacingError } from '../src/errors.js';
 import type { Reflection, Visibility } from '../src/reflections/service.js';
 import { REFLECTION_MAX_CHARS, VISIBILITY_LABEL, parseVisibility, parseWeek } from '../src/reflections/validation.js';
 
@@ -108,14 +108,8 @@ export async function syncAfterChange(interaction: RepliableInteraction, ctx: Ap
 
 function resolveChapter(ctx: AppContext, input: string | null): string | null {
   if (input === null || input.trim() === '') return null;
-  const found = ctx.book.resolveChapter(input);
-  if (found.kind === 'found') return found.item.id;
-  if (found.kind === 'ambiguous') {
-    const labels = found.candidates.slice(0, 5).map((c) => ctx.book.chapterLabel(c));
-    const offered = labels.length === 1 ? `is not the name of a chapter; did you mean ${labels[0]}?` : `matches several chapters: ${labels.join('; ')}.`;
-    throw new UserFacingError(`“${truncate(input, 60)}” ${offered} Please pick one from the list.`);
-  }
-  throw new UserFacingError(`I could not find a chapter matching “${truncate(input, 60)}”. Pick one from the list, or leave \`chapter\` empty.`);
+  // The book commands' own refusals ("did you mean", "couldn't find"), so every chapter look-up says it one way.
+  return pick(ctx.book.resolveChapter(input), 'chapter', input, (c) => ctx.book.chapterLabel(c), 'Pick one from the list, or leave `chapter` empty.').id;
 }
 
 const encode = (value: string | number | null) => (value === null ? NONE : encodeURIComponent(String(value)));

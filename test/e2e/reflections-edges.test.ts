@@ -275,6 +275,14 @@ describe('reflections at their edges, end to end', () => {
     expect(said.match(/only you can see it/gi)).toHaveLength(1);
   });
 
+  it('/reflect with a chapter it cannot be sure of refuses as the book commands do, and opens no form', async () => {
+    const guessed = await h.discord.interact.chatInput({ name: 'reflect', options: { chapter: 'q' }, as: 'member' });
+    expect(guessed.modal).toBeUndefined();
+    expect(h.discord.render(await guessed.reply())).toContain('“q” is not the name of a chapter. Did you mean:\n• Chapter 13');
+    const unknown = await h.discord.interact.chatInput({ name: 'reflect', options: { chapter: 'zzzz' }, as: 'member' });
+    expect(h.discord.render(await unknown.reply())).toContain('I couldn’t find a chapter matching “zzzz” in the book dataset. Pick one from the list, or leave `chapter` empty.');
+  });
+
   it('every message the bot wrote here allowed no mention to ping', () => {
     expectNoWriteCouldPing(h.discord, 10);
   });
