@@ -62,7 +62,7 @@ export function createRouter(ctx: AppContext): InteractionRouter {
       await dispatch(interaction, registry, ctx, log, answered);
       if (ctx.log.isLevelEnabled('debug')) log().debug({ ms: Math.round(performance.now() - started) }, 'interaction handled');
     } catch (error) {
-      await funnel(interaction, error, log);
+      await funnel(interaction, error, log, ctx.log.isLevelEnabled('debug'));
     } finally {
       answered();
     }
@@ -241,16 +241,16 @@ async function unknown(interaction: RepliableInteraction, log: InteractionLog): 
 }
 
 /** The one error funnel. It never throws: a failure to report a failure is logged and dropped. */
-async function funnel(interaction: Interaction, error: unknown, log: InteractionLog): Promise<void> {
+async function funnel(interaction: Interaction, error: unknown, log: InteractionLog, debugEnabled: boolean): Promise<void> {
   if (isExpiredInteraction(error)) {
     const ageMs = Date.now() - interaction.createdTimestamp;
     log().warn({ ...describeDiscordError(error), ageMs }, 'interaction expired before it could be answered');
     return;
   }
   if (error instanceof UserFacingError) {
-    // The message may quote what the member typed (a chapter name, a question): only at debug level.
-    log().info('interaction refused with a message for the member');
-    log().debug({ reason: error.message }, 'refusal text');
+    // A refusal is an ordinary answer ("nothing in the book matches"), and its message may quote what the member
+    // typed: debug only, so the interaction's logger (a pino child, copied through redaction) is not made for it.
+    if (debugEnabled) log().debug({ reason: error.message }, 'interaction refused with a message for the member');
   } else {
     log().error({ err: error, ...describeDiscordError(error) }, 'interaction handler failed');
   }
