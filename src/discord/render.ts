@@ -96,6 +96,8 @@ const KEPT_TOKEN = /https?:\/\/\S+|<a?:\w+:\d+>|<(?:@[!&]?|#)\d+>|<t:-?\d+(?::[t
 const INLINE_SYNTAX = /[\\*_~`|[\]]/g;
 /** What it reads as a heading, subtext, quote or list at the start of a line (after INLINE_SYNTAX's escapes). */
 const LINE_START_SYNTAX = /^([ \t]*)(?:([#>+-])|(\d+)([.)]))/gm;
+/** A character INLINE_SYNTAX escapes, a mark LINE_START_SYNTAX looks for, or a numbered list's "1." or "1)": without one, nothing changes. */
+const MAYBE_SYNTAX = /[\\*_~`|[\]#>+-]|\d[.)]/;
 
 /**
  * Member text shown as written, not as Markdown: every character Discord would read as formatting gets a
@@ -104,6 +106,8 @@ const LINE_START_SYNTAX = /^([ \t]*)(?:([#>+-])|(\d+)([.)]))/gm;
  * page of `/reflections mine` escapes five previews.
  */
 export function escapeDiscordMarkdown(text: string): string {
+  // Most of what members write has nothing to escape: returned as it is, without the copies the replaces make.
+  if (!MAYBE_SYNTAX.test(text)) return text;
   let out = '';
   let from = 0;
   for (const match of text.matchAll(KEPT_TOKEN)) {

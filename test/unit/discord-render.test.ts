@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../bench/lib/stats.js';
 import { escapeDiscordMarkdown, fitContent, fitEmbed, LIMITS, truncate } from '../../src/discord/render.js';
 
 describe('escapeDiscordMarkdown', () => {
@@ -37,6 +38,18 @@ describe('escapeDiscordMarkdown', () => {
     // Every formatting character outside the link is preceded by a backslash that is not itself escaped.
     expect(outside.replace(/\\[\\*_~`|[\]#>+-]/g, '')).not.toMatch(/[\\*_~`|[\]]/);
     expect(escaped.startsWith('\\*\\_')).toBe(true);
+  });
+
+  it('gives text that needs no escaping back unchanged, and escapes the same as when the full escape runs (seed 20261204)', () => {
+    const next = prng(20261204);
+    const pieces = ['a', 'word', ' ', '\n', '\t', '1', '12', '.', ')', '(', ',', '#', '>', '+', '-', '*', '_', '~', '`', '|', '[', ']', '\\', ':', '<', '@', '!', '&', 'https://example.org/a_b', '<t:1700000000:R>', '<@123>', '<:smile_face:42>', 'é', '😀'];
+    for (let n = 0; n < 3000; n++) {
+      const text = Array.from({ length: Math.floor(next() * 30) }, () => pieces[Math.floor(next() * pieces.length)]!).join('');
+      // A trailing " *" always needs escaping, so that call takes the full path; the space ends any link before it.
+      const full = escapeDiscordMarkdown(`${text} *`);
+      expect(full.endsWith(' \\*'), JSON.stringify(text)).toBe(true);
+      expect(escapeDiscordMarkdown(text), JSON.stringify(text)).toBe(full.slice(0, -3));
+    }
   });
 });
 

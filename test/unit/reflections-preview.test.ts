@@ -28,4 +28,18 @@ describe('preview', () => {
       expect(preview(text, max), JSON.stringify({ text, max })).toBe(reference(text, max));
     }
   });
+
+  it('treats exactly what \\s matches as whitespace, in long texts and long previews alike (seed 20261204)', () => {
+    const next = prng(20261204);
+    // Every \s character, and look-alikes that are not whitespace (NEL, the Mongolian vowel separator, zero-width space).
+    const spaces = ['\t', '\n', '\v', '\f', '\r', ' ', '\u00a0', '\u1680', '\u2000', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff'];
+    const others = ['\u0085', '\u180e', '\u200b', 'x', 'word', '😀', '\u{1f3f3}\u{fe0f}'];
+    for (let n = 0; n < 1000; n++) {
+      const length = Math.floor(next() * 400);
+      const pick = (from: string[]) => from[Math.floor(next() * from.length)]!;
+      const text = Array.from({ length }, () => pick(next() < 0.4 ? spaces : others)).join('');
+      const max = 1 + Math.floor(next() * 130);
+      expect(preview(text, max), JSON.stringify({ text, max })).toBe(reference(text, max));
+    }
+  });
 });
