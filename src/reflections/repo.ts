@@ -41,6 +41,9 @@ export interface StoredPost {
   shownAs: ShownAs | null;
 }
 
+/** A row as a member's list reads it: no name (a list never shows it) and no idempotency key. */
+export type ListedRow = Omit<StoredReflection, 'nameIv' | 'name' | 'nameScope' | 'idempotencyKey'>;
+
 export type NewStoredReflection = Omit<StoredReflection, 'hidden' | 'hiddenAt' | 'exportableAt' | 'updatedAt'>;
 
 export interface ExportFilter {
@@ -76,6 +79,10 @@ const COLUMNS = `id, guild_id AS guildId, author_id AS authorId, visibility, hid
   week, key_id AS keyId, body_iv AS bodyIv, body, name_iv AS nameIv, name, name_scope AS nameScope, source, idempotency_key AS idempotencyKey,
   created_at AS createdAt, updated_at AS updatedAt, exportable_at AS exportableAt`;
 
+/** COLUMNS without the name and the idempotency key: a page of `/reflections mine` reads six rows, every time. */
+const LISTED_COLUMNS = `id, guild_id AS guildId, author_id AS authorId, visibility, hidden, hidden_at AS hiddenAt, chapter_id AS chapterId,
+  week, key_id AS keyId, body_iv AS bodyIv, body, source, created_at AS createdAt, updated_at AS updatedAt, exportable_at AS exportableAt`;
+
 const POST_COLUMNS = 'reflection_id AS reflectionId, guild_id AS guildId, channel_id AS channelId, message_id AS messageId, posted_at AS postedAt, shown_as AS shownAs';
 
 export type ReflectionRepo = ReturnType<typeof createReflectionRepo>;
@@ -97,7 +104,7 @@ export function createReflectionRepo(db: Db) {
   const byIdempotency = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE idempotency_key = ?`);
   const own = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE id = @id AND guild_id = @guildId AND author_id = @authorId`);
   const byId = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE id = @id AND guild_id = @guildId`);
-  const listOwn = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE guild_id = @guildId AND author_id = @authorId AND id < @beforeId
+  const listOwn = db.prepare(`SELECT ${LISTED_COLUMNS} FROM reflections WHERE guild_id = @guildId AND author_id = @authorId AND id < @beforeId
     ORDER BY id DESC LIMIT @limit`);
   const countOwn = db.prepare('SELECT COUNT(*) AS n FROM (SELECT 1 FROM reflections WHERE guild_id = ? AND author_id = ? LIMIT ?)');
   const allOwn = db.prepare(`SELECT ${COLUMNS} FROM reflections WHERE guild_id = ? AND author_id = ? ORDER BY id`);
@@ -166,7 +173,7 @@ export function createReflectionRepo(db: Db) {
     findByIdempotencyKey: (key: string) => row(byIdempotency.get(key)),
     getOwn: (guildId: string, authorId: string, id: number) => row(own.get({ guildId, authorId, id })),
     getById: (guildId: string, id: number) => row(byId.get({ guildId, id })),
-    listOwn: (guildId: string, authorId: string, beforeId: number, limit: number) => rows(listOwn.all({ guildId, authorId, beforeId, limit })),
+    listOwn: (guildId: string, authorId: string, beforeId: number, limit: number) => listOwn.all({ guildId, authorId, beforeId, limit }) as ListedRow[],
     /** The member's reflections in the server, counted up to `atMost`. */
     countOwn: (guildId: string, authorId: string, atMost: number) => (countOwn.get(guildId, authorId, atMost) as { n: number }).n,
     allOwn: (guildId: string, authorId: string) => rows(allOwn.all(guildId, authorId)),

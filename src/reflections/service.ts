@@ -7,7 +7,7 @@ import type { WeekDirectory } from '../weeks.js';
 import type { ReflectionCipher, RowBinding } from './crypto.js';
 import { MemberNameSeals, NameOpener, nameBinding } from './names.js';
 import { describePlace } from './place.js';
-import { createReflectionRepo, openExportSnapshot, type ExportFilter, type ExportReads, type ExportTally, type StoredPost, type StoredReflection, type Visibility } from './repo.js';
+import { createReflectionRepo, openExportSnapshot, type ExportFilter, type ExportReads, type ExportTally, type ListedRow, type StoredPost, type StoredReflection, type Visibility } from './repo.js';
 import { characterCount, validateReflectionText } from './validation.js';
 
 export type { Visibility } from './repo.js';
@@ -271,7 +271,7 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
   const repo = createReflectionRepo(db);
   const ownExports = createExportReader(repo, cipher);
 
-  const listed = (row: StoredReflection): ListedReflection => ({
+  const listed = (row: ListedRow): ListedReflection => ({
     id: row.id,
     guildId: row.guildId,
     authorId: row.authorId,
