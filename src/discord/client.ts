@@ -51,7 +51,10 @@ function inApiShape(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return true;
   if (Array.isArray(value)) return value.every(inApiShape);
   if (value instanceof Date || isJSONEncodable(value)) return false;
-  for (const [key, item] of Object.entries(value)) {
+  // for…in, not Object.entries: an array of pairs for every object of every reply was 5% of what a /chapter allocated.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const item = (value as Record<string, unknown>)[key];
     if (UPPER_CASE.test(key) || (key === 'emoji' && typeof item === 'string') || !inApiShape(item)) return false;
   }
   return true;
