@@ -184,8 +184,15 @@ export function searchView(service: BookService, query: string, hits: readonly S
     quotation: 'quotation',
     citation: 'page citation',
   };
-  const description = hits
-    .map((hit, i) => `**${i + 1}. ${hit.record.label}** (${kinds[hit.record.kind] ?? hit.record.kind}; source: ${hit.record.source})\n${hit.snippet}`)
+  // Records that share a passage (the book's record quotes the review's framing, which is a record of its own)
+  // are one entry, at the better one's rank, naming the others: not the same words twice in five results.
+  const entries = new Map<string, SearchHit[]>();
+  for (const hit of hits) entries.set(hit.snippet, [...(entries.get(hit.snippet) ?? []), hit]);
+  const description = [...entries.values()]
+    .map(([first, ...others], i) => {
+      const also = others.length > 0 ? ` · also in ${others.map((o) => `**${o.record.label}**`).join(', ')}` : '';
+      return `**${i + 1}. ${first!.record.label}** (${kinds[first!.record.kind] ?? first!.record.kind}; source: ${first!.record.source})${also}\n${first!.snippet}`;
+    })
     .join('\n\n');
   const sources = [...new Set(hits.map((h) => h.record.source.split(',')[0] ?? h.record.source))];
   const links: BookLink[] = [];

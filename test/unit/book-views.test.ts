@@ -75,6 +75,18 @@ describe('book views', () => {
     }
   });
 
+  it('show a passage two records share once, naming both, in /search', () => {
+    const hits = book.search('rupture', 5);
+    // The dataset holds the review's framing passage in the book's record and in its own.
+    expect(new Set(hits.map((h) => h.snippet)).size).toBeLessThan(hits.length);
+    const description = searchView(book, 'rupture', hits).description ?? '';
+    for (const hit of hits) {
+      expect(description.split(hit.snippet).length - 1, hit.snippet).toBe(1);
+      expect(description).toContain(hit.record.label);
+    }
+    expect(description).toMatch(/^\*\*1\. [^\n]+\*\* \(the book; source: [^)]+\) · also in \*\*When Hurt Remains \(the book\)\*\*\n/);
+  });
+
   it('turn an ambiguous or unknown value into a kind message', () => {
     expect(() => pick(book.resolvePerson('pizer'), 'contributor', 'pizer', (p) => p.name, 'hint')).toThrow(UserFacingError);
     expect(() => pick(book.resolvePerson('pizer'), 'contributor', 'pizer', (p) => p.name, 'hint')).toThrow(/Did you mean:\n• Stuart Pizer\n• Barbara Pizer/);
