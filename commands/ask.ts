@@ -1,6 +1,6 @@
 import type { APIEmbed, ChatInputCommandInteraction } from 'discord.js';
 import type { AskAnswer } from '../src/ai/answer.js';
-import { composeText } from '../src/ai/answer.js';
+import { composeText, isCareAnswer } from '../src/ai/answer.js';
 import { looksPersonal } from '../src/ai/prompt.js';
 import { QUESTION_MAX } from '../src/ai/service.js';
 import { createEditThrottle } from '../src/ai/throttle.js';
@@ -8,7 +8,7 @@ import type { ChatInputCommand, InGuild, ResponsePolicy } from '../src/discord/c
 import { serverCommand } from '../src/discord/builders.js';
 import { describeDiscordError } from '../src/discord/errors.js';
 import { escapeDiscordMarkdown, LIMITS, styledEmbed, truncate } from '../src/discord/render.js';
-import { editOriginal, NO_MENTIONS } from '../src/discord/replies.js';
+import { editOriginal, NO_MENTIONS, sendPrivately } from '../src/discord/replies.js';
 
 /** A member's question may be personal: the answer is private unless they choose to share it. */
 /**
@@ -20,6 +20,7 @@ export function askDeferPolicy(share: boolean | null, question: string): Respons
 }
 
 const KEPT_PRIVATE = 'You asked to share this answer, but your question sounds personal, so only you can see it. Ask again without `share` if you would rather the group read it another way.';
+const TAKEN_PRIVATE = 'You asked to share this answer, but Claude read your question as personal, so it was not posted in the channel: only you can see it.';
 
 const FOOTERS = {
   claude: 'Written by Claude from the book data; only your question was sent to Anthropic. A reading companion, not therapy.',
@@ -72,6 +73,11 @@ const ask: ChatInputCommand = {
       ...(shared ? {} : { onProgress: (partial: AskAnswer) => throttle.push(partial) }),
     });
     const answer = wantedShared && !shared ? { ...answered, remarks: [...answered.remarks, KEPT_PRIVATE] } : answered;
+    if (shared && isCareAnswer(answer)) {
+      // Our own check missed what Claude saw: the public "thinking…" goes, and the answer reaches the member alone.
+      await sendPrivately(interaction, { content: '', embeds: [renderAnswer(question, { ...answer, remarks: [...answer.remarks, TAKEN_PRIVATE] })] });
+      return;
+    }
     await throttle.finish(answer);
   },
 };

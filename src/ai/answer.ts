@@ -34,6 +34,11 @@ export const TITLES = {
   writing: 'From the book data (writing…)',
 } as const;
 
+/** An answer to a question about the asker's own distress (Claude's [care], or the dataset's kind word): never posted in public. */
+export function isCareAnswer(answer: Pick<AskAnswer, 'title'>): boolean {
+  return answer.title === TITLES.care;
+}
+
 export function supportRemark(supportNote: string | null): string {
   const note = supportNote?.trim();
   return note ? `**Support:** ${note}` : `**Support:** ${MESSAGES.defaultSupport}`;

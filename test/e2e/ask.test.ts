@@ -83,6 +83,28 @@ describe('/ask with Claude', () => {
     expect(h.discord.messages(h.discord.ids.channel).some((m) => JSON.stringify(m).includes('I feel ashamed'))).toBe(false);
   });
 
+  it('takes a shared answer out of the channel when Claude finds the question personal ([care]), and answers the member privately', async () => {
+    // Not caught by the bot's own check (looksPersonal), so deferred in public; Claude's [care] is what says it.
+    const question = 'How do I forgive myself for harming a client last year?';
+    fake.responder = () => replies.text({ text: '[care]\nThat sounds heavy to carry. I’m a reading companion, not a therapist; please reach out to someone you trust.' });
+    const handle = await h.discord.interact.chatInput({ name: 'ask', options: { question, share: true } });
+    expect(handle.ephemeral).toBe(false);
+    await handle.waitForFollowUps(1);
+    await handle.settled();
+    const [followUp] = handle.followUps();
+    expect(followUp && (followUp.flags & 64) !== 0).toBe(true);
+    const text = h.discord.render(followUp!);
+    expect(text).toContain('That sounds heavy to carry.');
+    expect(text).toContain('Reach out to a host in #support.');
+    expect(text).toContain('only you can see it');
+    // Nothing of it stays in the channel: not the question, not the answer, not a "thinking…" placeholder.
+    expect(handle.original()).toBeUndefined();
+    const inChannel = JSON.stringify(h.discord.messages(h.discord.ids.channel));
+    expect(inChannel).not.toContain('forgive myself');
+    expect(inChannel).not.toContain('heavy to carry');
+    for (const write of h.discord.messageWrites()) expect((write.body as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [], replied_user: false });
+  });
+
   it('sends Anthropic only the question and the dataset: no reflection, name or id', async () => {
     h.ctx.reflections.create({
       guildId: h.discord.ids.guild,
