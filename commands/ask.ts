@@ -25,7 +25,16 @@ const TAKEN_PRIVATE = 'You asked to share this answer, but Claude read your ques
 const FOOTERS = {
   claude: 'Written by Claude from the book data; only your question was sent to Anthropic. A reading companion, not therapy.',
   dataset: 'Found by searching the book data; nothing was sent to Anthropic. A reading companion, not therapy.',
+  afterClaude: 'Found by searching the book data because Claude did not answer; your question was sent to Anthropic. A reading companion, not therapy.',
 } as const;
+
+/** Outcomes the dataset answered after a call to Claude had been made: the question did leave for Anthropic. */
+const AFTER_A_CALL: ReadonlySet<AskAnswer['outcome']> = new Set(['timeout', 'unavailable', 'spend-cap', 'failed']);
+
+function footerOf(answer: AskAnswer): string {
+  if (answer.by === 'claude') return FOOTERS.claude;
+  return AFTER_A_CALL.has(answer.outcome) ? FOOTERS.afterClaude : FOOTERS.dataset;
+}
 
 /** The answer as one house-style embed: the question quoted, the answer with its [n] markers, then remarks and sources. */
 export function renderAnswer(question: string, answer: AskAnswer): APIEmbed {
@@ -36,7 +45,7 @@ export function renderAnswer(question: string, answer: AskAnswer): APIEmbed {
   return styledEmbed({
     title: answer.title,
     description: `${quoted}${text.trim() === '' ? '…' : text}`,
-    footer: FOOTERS[answer.by],
+    footer: footerOf(answer),
   });
 }
 

@@ -142,7 +142,9 @@ describe('/ask with Claude', () => {
     expect(text).toContain('spending limit');
     expect(text).toContain('dataset’s own answer');
     expect(text).toContain('(Chapter 13 (Nancy Eichhorn), Part V)');
-    expect(text).toContain('nothing was sent to Anthropic');
+    // The refused request did carry the question: the footer must not say otherwise.
+    expect(text).not.toContain('nothing was sent to Anthropic');
+    expect(text).toContain('your question was sent to Anthropic');
   });
 
   it('turns a hang into a timeout answer from the dataset', async () => {

@@ -34,6 +34,18 @@ describe('/ask rendering', () => {
     expect(renderAnswer('q', answer({ by: 'dataset' })).footer?.text).toMatch(/nothing was sent to Anthropic/);
   });
 
+  it('never says nothing was sent to Anthropic when the question was sent and Claude failed to answer', () => {
+    for (const outcome of ['timeout', 'unavailable', 'spend-cap', 'failed'] as const) {
+      const footer = renderAnswer('q', answer({ by: 'dataset', outcome })).footer?.text ?? '';
+      expect(footer, outcome).not.toMatch(/nothing was sent/);
+      expect(footer, outcome).toMatch(/your question was sent to Anthropic/);
+    }
+    // Answered without a call at all: no key, or a quota or budget reached before asking.
+    for (const outcome of ['no-key', 'quota', 'budget'] as const) {
+      expect(renderAnswer('q', answer({ by: 'dataset', outcome })).footer?.text, outcome).toMatch(/nothing was sent to Anthropic/);
+    }
+  });
+
   it('stays inside Discord’s embed limits for the longest question and a huge answer, keeping every source line', () => {
     const notes = Array.from({ length: 30 }, (_, i) => `[${i + 1}] Chapter ${i + 1} (Someone With A Long Name), Part V, pp. 100-120`);
     const embed = renderAnswer('q'.repeat(500), answer({ body: 'word '.repeat(3000), notes, remarks: ['**Support:** ' + 's'.repeat(400)] }));
