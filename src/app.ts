@@ -225,7 +225,9 @@ export async function startApp(options: StartOptions): Promise<RunningApp> {
     log.info('shutting down');
     leaseWait.abort();
     registration?.stop();
-    // Half the shutdown's time for the members' interactions in progress; the rest for closing.
+    // Half the shutdown's time for the members' interactions in progress; the rest for closing. An /ask waiting
+    // on Claude could wait minutes: it gives up now and answers from the dataset, so nobody is left on "thinking…".
+    ctx.ask.stop();
     if (handling.count() > 0) log.info({ inProgress: handling.count() }, 'waiting for interactions in progress');
     const [unfinished] = await Promise.all([handling.drain(config.SHUTDOWN_TIMEOUT_MS / 2), scheduler.stop()]);
     if (unfinished > 0) log.warn({ unfinished }, 'shutting down with interactions still being answered');

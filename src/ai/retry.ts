@@ -10,10 +10,11 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
  * - never retried: the spend caps and billing errors, and every other 4xx (a request or setup problem);
  * - the wait honours `retry-after-ms`, then `retry-after`, else backs off 0.5 s · 2ⁿ (at most 8 s); after a
  *   timeout the next attempt starts at once;
- * - a wait that would end past the overall deadline is not waited: the caller falls back at once.
+ * - a wait that would end past the overall deadline is not waited: the caller falls back at once;
+ * - `signal` (the bot shutting down) ends the attempt in flight, or the wait, at once: 'stopped'.
  */
 
-export type FailureKind = 'spend-cap' | 'timeout' | 'overloaded' | 'rate-limited' | 'server' | 'connection' | 'request';
+export type FailureKind = 'spend-cap' | 'timeout' | 'overloaded' | 'rate-limited' | 'server' | 'connection' | 'request' | 'stopped';
 
 export interface Failure {
   kind: FailureKind;
@@ -123,6 +124,8 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   onRetry?: (failure: Failure, attempt: number, waitMs: number) => void;
+  /** Aborted when the bot shuts down: no attempt or wait outlives it. */
+  signal?: AbortSignal;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -135,7 +138,10 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export async function withRetries<T>(attempt: (signal: AbortSignal, attemptNumber: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
+  const stop = options.signal;
+  const stopped = (attempts: number, cause?: unknown) => new AskCallError({ kind: 'stopped', retryable: false }, attempts, { cause });
   for (let number = 1; ; number++) {
+    if (stop?.aborted) throw stopped(number - 1);
     const remaining = options.deadline - now();
     if (remaining <= 0) throw new AskCallError({ kind: 'timeout', retryable: false }, number - 1);
     const controller = new AbortController();
@@ -144,23 +150,44 @@ export async function withRetries<T>(attempt: (signal: AbortSignal, attemptNumbe
       timedOut = true;
       controller.abort();
     }, Math.min(options.timeoutMs, remaining));
+    const onStop = () => controller.abort();
+    stop?.addEventListener('abort', onStop, { once: true });
     let failure: Failure;
     let cause: unknown;
     try {
       const result = await attempt(controller.signal, number);
-      if (!timedOut) return result;
+      if (!timedOut && !stop?.aborted) return result;
       failure = { kind: 'timeout', retryable: true };
     } catch (error) {
       cause = error;
       failure = classify(error, timedOut);
     } finally {
       clearTimeout(timer);
+      stop?.removeEventListener('abort', onStop);
     }
+    if (stop?.aborted) throw stopped(number, cause);
     if (!failure.retryable || number >= options.maxAttempts) throw new AskCallError(failure, number, { cause });
     // A timed-out attempt has already waited its share: try again at once.
     const wait = failure.retryAfterMs ?? (failure.kind === 'timeout' ? 0 : backoffMs(number - 1, options.random));
     if (now() + wait >= options.deadline) throw new AskCallError(failure, number, { cause });
     options.onRetry?.(failure, number, wait);
-    await sleep(wait);
+    await sleepUnlessStopped(sleep, wait, stop);
+  }
+}
+
+/** The wait between attempts, cut short by `signal` (the loop then sees it aborted and stops). */
+async function sleepUnlessStopped(sleep: (ms: number) => Promise<void>, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return sleep(ms);
+  if (signal.aborted) return;
+  let onStop: (() => void) | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    onStop = () => resolve();
+    signal.addEventListener('abort', onStop, { once: true });
+  });
+  try {
+    await Promise.race([sleep(ms), stopped]);
+  } finally {
+    // The signal lives as long as the bot: a listener left on it per wait would pile up.
+    if (onStop) signal.removeEventListener('abort', onStop);
   }
 }

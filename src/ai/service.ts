@@ -34,6 +34,11 @@ export interface AskService {
   /** Counts the document's tokens once, to decide on prompt caching. Never throws; safe to call again. */
   prepare(): Promise<boolean>;
   ask(input: AskInput): Promise<AskAnswer>;
+  /**
+   * The bot is shutting down: every call to Claude in flight (or waiting to retry) ends now, and its member gets
+   * the dataset's answer while the bot can still send it; later questions are answered from the dataset.
+   */
+  stop(): void;
   limits(guildId: string): { effective: AskLimits; overrides: AskLimitOverrides };
   setLimits(guildId: string, patch: Partial<AskLimitOverrides>): AskLimits;
   usage(guildId: string): ServerUsage & { limits: AskLimits };
@@ -71,6 +76,8 @@ export function cacheMinimumTokens(model: string): number {
 function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
   return { input: a.input + b.input, output: a.output + b.output, cacheCreation: a.cacheCreation + b.cacheCreation, cacheRead: a.cacheRead + b.cacheRead };
 }
+
+const STOPPING_NOTICE = 'The bot is restarting, so Claude’s answer could not be waited for; here is what the book data itself says.';
 
 function fallbackReason(failure: Failure): FallbackReason {
   switch (failure.kind) {
@@ -112,6 +119,7 @@ export function createAskService(deps: AskServiceDeps): AskService {
   const { config, client, book, usage } = deps;
   const log = deps.log.child({ component: 'ask' });
   const deadlineMs = Math.min(config.ASK_DEADLINE_MS, DEADLINE_CEILING_MS);
+  const stopping = new AbortController();
   let plan: Promise<boolean> | undefined;
   const documents = new Map<boolean, BookDocument>();
   const documentFor = (cache: boolean): BookDocument => {
@@ -220,6 +228,7 @@ export function createAskService(deps: AskServiceDeps): AskService {
           timeoutMs: config.ASK_TIMEOUT_MS,
           deadline,
           ...(deps.sleep ? { sleep: deps.sleep } : {}),
+          signal: stopping.signal,
           onRetry: (failure, attempt, waitMs) => log.warn({ failure, attempt, waitMs }, 'Anthropic call failed; retrying'),
         },
       );
@@ -236,7 +245,7 @@ export function createAskService(deps: AskServiceDeps): AskService {
       usage.settle(reservation.id, reason, spent);
       const level = failure.kind === 'request' ? 'error' : 'warn';
       log[level]({ err: error, failure, attempts, guildId: input.guildId, ms: Date.now() - started }, '/ask could not get an answer from Claude; answering from the dataset');
-      return fallback(request, reason, personal);
+      return fallback(request, reason, personal, failure.kind === 'stopped' ? STOPPING_NOTICE : undefined);
     }
   };
 
@@ -244,6 +253,7 @@ export function createAskService(deps: AskServiceDeps): AskService {
     usesClaude: client !== undefined,
     prepare,
     ask,
+    stop: () => stopping.abort(),
     limits: effectiveLimits,
     setLimits(guildId, patch) {
       for (const value of Object.values(patch)) {

@@ -215,6 +215,29 @@ describe('/ask and forget-me', () => {
   });
 });
 
+describe('/ask during a shutdown', () => {
+  it('answers a member waiting on Claude from the dataset before the bot stops, instead of leaving “thinking…” behind', async () => {
+    const fake = await FakeAnthropic.start();
+    // The default per-call timeout (45 s) and deadline (240 s): far longer than the shutdown's drain.
+    const h = await startHarness({ env: { ANTHROPIC_API_KEY: 'sk-ant-e2e-test-key', ANTHROPIC_BASE_URL: fake.url, SHUTDOWN_TIMEOUT_MS: '4000', REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
+    try {
+      fake.responder = () => replies.hang();
+      const handle = await h.discord.interact.chatInput({ name: 'ask', options: { question: 'Who writes about litigation?' } });
+      // Once Claude has the question (the local Discord's waitFor hears only Discord's own changes).
+      while (fake.messageRequests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await h.bot.stop();
+      const text = h.discord.render(handle);
+      expect(text).not.toContain('thinking');
+      expect(text).toContain('(Chapter 13 (Nancy Eichhorn), Part V)');
+      expect(text).toContain('restarting');
+      expect(h.unhandledRejections).toEqual([]);
+    } finally {
+      await h.stop();
+      await fake.close();
+    }
+  });
+});
+
 describe('/ask without a key', () => {
   let h: Harness;
   beforeAll(async () => {

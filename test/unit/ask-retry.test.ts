@@ -111,4 +111,27 @@ describe('withRetries', () => {
     );
     await expect(failing).rejects.toMatchObject({ failure: { kind: 'timeout' }, attempts: 1 });
   });
+
+  it('stops at once when the bot shuts down: the attempt in flight, or the wait before the next one', async () => {
+    const inFlight = new AbortController();
+    const hanging = withRetries(
+      (signal) => new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+      { maxAttempts: 3, timeoutMs: 60_000, deadline: far(), signal: inFlight.signal },
+    );
+    inFlight.abort();
+    await expect(hanging).rejects.toMatchObject({ failure: { kind: 'stopped', retryable: false }, attempts: 1 });
+
+    const waiting = new AbortController();
+    let calls = 0;
+    const backingOff = withRetries(
+      () => {
+        calls++;
+        if (calls === 1) setTimeout(() => waiting.abort(), 5);
+        return Promise.reject(rateLimit({ type: 'error', error: { type: 'rate_limit_error' } }, { 'retry-after': '30' }));
+      },
+      { maxAttempts: 3, timeoutMs: 1000, deadline: far(), signal: waiting.signal },
+    );
+    await expect(backingOff).rejects.toMatchObject({ failure: { kind: 'stopped' } });
+    expect(calls).toBe(1);
+  });
 });
