@@ -45,12 +45,13 @@ export function supportRemark(supportNote: string | null): string {
 }
 
 /**
- * What Claude wrote, made safe to show beside the bot's own markers. A "[2]" it wrote itself would look
- * exactly like a citation the bot checked (and point at no source), so such markers are dropped; a masked
+ * What Claude wrote, made safe to show beside the bot's own markers. A "[2]" it wrote itself (or "[1, 3]",
+ * "[2–4]") would look exactly like a citation the bot checked (and point at no source), so such markers are dropped (the
+ * dashes are written as escapes: see BEYOND_LATIN_1 in src/bundle.ts); a masked
  * link ("[the book](https://…)") would hide where it leads, so it is shown as its text and its address.
  */
 export function modelText(text: string): string {
-  return text.replace(/\[([^\]\n]*)\]\((<?https?:\/\/[^)\s]*>?)\)/g, (_, label: string, url: string) => `${label} (${url.replace(/^<|>$/g, '')})`).replace(/ ?\[\d+\]/g, '');
+  return text.replace(/\[([^\]\n]*)\]\((<?https?:\/\/[^)\s]*>?)\)/g, (_, label: string, url: string) => `${label} (${url.replace(/^<|>$/g, '')})`).replace(/ ?\[\s*\d+(?:\s*[,\u2013\u2014-]\s*\d+)*\s*\]/g, '');
 }
 
 /**

@@ -57,6 +57,19 @@ describe('answers from Claude', () => {
     expect(answer).toMatchObject({ by: 'claude', outcome: 'answered', title: TITLES.claude, remarks: [] });
   });
 
+  it('drops number markers Claude wrote itself, lists and ranges too, so every [n] shown is one the bot checked', () => {
+    const answer = answerFromReply(
+      reply([
+        { text: 'Wenke writes about enactment [1, 3], Eichhorn about accountability [2–4] and [5-6]; see also [7] and [ 8 ].', citations: [] },
+        { text: ' Part IV turns to shame.', citations: [{ start: 3, end: 4 }] },
+      ]),
+      document,
+      opts,
+    );
+    expect(answer.body).toBe('Wenke writes about enactment, Eichhorn about accountability and; see also and. Part IV turns to shame.[1]');
+    expect(answer.body.match(/\[[^\]]*\d[^\]]*\]/g)).toEqual(['[1]']);
+  });
+
   it('labels an answer with no citation as not found in the book data', () => {
     const answer = answerFromReply(reply([{ text: 'The book data does not cover this.', citations: [] }]), document, opts);
     expect(answer.outcome).toBe('not-found');
