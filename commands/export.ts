@@ -61,14 +61,17 @@ class TooManyParts extends Error {}
 async function exportReflections(interaction: ChatInputCommandInteraction<InGuild>, ctx: AppContext): Promise<void> {
   const format = formatOf(interaction);
   const scope = ctx.exports.parseScope(scopeInput(interaction));
-  const plan = ctx.exports.plan({
-    guildId: interaction.guildId,
-    guildName: interaction.guild?.name ?? null,
-    actor: { kind: 'member', id: interaction.user.id, label: null },
-    format,
-    scope,
-    pseudonymise: interaction.options.getBoolean('pseudonymise') === true,
-  });
+  // Logged before anything is read: see ExportService.begin.
+  const plan = ctx.exports.begin(
+    ctx.exports.plan({
+      guildId: interaction.guildId,
+      guildName: interaction.guild?.name ?? null,
+      actor: { kind: 'member', id: interaction.user.id, label: null },
+      format,
+      scope,
+      pseudonymise: interaction.options.getBoolean('pseudonymise') === true,
+    }),
+  );
   const uploadLimit = interaction.attachmentSizeLimit > 0 ? interaction.attachmentSizeLimit : DEFAULT_UPLOAD_LIMIT;
 
   let messagesSent = 0;

@@ -22,7 +22,7 @@ import { describeScope } from './formats/common.js';
 import { createExportLogRepo } from './log-repo.js';
 import type { ExportSink } from './pipeline.js';
 import { withReaderThreads } from './reader-thread.js';
-import { createExportService, type ExportService } from './service.js';
+import { createExportService, type ExportPlan, type ExportService } from './service.js';
 import { EXPORT_FORMATS, type ExportFormat } from './types.js';
 
 export const USAGE = `Usage: npm run export -- --guild ID [--format markdown|csv|json|html] [--week N] [--from YYYY-MM-DD]
@@ -149,6 +149,7 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
   const log = createLogger(io.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', stderrStream);
 
   let ctx: { db: Db; exports: ExportService } | undefined;
+  let plan: ExportPlan | undefined;
   try {
     ctx = openExportContext(config, log, io.clock ?? systemClock);
     const scope = ctx.exports.parseScope({
@@ -159,21 +160,25 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
       memberId: args.member ?? null,
       sinceLast: args['since-last'],
     });
-    const plan = ctx.exports.plan({
-      guildId: args.guild,
-      guildName: null,
-      actor: { kind: 'operator', id: null, label: safeUserName() },
-      format,
-      scope,
-      pseudonymise: args.pseudonymise || args.pseudonymize,
-    });
+    // Logged before anything is read (see ExportService.begin): a failed or killed shell export is in the log too.
+    const begun = ctx.exports.begin(
+      ctx.exports.plan({
+        guildId: args.guild,
+        guildName: null,
+        actor: { kind: 'operator', id: null, label: safeUserName() },
+        format,
+        scope,
+        pseudonymise: args.pseudonymise || args.pseudonymize,
+      }),
+    );
+    plan = begun;
 
     const exports = ctx.exports;
     const result =
       args.out !== undefined && args.out !== '-'
-        ? await writeFileAtomically(args.out, (sink) => exports.generate(plan, sink))
-        : await exports.generate(plan, writeTo(io.stdout));
-    const logId = exports.recordAllowed(plan, result, 1);
+        ? await writeFileAtomically(args.out, (sink) => exports.generate(begun, sink))
+        : await exports.generate(begun, writeTo(io.stdout));
+    const logId = exports.recordAllowed(begun, result, 1);
     say(
       io.stderr,
       `Exported ${result.count === 1 ? '1 reflection' : `${result.count} reflections`} (${format}, ${result.bytes} bytes; scope: ${describeScope(scope, plan.since)}` +
@@ -182,6 +187,7 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
     );
     return 0;
   } catch (error) {
+    if (plan) recordAborted(ctx!.exports, plan, error);
     if (error instanceof UserFacingError) {
       say(io.stderr, error.message.replace(/`([^`]+)`/g, '--$1'));
       return 2;
@@ -190,6 +196,15 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
     return 1;
   } finally {
     ctx?.db.close();
+  }
+}
+
+/** The begun export's log row says why it failed; a failure to say so does not hide the export's own error. */
+function recordAborted(exports: ExportService, plan: ExportPlan, error: unknown): void {
+  try {
+    exports.recordAborted(plan, error instanceof Error ? error.message.slice(0, 200) : 'failed', 0);
+  } catch {
+    // The row stays as begun: 'not finished'.
   }
 }
 

@@ -60,6 +60,8 @@ const RowSchema = z.object({
 
 export interface ExportLogRepo {
   append(entry: NewExportLogEntry): number;
+  /** How an export that was begun (logged as not finished) ended. */
+  finish(id: number, ending: Pick<NewExportLogEntry, 'outcome' | 'reason' | 'count' | 'bytes' | 'parts' | 'sha256'>): void;
   /** Marks an allowed export whose delivery failed. */
   markFailed(id: number, reason: string): void;
   recent(guildId: string, limit: number): ExportLogEntry[];
@@ -92,6 +94,9 @@ export function createExportLogRepo(db: Db): ExportLogRepo {
     VALUES (@guildId, @actorKind, @actorId, @actorLabel, @at, @outcome, @reason, @format,
       @week, @from, @to, @chapterId, @memberId, @sinceLast, @since, @pseudonymised,
       @count, @bytes, @parts, @sha256)`);
+  // Only how it ended: the scope stays as forget-me may have left it while the export ran.
+  const finish = db.prepare(`UPDATE export_log SET outcome = @outcome, reason = @reason, row_count = @count, bytes = @bytes, parts = @parts,
+    sha256 = @sha256 WHERE id = @id`);
   const failed = db.prepare(`UPDATE export_log SET outcome = 'failed', reason = ? WHERE id = ?`);
   const recent = db.prepare(`SELECT ${columns} FROM export_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?`);
   const one = db.prepare(`SELECT ${columns} FROM export_log WHERE id = ?`);
@@ -165,6 +170,9 @@ export function createExportLogRepo(db: Db): ExportLogRepo {
         sha256: entry.sha256,
       });
       return Number(result.lastInsertRowid);
+    },
+    finish(id, ending) {
+      finish.run({ id, outcome: ending.outcome, reason: ending.reason, count: ending.count, bytes: ending.bytes, parts: ending.parts, sha256: ending.sha256 });
     },
     markFailed(id, reason) {
       failed.run(reason, id);

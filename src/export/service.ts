@@ -47,6 +47,8 @@ export interface ExportPlan extends ExportRequest {
   /** The cursor before this export, to restore if the delivery fails. */
   previousCursor: string | null;
   fileName: string;
+  /** Its row in the export log once `begin` wrote it (null: written when it ends). */
+  logId: number | null;
 }
 
 export interface ProducedExport extends GeneratedExport {
@@ -61,6 +63,12 @@ export interface ExportService {
   /** Checks what a moderator typed; throws a UserFacingError with a kind message for bad input. */
   parseScope(input: ScopeInput): ExportScope;
   plan(request: ExportRequest): ExportPlan;
+  /**
+   * Logs the export before anything is read, as not finished; `recordAllowed` or `recordAborted` then say how it
+   * ended. So a forget-me that comes while it runs reaches its scope too, and an export cut off by a crash or a
+   * kill after parts went out is still in the log.
+   */
+  begin(plan: ExportPlan): ExportPlan;
   generate(plan: ExportPlan, sink: ExportSink): Promise<GeneratedExport>;
   /** Generates in memory and splits above the upload limit (bytes). */
   produce(plan: ExportPlan, uploadLimit: number): Promise<ProducedExport>;
@@ -94,6 +102,8 @@ export interface ExportServiceDeps {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const SNOWFLAKE = /^\d{17,20}$/;
 export const MAX_WEEK = 520;
+/** What the log says of an export begun and not ended (yet): still running, or cut off. */
+export const NOT_FINISHED = 'not finished: still running, or stopped before it ended';
 
 function parseDate(value: string, option: string): string {
   const text = value.trim();
@@ -120,7 +130,8 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
   const chapters = deps.chapters ?? noChapters;
   const { logRepo, clock, log } = deps;
   /** The log row of a planned export: who, when, what scope, plus how it ended. */
-  const appendFor = (plan: ExportPlan, ending: Pick<NewExportLogEntry, 'outcome' | 'reason' | 'count' | 'bytes' | 'parts' | 'sha256'>): number =>
+  type Ending = Pick<NewExportLogEntry, 'outcome' | 'reason' | 'count' | 'bytes' | 'parts' | 'sha256'>;
+  const appendFor = (plan: ExportPlan, ending: Ending): number =>
     logRepo.append({
       guildId: plan.guildId,
       actor: plan.actor,
@@ -131,6 +142,12 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
       pseudonymised: plan.pseudonymise,
       ...ending,
     });
+  /** The begun row updated with how the export ended, or (not begun) a row of its own. */
+  const endFor = (plan: ExportPlan, ending: Ending): number => {
+    if (plan.logId === null) return appendFor(plan, ending);
+    logRepo.finish(plan.logId, ending);
+    return plan.logId;
+  };
 
   const generate = (plan: ExportPlan, sink: ExportSink) =>
     generateExport(
@@ -191,7 +208,13 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
         since: request.scope.sinceLast ? previousCursor : null,
         previousCursor,
         fileName: `reflections-${slug(request.scope)}-${day}.${formats[request.format].extension}`,
+        logId: null,
       };
+    },
+
+    begin(plan) {
+      if (plan.logId !== null) return plan;
+      return { ...plan, logId: appendFor(plan, { outcome: 'failed', reason: NOT_FINISHED, count: null, bytes: null, parts: null, sha256: null }) };
     },
 
     generate,
@@ -212,13 +235,13 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
     },
 
     recordAborted(plan, reason, parts) {
-      const id = appendFor(plan, { outcome: 'failed', reason, count: null, bytes: null, parts, sha256: null });
+      const id = endFor(plan, { outcome: 'failed', reason, count: null, bytes: null, parts, sha256: null });
       log.warn({ guildId: plan.guildId, logId: id, reason, parts }, 'export stopped before it was complete');
       return id;
     },
 
     recordAllowed(plan, result, parts) {
-      const id = appendFor(plan, { outcome: 'allowed', reason: null, count: result.count, bytes: result.bytes, parts, sha256: result.sha256 });
+      const id = endFor(plan, { outcome: 'allowed', reason: null, count: result.count, bytes: result.bytes, parts, sha256: result.sha256 });
       logRepo.setCursor(plan.guildId, plan.snapshot, id);
       log.info(
         { guildId: plan.guildId, actor: plan.actor.id ?? plan.actor.kind, format: plan.format, scope: describeScope(plan.scope, plan.since), count: result.count, bytes: result.bytes, parts, readerThreads: result.readerThreads, pausesForMembers: result.pausesForMembers, logId: id },

@@ -88,6 +88,19 @@ describe('npm run export (the shell export)', () => {
     expect((await run(['--guild', GUILD, '--bogus'], env)).code).toBe(2);
   });
 
+  it('an export that fails after it began is in the server’s export log as failed, with the reason', async () => {
+    const { dir, env, ctx, write } = setup();
+    write(ALICE, 'shared once', 'shared');
+    ctx.db.close();
+    const result = await run(['--guild', GUILD, '--format', 'csv', '--out', join(dir, 'no-such-folder', 'export.csv')], env);
+    expect(result.code).toBe(1);
+    const check = buildContext({ config: (loadConfig(env) as { ok: true; config: never }).config, log: capturedLogger('warn').log });
+    const log = check.exports.recent(GUILD);
+    check.db.close();
+    expect(log.map((e) => [e.outcome, e.actor.kind, e.format])).toEqual([['failed', 'operator', 'csv']]);
+    expect(log[0]!.reason).toContain('ENOENT');
+  });
+
   it('runs as a program (the entry point npm run export uses)', async () => {
     const { dir, env, ctx, write } = setup();
     write(ALICE, 'from the shell', 'shared');

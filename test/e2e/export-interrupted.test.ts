@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
+import { startHarness, type Harness } from './harness.js';
+
+/**
+ * /export reflections interrupted while its parts go out: by the member it is scoped to asking to be
+ * forgotten. One export is kept in flight by holding Discord's answer to its first part.
+ */
+
+const ORIGINAL = /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/;
+
+describe('/export reflections interrupted mid-export', () => {
+  let h: Harness;
+  const clock = fixedClock('2026-03-02T10:00:00.000Z');
+  let n = 0;
+
+  beforeEach(async () => {
+    h = await startHarness({ clock, env: { REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
+  });
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  const writeFor = (authorId: string, text: string) =>
+    h.ctx.reflections.create({ guildId: h.discord.ids.guild, authorId, authorName: 'Sam', text, visibility: 'shared', idempotencyKey: `i-${++n}`, source: 'modal', week: 1, chapterId: null }).reflection;
+
+  /** Starts a JSON export in several parts (a small upload limit) whose first part Discord takes but does not answer until `release`. */
+  const startHeldExport = async (options: Record<string, string | boolean>) => {
+    let release!: () => void;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    const held = h.discord.faults.add({ method: 'PATCH', path: ORIGINAL, hold, times: 1 });
+    h.discord.attachmentSizeLimit = 2500;
+    const handle = await h.discord.interact.chatInput({ name: 'export', subcommand: 'reflections', options: { format: 'json', ...options }, as: 'moderator' });
+    await h.discord.waitFor(() => (held.hits > 0 ? true : undefined), { what: 'the first part uploaded and held' });
+    h.discord.attachmentSizeLimit = 10 * 1024 * 1024;
+    return { handle, release };
+  };
+
+  it('a member who asks to be forgotten while an export scoped to them runs is not named in its log entry', async () => {
+    const memberId = h.discord.ids.member;
+    for (let i = 0; i < 20; i += 1) writeFor(memberId, `a reflection of the member, number ${i}, with a few words `.repeat(3));
+    const exporting = await startHeldExport({ member: memberId });
+
+    const ask = await h.discord.interact.chatInput({ name: 'reflections', subcommand: 'forget-me', as: 'member' });
+    const erased = await h.discord.interact.button({ message: await ask.reply(), component: 'reflections-forget', as: 'member' });
+    await erased.reply();
+
+    exporting.release();
+    await h.waitForLog((line) => line.msg === 'reflections exported', { timeoutMs: 10_000 });
+    const entries = h.ctx.exports.recent(h.discord.ids.guild, 50);
+    expect(entries.length).toBeGreaterThan(0);
+    // The forget-me came after the export started: its log entry must not name the member either.
+    expect(entries.map((e) => e.scope.memberId)).not.toContain(memberId);
+    expect(entries.find((e) => e.outcome === 'allowed')).toMatchObject({ memberForgotten: true, scope: { memberId: null } });
+  }, 30_000);
+});
