@@ -14,7 +14,18 @@ export interface PartManifest {
   sha256: string;
   count: number;
   parts: { name: string; bytes: number; sha256: string }[];
+  /** The command that joins the parts, as a shell (macOS, Linux) runs it. */
   join: string;
+  /** The same in a Windows command prompt. */
+  joinWindows: string;
+}
+
+/**
+ * The two join commands, each one command to copy and run as it is: with the Windows one appended in
+ * parentheses, `join` was a syntax error in any shell it was pasted into.
+ */
+function joinCommands(fileName: string, names: readonly string[]): Pick<PartManifest, 'join' | 'joinWindows'> {
+  return { join: `cat ${names.join(' ')} > ${fileName}`, joinWindows: `copy /b ${names.join('+')} ${fileName}` };
 }
 
 export interface SplitExport {
@@ -75,7 +86,7 @@ export async function splitExport(fileName: string, data: Buffer, limit: number,
     sha256: wholeSha256 ?? sha256(data),
     count,
     parts: files.map((f, index) => ({ name: f.name, bytes: f.data.length, sha256: hashes[index]! })),
-    join: `cat ${names.join(' ')} > ${fileName}   (Windows: copy /b ${names.join('+')} ${fileName})`,
+    ...joinCommands(fileName, names),
   };
   // Readable when it fits the limit, compact otherwise (the caller checks that the manifest itself fits).
   let text = `${JSON.stringify(manifest, null, 2)}\n`;
@@ -215,7 +226,7 @@ export class PartSplitter {
       sha256: sha,
       count,
       parts: this.parts.map((p) => ({ ...p })),
-      join: `cat ${names.join(' ')} > ${this.fileName}   (Windows: copy /b ${names.join('+')} ${this.fileName})`,
+      ...joinCommands(this.fileName, names),
     };
   }
 

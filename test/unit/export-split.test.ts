@@ -1,6 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { splitExport } from '../../src/export/split.js';
+import { PartSplitter, splitExport, type ExportFile } from '../../src/export/split.js';
+import { join, useTempDir } from '../helpers/tmp.js';
+
+const tempDir = useTempDir();
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -44,5 +49,25 @@ describe('splitting an export above the upload limit', () => {
     const { files } = await splitExport('x.md', data, 3, 1);
     expect(files.every((f) => f.data.length <= 3)).toBe(true);
     expect(Buffer.concat(files.map((f) => f.data)).equals(data)).toBe(true);
+  });
+
+  it('the manifest’s join command runs as it is in a shell and gives back the whole file (streamed parts too)', async () => {
+    const data = Buffer.from(Array.from({ length: 100 }, (_, i) => `${i},reflection number ${i}\r\n`).join(''));
+    const streamed: ExportFile[] = [];
+    const splitter = new PartSplitter('reflections.csv', 700, (part) => {
+      streamed.push({ name: part.name, data: Buffer.from(part.data) });
+    });
+    await splitter.push(data);
+    const split = await splitter.finish(100, sha(data), data.length);
+    const whole = await splitExport('reflections.csv', data, 700, 100);
+    for (const [parts, manifest] of [[streamed, split.manifest!], [whole.files, whole.manifest!]] as const) {
+      const dir = tempDir();
+      for (const part of parts) writeFileSync(join(dir, part.name), part.data);
+      const { join: command, joinWindows } = JSON.parse(manifest.data.toString('utf8'));
+      // What a moderator copies from the manifest into a terminal.
+      execFileSync('sh', ['-c', command], { cwd: dir });
+      expect(readFileSync(join(dir, 'reflections.csv')).equals(data)).toBe(true);
+      expect(joinWindows).toBe(`copy /b ${parts.map((p) => p.name).join('+')} reflections.csv`);
+    }
   });
 });
