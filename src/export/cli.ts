@@ -140,6 +140,13 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const config = loaded.config;
+  // Opening a path that is not there would create an empty database and a new key file beside it, and the
+  // export would "succeed" with nothing in it: the usual cause is a DATABASE_PATH set for the bot's service
+  // but not in this shell.
+  if (config.DATABASE_PATH !== ':memory:' && !existsSync(config.DATABASE_PATH)) {
+    say(io.stderr, `No database at ${config.DATABASE_PATH}. Set DATABASE_PATH (or .env) to the bot's database; the shell export never creates one.`);
+    return 1;
+  }
   // Log lines go to standard error, so standard output carries only the file.
   const stderrStream = new Writable({
     write(chunk: Buffer, _encoding, callback) {

@@ -101,6 +101,16 @@ describe('npm run export (the shell export)', () => {
     expect(log[0]!.reason).toContain('ENOENT');
   });
 
+  it('refuses a database that does not exist, rather than create an empty one (and a key) and export nothing', async () => {
+    const dir = tempDir();
+    const missing = join(dir, 'var', 'reading-circle.sqlite');
+    const result = await run(['--guild', GUILD], { DATABASE_PATH: missing, LOG_LEVEL: 'silent' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`No database at ${missing}`);
+    expect(result.stdout).toBe('');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('runs as a program (the entry point npm run export uses)', async () => {
     const { dir, env, ctx, write } = setup();
     write(ALICE, 'from the shell', 'shared');
