@@ -32,7 +32,8 @@ Exports a server's shared and anonymous reflections (never private or hidden one
 their author) from the bot's database, with the same rules as /export reflections. Reads DATABASE_PATH,
 BOOK_PATH and the reflections key (REFLECTIONS_KEY or the key file beside the database) from the environment
 or .env. Writes to FILE (replaced only once the export is complete) or to standard output. Each export is
-recorded in the server's export log (/export log) and counts as the server's previous export for --since-last.
+recorded in the server's export log (/export log); one without --week, --from, --to, --chapter or --member
+counts as the server's previous export for --since-last.
 `;
 
 export interface CliIo {

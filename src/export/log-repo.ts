@@ -68,11 +68,11 @@ export interface ExportLogRepo {
   get(id: number): ExportLogEntry | null;
   /** The instant the server's previous export was taken, for since-last (null: none yet). */
   cursor(guildId: string): string | null;
-  /** Moves the cursor to an export's instant, never back: an export planned earlier may be delivered later. */
+  /** Moves the cursor to an export's instant, never back: an export planned earlier may be delivered later. Only for exports of everything (see coversEverything). */
   setCursor(guildId: string, since: string, logId: number): void;
   /**
-   * After an export's delivery failed: if the cursor is still the one it set, puts it back to the latest export
-   * still delivered (or `previous`, the cursor when it was planned, whichever is later), not blindly to `previous`:
+   * After an export's delivery failed: if the cursor is still the one it set, puts it back to the latest export of
+   * everything still delivered (or `previous`, the cursor when it was planned, whichever is later), not blindly to `previous`:
    * another export may have been delivered meanwhile.
    */
   rewindCursor(guildId: string, logId: number, previous: string | null): void;
@@ -107,7 +107,10 @@ export function createExportLogRepo(db: Db): ExportLogRepo {
     ON CONFLICT(guild_id) DO UPDATE SET since = excluded.since, log_id = excluded.log_id WHERE excluded.since >= export_cursor.since`);
   const cursorOwner = db.prepare<[string], { logId: number }>('SELECT log_id AS logId FROM export_cursor WHERE guild_id = ?');
   const latestDelivered = db.prepare<[string, number], { id: number; at: string }>(
-    "SELECT id, created_at AS at FROM export_log WHERE guild_id = ? AND outcome = 'allowed' AND id <> ? ORDER BY created_at DESC, id DESC LIMIT 1",
+    `SELECT id, created_at AS at FROM export_log WHERE guild_id = ? AND outcome = 'allowed' AND id <> ?
+      AND scope_week IS NULL AND scope_from IS NULL AND scope_to IS NULL AND scope_chapter_id IS NULL AND scope_member_id IS NULL
+      AND scope_member_forgotten = 0
+    ORDER BY created_at DESC, id DESC LIMIT 1`,
   );
   const dropCursor = db.prepare('DELETE FROM export_cursor WHERE guild_id = ?');
   const putCursor = db.prepare('UPDATE export_cursor SET since = ?, log_id = ? WHERE guild_id = ?');

@@ -77,7 +77,7 @@ export interface ExportService {
    * as it is complete, so only about one part is ever held. A file within the limit comes back whole.
    */
   stream(plan: ExportPlan, uploadLimit: number, onPart: (part: ExportFile, index: number, splitter: PartSplitter) => void | Promise<void>): Promise<StreamedExport>;
-  /** Logs an allowed export and moves the since-last cursor to its instant; returns the log id. */
+  /** Logs an allowed export and (when it covers everything) moves the since-last cursor to its instant; returns the log id. */
   recordAllowed(plan: ExportPlan, result: GeneratedExport, parts: number): number;
   /** An export stopped before it was complete (nothing was logged for it yet, the cursor did not move). */
   recordAborted(plan: ExportPlan, reason: string, parts: number): number;
@@ -113,6 +113,11 @@ function parseDate(value: string, option: string): string {
     throw new UserFacingError(`\`${option}\` needs a date written as YYYY-MM-DD, for example 2026-03-01.`);
   }
   return text;
+}
+
+/** Whether an export of this scope holds every exportable reflection (since-last aside): only such a one moves the cursor. */
+export function coversEverything(scope: ExportScope): boolean {
+  return scope.week === null && scope.from === null && scope.to === null && scope.chapterId === null && scope.memberId === null;
 }
 
 function slug(scope: ExportScope): string {
@@ -242,7 +247,9 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
 
     recordAllowed(plan, result, parts) {
       const id = endFor(plan, { outcome: 'allowed', reason: null, count: result.count, bytes: result.bytes, parts, sha256: result.sha256 });
-      logRepo.setCursor(plan.guildId, plan.snapshot, id);
+      // Only an export of every week, day, chapter and member moves since-last: one narrowed to week 3 has not
+      // delivered week 4's new reflections, which the next since-last export would otherwise skip for good.
+      if (coversEverything(plan.scope)) logRepo.setCursor(plan.guildId, plan.snapshot, id);
       log.info(
         { guildId: plan.guildId, actor: plan.actor.id ?? plan.actor.kind, format: plan.format, scope: describeScope(plan.scope, plan.since), count: result.count, bytes: result.bytes, parts, readerThreads: result.readerThreads, pausesForMembers: result.pausesForMembers, logId: id },
         'reflections exported',

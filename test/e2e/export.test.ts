@@ -238,6 +238,23 @@ describe('/export end to end through the local Discord', () => {
     expect(JSON.parse(await onlyFile({ format: 'json', 'since-last': true })).reflections).toEqual([]);
   });
 
+  it('an export narrowed to a week does not move since-last past reflections of other weeks it left out', async () => {
+    clock.advance(60_000);
+    await onlyFile({ format: 'json', 'since-last': true });
+    clock.advance(60_000);
+    const inWeek1 = write(ALICE, '=Alice "the reader"', 'new in week one', 'shared', { week: 1 });
+    const inWeek2 = write(ALICE, '=Alice "the reader"', 'new in week two', 'shared', { week: 2 });
+    clock.advance(60_000);
+    // Another moderator looks at week 1 alone.
+    expect(JSON.parse(await onlyFile({ format: 'json', week: 1 })).reflections.map((r: { text: string }) => r.text)).toContain(inWeek1.text);
+    clock.advance(60_000);
+    // The weekly since-last export still gets everything no since-last export has delivered yet.
+    const doc = JSON.parse(await onlyFile({ format: 'json', 'since-last': true }));
+    expect(doc.reflections.map((r: { text: string }) => r.text).sort()).toEqual([inWeek1.text, inWeek2.text].sort());
+    clock.advance(60_000);
+    expect(JSON.parse(await onlyFile({ format: 'json', 'since-last': true })).reflections).toEqual([]);
+  });
+
   it('forget-me (through /reflections forget-me) removes the member’s id from the export scopes logged', async () => {
     const memberId = h.discord.ids.member;
     const mine = await h.discord.interact.chatInput({ name: 'reflect', options: { visibility: 'shared' }, as: 'member' });
