@@ -1,6 +1,7 @@
 import { type ChatInputCommandInteraction, type MessageContextMenuCommandInteraction } from 'discord.js';
 import type { ChatInputCommand, InGuild } from '../src/discord/command.js';
 import { moderatorCommand } from '../src/discord/builders.js';
+import { isExpiredInteraction } from '../src/discord/errors.js';
 import { sendWithFiles } from '../src/discord/file-upload.js';
 import { fitContent, styledEmbed, truncate, LIMITS } from '../src/discord/render.js';
 import { editOriginal, NO_MENTIONS, respondWithChoices } from '../src/discord/replies.js';
@@ -75,6 +76,8 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
   const uploadLimit = interaction.attachmentSizeLimit > 0 ? interaction.attachmentSizeLimit : DEFAULT_UPLOAD_LIMIT;
 
   let messagesSent = 0;
+  /** The last part number the moderator has (0: none yet). */
+  let partsDelivered = 0;
   const send = async (files: ExportFile[], content: string) => {
     await sendWithFiles(interaction, messagesSent === 0 ? 'original' : 'follow-up', fitContent(content), files);
     messagesSent += 1;
@@ -94,6 +97,7 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
             `${range} below; the summary and the manifest (each part’s checksum and the command to join them) come last.`
         : `${range} of the export.`,
     );
+    partsDelivered += files.length;
     // Uploaded: their memory goes to the next parts.
     for (const file of files) splitter?.release(file);
   };
@@ -112,6 +116,15 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
   } catch (error) {
     const tooMany = error instanceof TooManyParts;
     ctx.exports.recordAborted(plan, tooMany ? 'too many parts for the upload limit' : error instanceof Error ? truncate(error.message, 200) : 'failed', messagesSent);
+    if (partsDelivered > 0 && !tooMany && !isExpiredInteraction(error)) {
+      // The moderator holds parts of a file that will never be whole: "try again" alone left them wondering
+      // whether the rest (and the manifest) would still come, and whether the parts were any use.
+      throw new UserFacingError(
+        `The export stopped after part ${partsDelivered}: Discord did not take the next part. The part${partsDelivered === 1 ? '' : 's'} above ` +
+          `${partsDelivered === 1 ? 'is' : 'are'} incomplete and no manifest will follow, so please delete ${partsDelivered === 1 ? 'it' : 'them'} and run the export again. ` +
+          'Nothing was counted as exported (since-last is unchanged); `/export log` lists it as not delivered.',
+      );
+    }
     if (tooMany) {
       throw new UserFacingError(
         `This export needs more parts at this server’s upload limit (${size(uploadLimit)}) than I can list in one manifest, so I stopped it. ` +

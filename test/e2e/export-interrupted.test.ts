@@ -54,4 +54,21 @@ describe('/export reflections interrupted mid-export', () => {
     expect(entries.map((e) => e.scope.memberId)).not.toContain(memberId);
     expect(entries.find((e) => e.outcome === 'allowed')).toMatchObject({ memberForgotten: true, scope: { memberId: null } });
   }, 30_000);
+
+  it('a part Discord refuses mid-export: the moderator is told the parts they have are incomplete and nothing counted as exported', async () => {
+    for (let i = 0; i < 20; i += 1) writeFor('300000000000000001', `a shared reflection, number ${i}, with a few words `.repeat(3));
+    h.discord.attachmentSizeLimit = 2500;
+    const handle = await h.discord.interact.chatInput({ name: 'export', subcommand: 'reflections', options: { format: 'json' }, as: 'moderator' });
+    // The first part (the deferred reply's edit) goes out; Discord refuses the second (the first follow-up).
+    h.discord.faults.add({ method: 'POST', path: new RegExp(handle.token), status: 400, body: { code: 50035, message: 'Invalid Form Body' }, times: 1 });
+    const [told] = await handle.waitForFollowUps(1);
+    h.discord.attachmentSizeLimit = 10 * 1024 * 1024;
+    expect(handle.original()?.attachments.map((a) => a.filename)).toEqual(['reflections-all-2026-03-02.json.part01']);
+    expect(told!.attachments).toEqual([]);
+    expect(told!.content).toContain('stopped after part 1');
+    expect(told!.content).toContain('incomplete');
+    expect(told!.content).toContain('run the export again');
+    expect(told!.content).not.toContain('on our side');
+    expect(h.ctx.exports.recent(h.discord.ids.guild, 1)[0]).toMatchObject({ outcome: 'failed', reason: 'Invalid Form Body' });
+  });
 });
