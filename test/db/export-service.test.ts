@@ -92,6 +92,24 @@ describe('date scope', () => {
   });
 });
 
+describe('pseudonyms', () => {
+  it('number authors by their first reflection (id order), the same in every format, even where a grouped file shows a later one first', async () => {
+    const env = makeExportService();
+    env.write(BOB, 'Bob in week two', { visibility: 'shared', week: 2 });
+    env.write(ALICE, 'Alice in week one', { visibility: 'shared', week: 1 });
+    const { doc } = await exportJson(env, {}, true);
+    expect(doc.reflections.map((r: { authorName: string; text: string }) => [r.authorName, r.text])).toEqual([
+      ['Member 1', 'Bob in week two'],
+      ['Member 2', 'Alice in week one'],
+    ]);
+    const plan = env.exports.plan(request('markdown', {}, true));
+    const markdown = (await env.exports.produce(plan, 1 << 20)).split.files[0]!.data.toString('utf8');
+    // Week 1 comes first in the file, and with it Member 2 (src/export/README.md says so).
+    expect(markdown.indexOf('**Member 2**')).toBeLessThan(markdown.indexOf('**Member 1**'));
+    expect(markdown).toMatch(/\*\*Member 2\*\*[^\n]*\n\nAlice in week one/);
+  });
+});
+
 describe('since-last', () => {
   it('returns exactly the reflections that became exportable since the server’s previous export', async () => {
     const env = makeExportService();
