@@ -10,11 +10,13 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
  * - never retried: the spend caps and billing errors, and every other 4xx (a request or setup problem);
  * - the wait honours `retry-after-ms`, then `retry-after`, else backs off 0.5 s · 2ⁿ (at most 8 s); after a
  *   timeout the next attempt starts at once;
+ * - a wait the server asks for that is longer than `maxWaitMs` is not waited ('busy'): a member would watch
+ *   "thinking…" for a minute, then maybe get the dataset's answer anyway, so the caller answers at once;
  * - a wait that would end past the overall deadline is not waited: the caller falls back at once;
  * - `signal` (the bot shutting down) ends the attempt in flight, or the wait, at once: 'stopped'.
  */
 
-export type FailureKind = 'spend-cap' | 'timeout' | 'overloaded' | 'rate-limited' | 'server' | 'connection' | 'request' | 'stopped';
+export type FailureKind = 'spend-cap' | 'timeout' | 'overloaded' | 'rate-limited' | 'busy' | 'server' | 'connection' | 'request' | 'stopped';
 
 export interface Failure {
   kind: FailureKind;
@@ -120,6 +122,8 @@ export interface RetryOptions {
   timeoutMs: number;
   /** The instant (ms since epoch, on `now`) by which everything must be over. */
   deadline: number;
+  /** The longest `retry-after` still waited; a longer one ends the call at once as 'busy'. No bound when absent. */
+  maxWaitMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -169,6 +173,9 @@ export async function withRetries<T>(attempt: (signal: AbortSignal, attemptNumbe
     if (!failure.retryable || number >= options.maxAttempts) throw new AskCallError(failure, number, { cause });
     // A timed-out attempt has already waited its share: try again at once.
     const wait = failure.retryAfterMs ?? (failure.kind === 'timeout' ? 0 : backoffMs(number - 1, options.random));
+    if (options.maxWaitMs !== undefined && failure.retryAfterMs !== undefined && failure.retryAfterMs > options.maxWaitMs) {
+      throw new AskCallError({ ...failure, kind: 'busy', retryable: false }, number, { cause });
+    }
     if (now() + wait >= options.deadline) throw new AskCallError(failure, number, { cause });
     options.onRetry?.(failure, number, wait);
     await sleepUnlessStopped(sleep, wait, stop);

@@ -78,6 +78,8 @@ function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
 }
 
 const STOPPING_NOTICE = 'The bot is restarting, so Claude’s answer could not be waited for; here is what the book data itself says.';
+/** Claude asked for a wait longer than ASK_MAX_RETRY_WAIT_MS (a rate limit or an overload): answered at once instead. */
+const BUSY_NOTICE = 'Claude is busy right now. Please try again in a minute or so; meanwhile, here is what the book data itself says.';
 
 function fallbackReason(failure: Failure): FallbackReason {
   switch (failure.kind) {
@@ -87,6 +89,7 @@ function fallbackReason(failure: Failure): FallbackReason {
       return 'spend-cap';
     case 'overloaded':
     case 'rate-limited':
+    case 'busy':
     case 'server':
       return 'unavailable';
     default:
@@ -227,6 +230,7 @@ export function createAskService(deps: AskServiceDeps): AskService {
           maxAttempts: MAX_ATTEMPTS,
           timeoutMs: config.ASK_TIMEOUT_MS,
           deadline,
+          maxWaitMs: config.ASK_MAX_RETRY_WAIT_MS,
           ...(deps.sleep ? { sleep: deps.sleep } : {}),
           signal: stopping.signal,
           onRetry: (failure, attempt, waitMs) => log.warn({ failure, attempt, waitMs }, 'Anthropic call failed; retrying'),
@@ -245,7 +249,8 @@ export function createAskService(deps: AskServiceDeps): AskService {
       usage.settle(reservation.id, reason, spent);
       const level = failure.kind === 'request' ? 'error' : 'warn';
       log[level]({ err: error, failure, attempts, guildId: input.guildId, ms: Date.now() - started }, '/ask could not get an answer from Claude; answering from the dataset');
-      return fallback(request, reason, personal, failure.kind === 'stopped' ? STOPPING_NOTICE : undefined);
+      const notice = failure.kind === 'stopped' ? STOPPING_NOTICE : failure.kind === 'busy' ? BUSY_NOTICE : undefined;
+      return fallback(request, reason, personal, notice);
     }
   };
 

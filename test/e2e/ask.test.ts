@@ -147,6 +147,20 @@ describe('/ask with Claude', () => {
     expect(text).toContain('your question was sent to Anthropic');
   });
 
+  it('answers at once from the dataset when Claude asks for a long wait (429, retry-after 60 s), saying Claude is busy', async () => {
+    fake.script(replies.rateLimited({ 'retry-after': '60' }));
+    const handle = await h.discord.interact.chatInput({ name: 'ask', options: { question: 'Who writes about litigation?' } });
+    // Not a minute of "thinking…": the default ASK_MAX_RETRY_WAIT_MS (10 s) is far below the 60 s asked for.
+    await h.discord.waitFor(() => h.discord.render(handle).includes('Claude is busy right now') || undefined, { timeoutMs: 3_000, what: 'the busy answer' });
+    await handle.settled();
+    const text = h.discord.render(handle);
+    expect(text).toContain('try again in a minute or so');
+    expect(text).toContain('dataset’s own answer');
+    expect(text).toContain('(Chapter 13 (Nancy Eichhorn), Part V)');
+    expect(text).toContain('your question was sent to Anthropic');
+    expect(fake.messageRequests).toHaveLength(1);
+  });
+
   it('turns a hang into a timeout answer from the dataset', async () => {
     fake.responder = () => replies.hang();
     const before = h.ctx.config.ASK_TIMEOUT_MS;

@@ -100,6 +100,41 @@ describe('withRetries', () => {
     expect(waits).toEqual([]);
   });
 
+  it('does not keep a member waiting on a long retry-after (429 or 529): it gives up at once as busy, well inside the deadline', async () => {
+    for (const asked of [
+      rateLimit({ type: 'error', error: { type: 'rate_limit_error' } }, { 'retry-after': '60' }),
+      new InternalServerError(529, { type: 'error', error: { type: 'overloaded_error' } }, undefined, headers({ 'retry-after-ms': '30000' })),
+    ]) {
+      const waits: number[] = [];
+      let calls = 0;
+      const failing = withRetries(
+        () => {
+          calls++;
+          return Promise.reject(asked);
+        },
+        { maxAttempts: 3, timeoutMs: 1000, deadline: Date.now() + 240_000, maxWaitMs: 10_000, sleep: (ms) => Promise.resolve(void waits.push(ms)) },
+      );
+      await expect(failing).rejects.toMatchObject({ failure: { kind: 'busy', retryable: false }, attempts: 1 });
+      expect(calls).toBe(1);
+      expect(waits).toEqual([]);
+    }
+  });
+
+  it('still waits a retry-after within that bound, and retries', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    const result = await withRetries(
+      () => {
+        calls++;
+        if (calls === 1) return Promise.reject(rateLimit({ type: 'error', error: { type: 'rate_limit_error' } }, { 'retry-after': '10' }));
+        return Promise.resolve('ok');
+      },
+      { maxAttempts: 3, timeoutMs: 1000, deadline: Date.now() + 240_000, maxWaitMs: 10_000, sleep: (ms) => Promise.resolve(void waits.push(ms)) },
+    );
+    expect(result).toBe('ok');
+    expect(waits).toEqual([10_000]);
+  });
+
   it('aborts an attempt at its timeout and reports a timeout even when the attempt ends quietly', async () => {
     const failing = withRetries(
       (signal) =>
