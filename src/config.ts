@@ -103,7 +103,7 @@ export const EnvSchema = z.object({
   ASK_PER_MEMBER_PER_HOUR: positiveInt('questions one member may ask per hour', 10),
   ASK_PER_MEMBER_PER_DAY: positiveInt('questions one member may ask per day', 30),
   ASK_SERVER_MONTHLY_TOKENS: positiveInt('tokens one server may spend on /ask per month', 2_000_000),
-  ASK_TIMEOUT_MS: milliseconds('the timeout of one Anthropic call', 45_000),
+  ASK_TIMEOUT_MS: milliseconds('how long Claude may stay silent in one Anthropic call', 45_000),
   ASK_DEADLINE_MS: milliseconds('the overall deadline of one /ask', 240_000),
   ASK_MAX_RETRY_WAIT_MS: milliseconds('the longest wait before a retry that Claude may ask for and /ask still waits', 10_000),
   ASK_EDIT_INTERVAL_MS: milliseconds('the shortest gap between two edits of a streaming /ask answer', 1_500),

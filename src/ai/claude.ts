@@ -66,7 +66,8 @@ export async function requestMessage(client: Anthropic, params: MessageCreatePar
 /**
  * A streamed call (SSE), read event by event: text and citations arrive as deltas on text blocks and are
  * reported after each event, so the reply can be shown as it is written. `seen` gets the token counts as
- * they become known, so a call that fails half-way is still charged for what it used.
+ * they become known, so a call that fails half-way is still charged for what it used. `heard` is told of
+ * every event, so a slow answer that keeps arriving is not taken for a silent one (retry.ts).
  */
 export async function requestStream(
   client: Anthropic,
@@ -74,6 +75,7 @@ export async function requestStream(
   signal: AbortSignal,
   seen: (usage: TokenUsage) => void,
   onUpdate: (reply: ClaudeReply) => void,
+  heard: () => void,
 ): Promise<ClaudeReply> {
   const stream = await client.messages.create({ ...params, stream: true }, { signal, maxRetries: 0 });
   const spans = new Map<number, ReplySpan>();
@@ -86,6 +88,7 @@ export async function requestStream(
     usage,
   });
   for await (const event of stream as AsyncIterable<RawMessageStreamEvent>) {
+    heard();
     switch (event.type) {
       case 'message_start':
         usage = usageOf(event.message.usage);

@@ -18,7 +18,9 @@ const defaultFactory = async (): Promise<AnthropicFactory> => {
  * answers from the dataset, no client exists at all, and the SDK is never even loaded.
  *
  * `maxRetries: 0` because /ask owns its retry policy (src/ai/retry.ts): the SDK would retry the spend-cap 429.
- * `timeout` is a backstop; each call also carries its own AbortSignal covering the whole streamed body.
+ * `timeout` is the SDK's: it arms it around fetch alone, so it limits the wait for the response headers and
+ * never a body still arriving. Each call also carries its own AbortSignal, which ends it when Claude has been
+ * silent that long (no answer yet, or no stream event) or at the /ask deadline (retry.ts).
  * The SDK's own logging goes to our logger at warn and above only: at debug it would print request
  * bodies, which hold the member's question.
  */

@@ -11,8 +11,8 @@ import type { AddressInfo, Socket } from 'node:net';
  *   content_block_stop, message_delta, message_stop, and ping);
  * - `POST /v1/messages/count_tokens`: `{ input_tokens }`;
  * - errors in Anthropic's shape (`{ type: 'error', error: { type, message, details? } }`) with any status
- *   and headers (retry-after, retry-after-ms), a hang (never answers until the client gives up), and an
- *   error event in the middle of a stream.
+ *   and headers (retry-after, retry-after-ms), a hang (never answers until the client gives up), an
+ *   error event in the middle of a stream, and a stream written slowly (one event every so often).
  *
  * Every request is recorded (path, headers, parsed body, raw text) so tests can check what would really
  * have left the machine.
@@ -37,7 +37,9 @@ export type FakeReply =
   /** Streams: sends message_start and the first block's first text, then stops sending (but keeps the connection open). */
   | { kind: 'stall'; message: FakeMessage }
   /** Streams: the first block, then an `error` event (as the API does when it overloads mid-answer). */
-  | { kind: 'stream-error'; message: FakeMessage; type: string };
+  | { kind: 'stream-error'; message: FakeMessage; type: string }
+  /** Streams the whole message, one event every `everyMs` (a long answer written slowly but steadily). */
+  | { kind: 'slow'; message: FakeMessage; everyMs: number };
 
 export interface RecordedRequest {
   method: string;
@@ -218,8 +220,7 @@ export class FakeAnthropic {
   private sendReply(res: ServerResponse, reply: FakeReply, request: RecordedRequest, stream: boolean): void {
     switch (reply.kind) {
       case 'hang':
-        this.hanging.add(res);
-        res.on('close', () => this.hanging.delete(res));
+        this.holdOpen(res);
         return;
       case 'error':
         this.sendError(res, reply);
@@ -231,6 +232,10 @@ export class FakeAnthropic {
       case 'stall':
       case 'stream-error':
         this.sendStream(res, reply.message, request, undefined, reply);
+        return;
+      case 'slow':
+        if (stream) this.sendStream(res, reply.message, request, undefined, undefined, reply.everyMs);
+        else this.sendJson(res, 200, this.messageBody(reply.message, request));
         return;
     }
   }
@@ -301,10 +306,12 @@ export class FakeAnthropic {
     request: RecordedRequest,
     headers?: Record<string, string>,
     fault?: Extract<FakeReply, { kind: 'stall' | 'stream-error' }>,
+    everyMs = 0,
   ): void {
     const full = this.messageBody(message, request);
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': `req_fake_${randomUUID()}`, ...headers });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const events: string[] = [];
+    const send = (event: string, data: unknown) => events.push(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const { usage } = full;
     send('message_start', { type: 'message_start', message: { ...full, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
     send('ping', { type: 'ping' });
@@ -321,18 +328,42 @@ export class FakeAnthropic {
       send('content_block_stop', { type: 'content_block_stop', index });
     });
     if (fault?.kind === 'stall') {
-      this.hanging.add(res);
-      res.on('close', () => this.hanging.delete(res));
+      for (const event of events) res.write(event);
+      this.holdOpen(res);
       return;
     }
-    if (fault?.kind === 'stream-error') {
-      send('error', { type: 'error', error: { type: fault.type, message: 'Overloaded' } });
+    if (fault?.kind === 'stream-error') send('error', { type: 'error', error: { type: fault.type, message: 'Overloaded' } });
+    else {
+      send('message_delta', { type: 'message_delta', delta: { stop_reason: full.stop_reason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+      send('message_stop', { type: 'message_stop' });
+    }
+    if (everyMs === 0) {
+      for (const event of events) res.write(event);
       res.end();
       return;
     }
-    send('message_delta', { type: 'message_delta', delta: { stop_reason: full.stop_reason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
-    send('message_stop', { type: 'message_stop' });
-    res.end();
+    // Paced: one event every `everyMs`, held open like a hang meanwhile so that close() ends it.
+    let timer: NodeJS.Timeout | undefined;
+    this.holdOpen(res, () => clearTimeout(timer));
+    const write = (index: number) => {
+      if (res.destroyed) return;
+      if (index === events.length) {
+        res.end();
+        return;
+      }
+      res.write(events[index]);
+      timer = setTimeout(() => write(index + 1), everyMs);
+    };
+    write(0);
+  }
+
+  /** Keeps a response open until the client goes or close() is called. */
+  private holdOpen(res: ServerResponse, onClose?: () => void): void {
+    this.hanging.add(res);
+    res.on('close', () => {
+      onClose?.();
+      this.hanging.delete(res);
+    });
   }
 
   private sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {

@@ -6,7 +6,7 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
  * the SDK retries every 429, including the monthly spend cap, which must stop at once.
  *
  * - retried: 408, 409, 429 (rate limits), 5xx, 529 overloaded, connection failures (a body cut off half-way
- *   included), our own per-call timeout;
+ *   included), our own per-call timeout (Claude silent for `timeoutMs`);
  * - never retried: the spend caps and billing errors, and every other 4xx (a request or setup problem);
  * - the wait honours `retry-after-ms`, then `retry-after`, else backs off 0.5 s · 2ⁿ (at most 8 s); after a
  *   timeout the next attempt starts at once;
@@ -118,7 +118,10 @@ function isDroppedConnection(error: unknown): boolean {
 
 export interface RetryOptions {
   maxAttempts: number;
-  /** Per-attempt timeout (the whole attempt, a streamed body included). */
+  /**
+   * The longest an attempt may stay silent: from its start to its first sign of life (`heard`), and between two.
+   * Not its whole length: a long answer still streaming in is not cut off and started again from nothing.
+   */
   timeoutMs: number;
   /** The instant (ms since epoch, on `now`) by which everything must be over. */
   deadline: number;
@@ -136,10 +139,11 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /**
  * Runs `attempt` until it succeeds, fails for good, or time runs out. Each attempt gets its own
- * AbortSignal that fires at its timeout (or the deadline, if sooner); an attempt that ends because of it,
- * even quietly (an aborted stream just stops), counts as a timeout.
+ * AbortSignal that fires once it has been silent for `timeoutMs` (it calls `heard` at every sign of life, a
+ * stream event), or at the deadline, whichever is sooner; an attempt that ends because of it, even quietly
+ * (an aborted stream just stops), counts as a timeout.
  */
-export async function withRetries<T>(attempt: (signal: AbortSignal, attemptNumber: number) => Promise<T>, options: RetryOptions): Promise<T> {
+export async function withRetries<T>(attempt: (signal: AbortSignal, attemptNumber: number, heard: () => void) => Promise<T>, options: RetryOptions): Promise<T> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   const stop = options.signal;
@@ -150,16 +154,25 @@ export async function withRetries<T>(attempt: (signal: AbortSignal, attemptNumbe
     if (remaining <= 0) throw new AskCallError({ kind: 'timeout', retryable: false }, number - 1);
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, Math.min(options.timeoutMs, remaining));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Re-armed at every sign of life; the deadline caps even an answer that never stops arriving.
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, Math.max(0, Math.min(options.timeoutMs, options.deadline - now())));
+    };
+    const heard = () => {
+      if (!controller.signal.aborted) arm();
+    };
+    arm();
     const onStop = () => controller.abort();
     stop?.addEventListener('abort', onStop, { once: true });
     let failure: Failure;
     let cause: unknown;
     try {
-      const result = await attempt(controller.signal, number);
+      const result = await attempt(controller.signal, number, heard);
       if (!timedOut && !stop?.aborted) return result;
       failure = { kind: 'timeout', retryable: true };
     } catch (error) {

@@ -210,7 +210,7 @@ export function createAskService(deps: AskServiceDeps): AskService {
 
     try {
       const reply = await withRetries<ClaudeReply>(
-        async (signal) => {
+        async (signal, _attempt, heard) => {
           attempts++;
           let current: TokenUsage = NO_TOKENS;
           const seen = (tokens: TokenUsage) => {
@@ -219,8 +219,13 @@ export function createAskService(deps: AskServiceDeps): AskService {
           try {
             if (!input.onProgress) return await requestMessage(client, params, signal, seen);
             const progress = input.onProgress;
-            return await requestStream(client, params, signal, seen, (partial) =>
-              progress(answerFromReply(partial, document, { supportNote, personal, final: false })),
+            return await requestStream(
+              client,
+              params,
+              signal,
+              seen,
+              (partial) => progress(answerFromReply(partial, document, { supportNote, personal, final: false })),
+              heard,
             );
           } finally {
             spent = addUsage(spent, current);

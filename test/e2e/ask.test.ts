@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { blockIndex, FakeAnthropic, replies, type RecordedRequest } from '../../src/ai/fake-anthropic.js';
+import { blockIndex, FakeAnthropic, replies, type FakeBlock, type RecordedRequest } from '../../src/ai/fake-anthropic.js';
 import type { InteractionHandle } from '../../src/local-discord/index.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -11,11 +11,11 @@ import { startHarness, type Harness } from './harness.js';
  */
 const SENTINEL_REFLECTION = 'sentinel-reflection-4471: my own private thoughts';
 
-const citedAnswer = (request: RecordedRequest) =>
-  replies.text(
-    { text: 'Matthias Wenke writes about a painful collusive enactment', cite: [{ start: blockIndex(request.body, 'portrays a painful collusive enactment') }] },
-    { text: ', and Nancy Eichhorn about a culture of accountability.', cite: [{ start: blockIndex(request.body, 'Chapter 13 (Nancy Eichhorn), Part V\n') }] },
-  );
+const citedBlocks = (request: RecordedRequest): FakeBlock[] => [
+  { text: 'Matthias Wenke writes about a painful collusive enactment', cite: [{ start: blockIndex(request.body, 'portrays a painful collusive enactment') }] },
+  { text: ', and Nancy Eichhorn about a culture of accountability.', cite: [{ start: blockIndex(request.body, 'Chapter 13 (Nancy Eichhorn), Part V\n') }] },
+];
+const citedAnswer = (request: RecordedRequest) => replies.text(...citedBlocks(request));
 
 const edits = (h: Harness, handle: InteractionHandle) =>
   h.discord.requestsMatching({ method: 'PATCH', path: `/webhooks/${h.discord.ids.application}/${handle.token}/messages/@original` });
@@ -170,6 +170,28 @@ describe('/ask with Claude', () => {
       const text = await shown(h, handle);
       expect(text).toContain('took too long');
       expect(text).toContain('(Chapter 13 (Nancy Eichhorn), Part V)');
+    } finally {
+      (h.ctx.config as { ASK_TIMEOUT_MS: number }).ASK_TIMEOUT_MS = before;
+    }
+  });
+
+  it('lets a long answer that keeps arriving stream in to the end, in one call, though it takes longer than the per-call limit', async () => {
+    // ASK_TIMEOUT_MS is how long Claude may stay silent: here 400 ms, with an event every 100 ms for some 3 s.
+    fake.responder = (request) => ({ kind: 'slow', message: { content: citedBlocks(request) }, everyMs: 100 });
+    const before = h.ctx.config.ASK_TIMEOUT_MS;
+    (h.ctx.config as { ASK_TIMEOUT_MS: number }).ASK_TIMEOUT_MS = 400;
+    try {
+      const handle = await h.discord.interact.chatInput({ name: 'ask', options: { question: 'Which chapters are about enactment?' } });
+      await h.discord.waitFor(() => h.discord.render(handle).includes('[2] Chapter 13 (Nancy Eichhorn), Part V') || h.discord.render(handle).includes('took too long') || undefined, { timeoutMs: 10_000, what: 'the final answer' });
+      await handle.settled();
+      const text = h.discord.render(handle);
+      expect(text).not.toContain('took too long');
+      expect(text).toContain('Matthias Wenke writes about a painful collusive enactment[1], and Nancy Eichhorn about a culture of accountability.[2]');
+      expect(fake.messageRequests).toHaveLength(1);
+      // The member's private answer only ever grew: it never jumped back to start again.
+      const shownSoFar = edits(h, handle).map((patch) => (patch.body as { embeds: { description: string }[] }).embeds[0]!.description.replace(/\[\d+\]/g, ''));
+      expect(shownSoFar.length).toBeGreaterThan(2);
+      for (const [i, description] of shownSoFar.entries()) if (i > 0) expect(description.length).toBeGreaterThanOrEqual(shownSoFar[i - 1]!.length);
     } finally {
       (h.ctx.config as { ASK_TIMEOUT_MS: number }).ASK_TIMEOUT_MS = before;
     }

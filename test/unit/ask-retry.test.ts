@@ -1,5 +1,5 @@
 import { APIConnectionError, APIError, InternalServerError, RateLimitError } from '@anthropic-ai/sdk';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AskCallError, backoffMs, classify, retryAfterMs, withRetries } from '../../src/ai/retry.js';
 
 const headers = (init: Record<string, string> = {}) => new Headers(init);
@@ -168,5 +168,78 @@ describe('withRetries', () => {
     );
     await expect(backingOff).rejects.toMatchObject({ failure: { kind: 'stopped' } });
     expect(calls).toBe(1);
+  });
+});
+
+describe('withRetries: the per-call limit is on silence, not on a long answer still arriving', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Like a streamed answer: a sign of life (`heard`) every `everyMs`, `events` of them, then done; an abort ends it quietly. */
+  const streaming =
+    (events: number, everyMs: number) =>
+    (signal: AbortSignal, _attempt: number, heard: () => void): Promise<string> =>
+      new Promise<string>((resolve) => {
+        let sent = 0;
+        const tick = setInterval(() => {
+          heard();
+          if (++sent === events) {
+            clearInterval(tick);
+            resolve('whole answer');
+          }
+        }, everyMs);
+        signal.addEventListener('abort', () => {
+          clearInterval(tick);
+          resolve('partial');
+        });
+      });
+
+  it('lets a slow but steady answer run past the per-call limit, in one attempt', async () => {
+    let attempts = 0;
+    const answer = streaming(20, 1_000);
+    const result = withRetries(
+      (signal, number, heard) => {
+        attempts++;
+        return answer(signal, number, heard);
+      },
+      { maxAttempts: 3, timeoutMs: 3_000, deadline: Date.now() + 240_000, sleep: () => Promise.resolve() },
+    );
+    await vi.advanceTimersByTimeAsync(20_000);
+    await expect(result).resolves.toBe('whole answer');
+    expect(attempts).toBe(1);
+  });
+
+  it('gives a call up when it goes silent for the limit, counted from its last sign of life', async () => {
+    const seen: number[] = [];
+    const started = Date.now();
+    const failing = withRetries(
+      (signal, _number, heard) =>
+        new Promise<string>((resolve) => {
+          // Two events a second apart, then silence, like a stream that stalls half-way.
+          setTimeout(heard, 1_000);
+          setTimeout(heard, 2_000);
+          signal.addEventListener('abort', () => {
+            seen.push(Date.now() - started);
+            resolve('partial');
+          });
+        }),
+      { maxAttempts: 1, timeoutMs: 3_000, deadline: Date.now() + 240_000 },
+    );
+    const settled = expect(failing).rejects.toMatchObject({ failure: { kind: 'timeout' }, attempts: 1 });
+    await vi.advanceTimersByTimeAsync(10_000);
+    await settled;
+    expect(seen).toEqual([5_000]);
+  });
+
+  it('still ends a steady answer at the overall deadline', async () => {
+    const started = Date.now();
+    const failing = withRetries(streaming(1_000, 1_000), { maxAttempts: 3, timeoutMs: 3_000, deadline: started + 6_000, sleep: () => Promise.resolve() });
+    const settled = expect(failing).rejects.toMatchObject({ failure: { kind: 'timeout' }, attempts: 1 });
+    await vi.advanceTimersByTimeAsync(7_000);
+    await settled;
   });
 });
