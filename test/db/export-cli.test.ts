@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
@@ -54,7 +54,13 @@ describe('npm run export (the shell export)', () => {
     const result = await run(['--guild', GUILD, '--format', 'csv', '--out', out], env);
     expect(result.stderr).toContain('Exported 2 reflections');
     expect(result.code).toBe(0);
-    const records: Record<string, string>[] = parse(readFileSync(out), { columns: true });
+    const file = readFileSync(out);
+    // A UTF-8 byte-order mark first, for Excel; a reader that strips it (csv-parse's bom, Python's utf-8-sig) sees the header as written.
+    expect([...file.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(file.indexOf(Buffer.from([0xef, 0xbb, 0xbf]), 1)).toBe(-1);
+    expect(result.stderr).toContain(`${file.length} bytes`);
+    expect(result.stderr).toContain(createHash('sha256').update(file).digest('hex'));
+    const records: Record<string, string>[] = parse(file, { columns: true, bom: true });
     expect(records.map((r) => [r.id, r.author_id, r.author_name, r.text])).toEqual([
       [String(shared.id), ALICE, 'Alice', "'=1+1 shared"],
       // No number on the anonymous row: a shared post shows it beside the author's name.
@@ -73,6 +79,12 @@ describe('npm run export (the shell export)', () => {
       ['allowed', 'operator', 'json', 0],
       ['allowed', 'operator', 'csv', 2],
     ]);
+
+    // To standard output as well, the mark once, at the start.
+    const piped = await run(['--guild', GUILD, '--format', 'csv'], env);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout.startsWith('\uFEFFid,created_at,')).toBe(true);
+    expect(piped.stdout.indexOf('\uFEFF', 1)).toBe(-1);
   });
 
   it('takes --week and --pseudonymise and refuses bad usage with a clear message and exit code 2', async () => {

@@ -93,6 +93,31 @@ describe('streaming an export in parts', () => {
     expect(readsAtFirstPart!).toBeLessThan(readCount / 2);
   });
 
+  it('a CSV export in parts has its byte-order mark once, at the start of the first part: the joined parts are the file, as the manifest says', async () => {
+    const env = seeded(600, 50);
+    const plan = env.exports.plan(request('csv'));
+    const whole: Buffer[] = [];
+    await env.exports.generate(plan, (chunk) => {
+      whole.push(chunk);
+    });
+    const file = Buffer.concat(whole);
+    const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+    expect(file.subarray(0, 3).equals(BOM)).toBe(true);
+    const parts: Buffer[] = [];
+    const streamed = await env.exports.stream(plan, 4 * 1024, (part) => {
+      parts.push(Buffer.from(part.data));
+    });
+    expect(parts.length).toBeGreaterThan(3);
+    expect(parts[0]!.subarray(0, 3).equals(BOM)).toBe(true);
+    for (const part of parts.slice(1)) expect(part.subarray(0, 3).equals(BOM)).toBe(false);
+    expect(Buffer.concat(parts).indexOf(BOM, 1)).toBe(-1);
+    expect(Buffer.concat(parts).equals(file)).toBe(true);
+    const manifest = JSON.parse(streamed.split.manifest!.data.toString('utf8'));
+    expect(manifest).toMatchObject({ bytes: file.length, sha256: sha(file), count: 600 });
+    expect(streamed).toMatchObject({ bytes: file.length, sha256: sha(file) });
+    expect(manifest.parts.map((p: { bytes: number; sha256: string }) => [p.bytes, p.sha256])).toEqual(parts.map((p) => [p.length, sha(p)]));
+  });
+
   it('yields to the event loop between chunks: a timer set during the export fires before it ends, again and again', async () => {
     const env = seeded(3000, 100);
     const plan = env.exports.plan(request('csv'));

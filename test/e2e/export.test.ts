@@ -127,7 +127,10 @@ describe('/export end to end through the local Discord', () => {
 
   it('CSV parses back to the database’s exportable reflections, formulas inert, anonymous ones without author', async () => {
     const text = await onlyFile({ format: 'csv' });
-    const records: Record<string, string>[] = parse(text, { columns: true });
+    // One UTF-8 byte-order mark, at the start (Excel reads the file as UTF-8 only with it).
+    expect(text.charCodeAt(0)).toBe(0xfeff);
+    expect(text.indexOf('\uFEFF', 1)).toBe(-1);
+    const records: Record<string, string>[] = parse(text, { columns: true, bom: true });
     const expected = exportable();
     expect(records.map((r) => (r.id === '' ? null : Number(r.id)))).toEqual(expected.map(shownId));
     for (const [i, record] of records.entries()) {

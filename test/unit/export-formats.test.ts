@@ -90,7 +90,8 @@ describe('csv cells', () => {
 describe('CSV export', () => {
   it('parses back with a CSV parser to the header and the rows as stored, with formulas made inert', async () => {
     const { text, count } = await render('csv');
-    const records: string[][] = parse(text, { relax_column_count: false });
+    // The file opens with a byte-order mark (for Excel); a reader that strips it sees the header as written.
+    const records: string[][] = parse(text, { relax_column_count: false, bom: true });
     expect(records[0]).toEqual([...CSV_COLUMNS]);
     const body = records.slice(1);
     expect(body).toHaveLength(HOSTILE.length);
@@ -111,6 +112,30 @@ describe('CSV export', () => {
       }
       for (const cell of Object.values(record)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
     }
+  });
+});
+
+describe('the CSV byte-order mark', () => {
+  it('opens the CSV file with one UTF-8 byte-order mark, counted in its size and hash, so Excel reads it as UTF-8', async () => {
+    const chunks: Buffer[] = [];
+    const result = await generateExport(options('csv'), (chunk) => {
+      chunks.push(chunk);
+    });
+    const data = Buffer.concat(chunks);
+    expect([...data.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(data.subarray(3, 3 + CSV_COLUMNS.join(',').length).toString('utf8')).toBe(CSV_COLUMNS.join(','));
+    // Only at the very start: never again, not at a chunk's start.
+    expect(data.indexOf(Buffer.from([0xef, 0xbb, 0xbf]), 1)).toBe(-1);
+    expect(result.bytes).toBe(data.length);
+    const { createHash } = await import('node:crypto');
+    expect(result.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+    // An empty export has the mark and the header too.
+    const empty = await render('csv', { source: sourceOf([]) });
+    expect(empty.text).toBe(`\uFEFF${CSV_COLUMNS.join(',')}\r\n`);
+  });
+
+  it('is only in CSV: Markdown, JSON and HTML start without one', async () => {
+    for (const format of ['markdown', 'json', 'html'] as const) expect((await render(format)).text.charCodeAt(0)).not.toBe(0xfeff);
   });
 });
 

@@ -5,14 +5,22 @@ import type { ExportEntry, FormatInfo, Formatter } from '../types.js';
 export const CSV_COLUMNS = ['id', 'created_at', 'week', 'chapter_id', 'chapter', 'visibility', 'author_id', 'author_name', 'text'] as const;
 
 /**
- * RFC 4180 CSV with a header row and CRLF line ends. A cell a spreadsheet would run as a formula is
- * prefixed with an apostrophe (see `csvCell`). Anonymous rows leave author_id and author_name empty.
+ * The UTF-8 byte-order mark the file opens with. Excel (Windows) reads a CSV without it in the machine's ANSI
+ * code page, so accented letters, the bot's own ’ and emoji came out as garbage. It is part of the file's first
+ * bytes like any other (counted in its size and hash), so it is in the first part only when the file is split.
+ */
+export const CSV_BOM = '\uFEFF';
+
+/**
+ * RFC 4180 CSV with a header row and CRLF line ends, opening with a UTF-8 byte-order mark. A cell a
+ * spreadsheet would run as a formula is prefixed with an apostrophe (see `csvCell`). Anonymous rows leave
+ * author_id and author_name empty.
  */
 function createCsv(): Formatter {
   return {
     grouped: false,
     separator: '',
-    begin: () => `${CSV_COLUMNS.join(',')}\r\n`,
+    begin: () => `${CSV_BOM}${CSV_COLUMNS.join(',')}\r\n`,
     group: () => '',
     groupEnd: () => '',
     entry: (e: ExportEntry) =>
