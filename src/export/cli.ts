@@ -160,14 +160,18 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
   let plan: ExportPlan | undefined;
   try {
     ctx = openExportContext(config, log, io.clock ?? systemClock);
-    const scope = ctx.exports.parseScope({
-      week: week === null ? null : Number.isNaN(week) ? -1 : week,
-      from: args.from ?? null,
-      to: args.to ?? null,
-      chapter: args.chapter ?? null,
-      memberId: args.member ?? null,
-      sinceLast: args['since-last'],
-    });
+    // Worded for a shell ('shell'): no chapter picker to point at, a user id to ask for; `name` becomes --name below.
+    const scope = ctx.exports.parseScope(
+      {
+        week: week === null ? null : Number.isNaN(week) ? -1 : week,
+        from: args.from ?? null,
+        to: args.to ?? null,
+        chapter: args.chapter ?? null,
+        memberId: args.member ?? null,
+        sinceLast: args['since-last'],
+      },
+      'shell',
+    );
     // Logged before anything is read (see ExportService.begin): a failed or killed shell export is in the log too.
     const begun = ctx.exports.begin(
       ctx.exports.plan({

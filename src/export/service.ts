@@ -59,9 +59,30 @@ export interface StreamedExport extends GeneratedExport {
   split: StreamedSplit;
 }
 
+/**
+ * Where a scope was typed: in Discord (`/export reflections`, with its chapter picker and member option) or in a
+ * shell (`npm run export`, which maps the options' `name` to `--name`).
+ */
+export type ScopeSurface = 'discord' | 'shell';
+
+/**
+ * What is wrong with a chapter or a member, in the terms of where it was typed: the one source of that wording.
+ * The rest (weeks, dates) reads the same in both, with the option in backticks for the shell to map.
+ */
+export const SCOPE_WORDING: Record<ScopeSurface, { unknownChapter: string; badMember: string }> = {
+  discord: {
+    unknownChapter: 'I could not find that chapter. Pick one from the list as you type, or leave `chapter` empty.',
+    badMember: '`member` needs a member of this server.',
+  },
+  shell: {
+    unknownChapter: '`chapter` matches no chapter of the book. Give a chapter id (for example chapter-5), its number (5) or a contributor’s name, or leave `chapter` out.',
+    badMember: '`member` needs a user id (17-20 digits; in Discord, with Developer Mode on, right-click the member and Copy User ID).',
+  },
+};
+
 export interface ExportService {
-  /** Checks what a moderator typed; throws a UserFacingError with a kind message for bad input. */
-  parseScope(input: ScopeInput): ExportScope;
+  /** Checks what a moderator typed (in Discord unless `surface` says the shell); throws a UserFacingError with a kind message for bad input. */
+  parseScope(input: ScopeInput, surface?: ScopeSurface): ExportScope;
   plan(request: ExportRequest): ExportPlan;
   /**
    * Logs the export before anything is read, as not finished; `recordAllowed` or `recordAborted` then say how it
@@ -177,7 +198,7 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
     );
 
   return {
-    parseScope(input) {
+    parseScope(input, surface = 'discord') {
       const scope: ExportScope = { ...EVERYTHING };
       if (input.week !== undefined && input.week !== null) {
         if (!Number.isInteger(input.week) || input.week < 1 || input.week > MAX_WEEK) {
@@ -192,11 +213,11 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
       }
       if (input.chapter?.trim()) {
         const id = chapters.resolve(input.chapter.trim());
-        if (id === null) throw new UserFacingError('I could not find that chapter. Pick one from the list as you type, or leave `chapter` empty.');
+        if (id === null) throw new UserFacingError(SCOPE_WORDING[surface].unknownChapter);
         scope.chapterId = id;
       }
       if (input.memberId) {
-        if (!SNOWFLAKE.test(input.memberId)) throw new UserFacingError('`member` needs a member of this server.');
+        if (!SNOWFLAKE.test(input.memberId)) throw new UserFacingError(SCOPE_WORDING[surface].badMember);
         scope.memberId = input.memberId;
       }
       scope.sinceLast = input.sinceLast === true;

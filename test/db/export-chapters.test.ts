@@ -37,6 +37,26 @@ describe('chapters in exports, from the book dataset', () => {
     expect(() => exports.parseScope({ chapter: 'zzzz no chapter like this' })).toThrow(UserFacingError);
   });
 
+  it('words an unknown chapter and a bad member for where they were typed: Discord’s picker, or the shell', () => {
+    const env = makeService({ db: openExportDb() });
+    const exports = createExportService({ source: env.service, weeks: weeksOf([]), chapters: chaptersFromBook(book), logRepo: createExportLogRepo(env.db), clock: env.clock, log: capturedLogger().log });
+    const message = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        expect(error).toBeInstanceOf(UserFacingError);
+        return (error as Error).message;
+      }
+      throw new Error('no error');
+    };
+    expect(message(() => exports.parseScope({ chapter: 'zzzz' }))).toContain('Pick one from the list as you type');
+    expect(message(() => exports.parseScope({ chapter: 'zzzz' }, 'shell'))).not.toContain('as you type');
+    expect(message(() => exports.parseScope({ memberId: 'someone' }))).toContain('member');
+    const shellMember = message(() => exports.parseScope({ memberId: 'someone' }, 'shell'));
+    expect(shellMember).toContain('user id');
+    expect(shellMember).not.toContain('member of this server');
+  });
+
   it('checks dates and weeks and says what is wrong', () => {
     const env = makeService({ db: openExportDb() });
     const exports = createExportService({ source: env.service, weeks: weeksOf([]), logRepo: createExportLogRepo(env.db), clock: env.clock, log: capturedLogger().log });

@@ -100,6 +100,29 @@ describe('npm run export (the shell export)', () => {
     expect((await run(['--guild', GUILD, '--bogus'], env)).code).toBe(2);
   });
 
+  it('an unknown --chapter or a bad --member is answered in shell terms: what to type, not what to pick in Discord', async () => {
+    const { env, ctx, write } = setup();
+    write(ALICE, 'on no chapter', 'shared');
+    ctx.db.close();
+    const chapter = await run(['--guild', GUILD, '--chapter', 'zzzz no chapter like this'], env);
+    expect(chapter.code).toBe(2);
+    expect(chapter.stderr).toContain('--chapter');
+    expect(chapter.stderr).not.toContain('as you type');
+    expect(chapter.stderr).not.toContain('`');
+    expect(chapter.stderr).toMatch(/chapter-\d+/);
+    // What it suggests works.
+    expect((await run(['--guild', GUILD, '--chapter', 'chapter-5'], env)).code).toBe(0);
+    expect((await run(['--guild', GUILD, '--chapter', '5'], env)).code).toBe(0);
+    expect((await run(['--guild', GUILD, '--chapter', 'wenke'], env)).code).toBe(0);
+
+    const member = await run(['--guild', GUILD, '--member', 'Alice'], env);
+    expect(member.code).toBe(2);
+    expect(member.stderr).toContain('--member');
+    expect(member.stderr).toContain('user id');
+    expect(member.stderr).not.toContain('member of this server');
+    expect(member.stdout).toBe('');
+  });
+
   it('an export that fails after it began is in the server’s export log as failed, with the reason', async () => {
     const { dir, env, ctx, write } = setup();
     write(ALICE, 'shared once', 'shared');
