@@ -115,7 +115,8 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
     });
   } catch (error) {
     const tooMany = error instanceof TooManyParts;
-    ctx.exports.recordAborted(plan, tooMany ? 'too many parts for the upload limit' : error instanceof Error ? truncate(error.message, 200) : 'failed', messagesSent);
+    // The parts the moderator has (a message can carry several), which is what /export log reports.
+    ctx.exports.recordAborted(plan, tooMany ? 'too many parts for the upload limit' : error instanceof Error ? truncate(error.message, 200) : 'failed', partsDelivered);
     if (partsDelivered > 0 && !tooMany && !isExpiredInteraction(error)) {
       // The moderator holds parts of a file that will never be whole: "try again" alone left them wondering
       // whether the rest (and the manifest) would still come, and whether the parts were any use.
@@ -182,9 +183,18 @@ export function logLine(entry: ExportLogEntry): string {
   if (entry.outcome === 'refused') {
     return `${when} · ${describeActor(entry)} · **refused** (${entry.reason ?? 'no reason given'}) · asked for ${format}, ${scope}${forgotten}`;
   }
-  const result = `${entry.count ?? 0} ${entry.count === 1 ? 'row' : 'rows'}, ${size(entry.bytes ?? 0)}${(entry.parts ?? 1) > 1 ? ` in ${entry.parts} parts` : ''}, \`${(entry.sha256 ?? '').slice(0, 12)}\``;
   const outcome = entry.outcome === 'failed' ? `**not delivered** (${entry.reason ?? 'failed'})` : '**exported**';
-  return `${when} · ${describeActor(entry)} · ${outcome} · ${format}, ${scope}${forgotten}${entry.pseudonymised ? ', pseudonymised' : ''} · ${result}`;
+  return `${when} · ${describeActor(entry)} · ${outcome} · ${format}, ${scope}${forgotten}${entry.pseudonymised ? ', pseudonymised' : ''}${resultOf(entry)}`;
+}
+
+/** The file an export wrote; for one stopped before it was complete (no count), how many parts had gone out. */
+function resultOf(entry: ExportLogEntry): string {
+  if (entry.count === null) {
+    // Begun and never ended (a crash, a kill): how far it got is not known, and its reason says so.
+    if (entry.parts === null) return '';
+    return ` · ${entry.parts > 0 ? `${entry.parts} ${entry.parts === 1 ? 'part' : 'parts'} went out before it stopped` : 'nothing delivered'}`;
+  }
+  return ` · ${entry.count} ${entry.count === 1 ? 'row' : 'rows'}, ${size(entry.bytes ?? 0)}${(entry.parts ?? 1) > 1 ? ` in ${entry.parts} parts` : ''}, \`${(entry.sha256 ?? '').slice(0, 12)}\``;
 }
 
 async function showLog(interaction: ChatInputCommandInteraction<InGuild>, ctx: AppContext): Promise<void> {

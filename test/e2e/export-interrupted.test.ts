@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { logLine } from '../../commands/export.js';
 import { fixedClock } from '../../src/clock.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -70,5 +71,27 @@ describe('/export reflections interrupted mid-export', () => {
     expect(told!.content).toContain('run the export again');
     expect(told!.content).not.toContain('on our side');
     expect(h.ctx.exports.recent(h.discord.ids.guild, 1)[0]).toMatchObject({ outcome: 'failed', reason: 'Invalid Form Body' });
+  });
+
+  it('an export stopped mid-way logs how many parts the moderator has, not how many messages carried them', async () => {
+    for (let i = 0; i < 20; i += 1) writeFor('300000000000000001', `a shared reflection, number ${i}, with a few words `.repeat(3));
+    // Parts a third of the upload limit, so one message carries several of them (a message holds up to 10 files
+    // and one upload limit's worth of bytes).
+    const stream = h.ctx.exports.stream.bind(h.ctx.exports);
+    h.ctx.exports.stream = (plan, limit, onPart) => stream(plan, Math.floor(limit / 3), onPart);
+    h.discord.attachmentSizeLimit = 2500;
+    const handle = await h.discord.interact.chatInput({ name: 'export', subcommand: 'reflections', options: { format: 'json' }, as: 'moderator' });
+    h.discord.faults.add({ method: 'POST', path: new RegExp(handle.token), status: 400, body: { code: 50035, message: 'Invalid Form Body' }, times: 1 });
+    const [told] = await handle.waitForFollowUps(1);
+    h.discord.attachmentSizeLimit = 10 * 1024 * 1024;
+    const had = handle.original()?.attachments.map((a) => a.filename) ?? [];
+    expect(had.length).toBeGreaterThan(1);
+    expect(told!.content).toContain(`stopped after part ${had.length}`);
+    const entry = h.ctx.exports.recent(h.discord.ids.guild, 1)[0]!;
+    expect(entry).toMatchObject({ outcome: 'failed', reason: 'Invalid Form Body', count: null, parts: had.length });
+    // /export log says how many parts went out before it stopped, not a file of 0 rows and 0 bytes.
+    const line = logLine(entry);
+    expect(line).toContain(`${had.length} parts went out before it stopped`);
+    expect(line).not.toContain('0 rows');
   });
 });
