@@ -120,11 +120,7 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
     if (partsDelivered > 0 && !tooMany && !isExpiredInteraction(error)) {
       // The moderator holds parts of a file that will never be whole: "try again" alone left them wondering
       // whether the rest (and the manifest) would still come, and whether the parts were any use.
-      throw new UserFacingError(
-        `The export stopped after part ${partsDelivered}: Discord did not take the next part. The part${partsDelivered === 1 ? '' : 's'} above ` +
-          `${partsDelivered === 1 ? 'is' : 'are'} incomplete and no manifest will follow, so please delete ${partsDelivered === 1 ? 'it' : 'them'} and run the export again. ` +
-          'Nothing was counted as exported (since-last is unchanged); `/export log` lists it as not delivered.',
-      );
+      throw new UserFacingError(stoppedAfterParts(partsDelivered, 'the next part'));
     }
     if (tooMany) {
       throw new UserFacingError(
@@ -161,9 +157,35 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
       batch = [];
     }
   } catch (error) {
+    // The log row says not delivered, and since-last goes back to where it was: the message says just that.
     ctx.exports.recordFailed(plan, logId, error instanceof Error ? truncate(error.message, 200) : 'delivery failed');
-    throw error;
+    // An expired interaction takes no message at all: the router logs it.
+    if (isExpiredInteraction(error)) throw error;
+    if (single) {
+      throw new UserFacingError(`Discord did not take the export’s file, so nothing from this export reached you. Please run the export again. ${NOT_COUNTED}`);
+    }
+    if (partsDelivered >= parts) {
+      // Every part went out; only the summary and the manifest did not.
+      throw new UserFacingError(
+        `The export stopped before its last message: Discord did not take the summary and the manifest. You have all ${parts} parts above, ` +
+          `but no manifest to check them against, so please delete them and run the export again. ${NOT_COUNTED}`,
+      );
+    }
+    if (partsDelivered > 0) throw new UserFacingError(stoppedAfterParts(partsDelivered, 'the rest of it (the remaining parts, the summary and the manifest)'));
+    throw new UserFacingError(`Discord did not take the export’s parts, so nothing from this export reached you. Please run the export again. ${NOT_COUNTED}`);
   }
+}
+
+/** What a moderator is told of an export that did not arrive whole: true to its log row and the cursor (recordAborted, recordFailed). */
+const NOT_COUNTED = 'Nothing was counted as exported (since-last is unchanged); `/export log` lists it as not delivered.';
+
+/** The moderator holds parts 1 to `delivered` of a file that will not be whole: what they are worth, and what to do. */
+function stoppedAfterParts(delivered: number, refused: string): string {
+  const one = delivered === 1;
+  return (
+    `The export stopped after part ${delivered}: Discord did not take ${refused}. The part${one ? '' : 's'} above ` +
+    `${one ? 'is' : 'are'} incomplete and no manifest will follow, so please delete ${one ? 'it' : 'them'} and run the export again. ${NOT_COUNTED}`
+  );
 }
 
 function partNumber(file: ExportFile): string {

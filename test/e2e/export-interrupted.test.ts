@@ -94,4 +94,85 @@ describe('/export reflections interrupted mid-export', () => {
     expect(line).toContain(`${had.length} parts went out before it stopped`);
     expect(line).not.toContain('0 rows');
   });
+
+  /** Makes Discord refuse the export's last message (the summary, with the file or the manifest): the next `method` to a webhook once the export is logged as allowed. */
+  const refuseLastMessage = (method: 'PATCH' | 'POST', { after = 0 } = {}) => {
+    const recordAllowed = h.ctx.exports.recordAllowed.bind(h.ctx.exports);
+    h.ctx.exports.recordAllowed = (plan, result, parts) => {
+      // A fault without a status lets its request through: the first `after` messages go out.
+      if (after > 0) h.discord.faults.add({ method, path: /^\/webhooks\//, times: after });
+      h.discord.faults.add({ method, path: /^\/webhooks\//, status: 400, body: { code: 50035, message: 'Invalid Form Body' }, times: 1 });
+      return recordAllowed(plan, result, parts);
+    };
+  };
+  /** What since-last would start from now. */
+  const sinceLastFrom = () =>
+    h.ctx.exports.plan({ guildId: h.discord.ids.guild, guildName: null, actor: { kind: 'member', id: h.discord.ids.moderator, label: null }, format: 'json', scope: h.ctx.exports.parseScope({ sinceLast: true }), pseudonymise: false }).since;
+  const exportEverything = async () => {
+    const handle = await h.discord.interact.chatInput({ name: 'export', subcommand: 'reflections', options: { format: 'json' }, as: 'moderator' });
+    await handle.settled({ quietMs: 200 });
+    return handle;
+  };
+
+  it('a file whose one message Discord refuses: the moderator is told nothing arrived, nothing counted as exported, and to run it again', async () => {
+    writeFor('300000000000000001', 'a shared reflection');
+    await exportEverything();
+    const before = sinceLastFrom();
+    expect(before).not.toBeNull();
+    clock.advance(60_000);
+    writeFor('300000000000000001', 'another shared reflection');
+    refuseLastMessage('PATCH');
+    const handle = await exportEverything();
+    const told = handle.original()!;
+    expect(handle.messages().flatMap((m) => m.attachments)).toEqual([]);
+    expect(told.content).toContain('did not take');
+    expect(told.content).toContain('nothing from this export reached you');
+    expect(told.content).toContain('run the export again');
+    expect(told.content).toContain('Nothing was counted as exported');
+    expect(told.content).not.toContain('on our side');
+    // True to the log and the cursor: not delivered, and since-last starts where it did before.
+    expect(h.ctx.exports.recent(h.discord.ids.guild, 1)[0]).toMatchObject({ outcome: 'failed', reason: 'Invalid Form Body' });
+    expect(sinceLastFrom()).toBe(before);
+  });
+
+  it('a split export whose last message Discord refuses: the moderator is told which parts they have, that no manifest follows, and to run it again', async () => {
+    for (let i = 0; i < 20; i += 1) writeFor('300000000000000001', `a shared reflection, number ${i}, with a few words `.repeat(3));
+    refuseLastMessage('POST');
+    h.discord.attachmentSizeLimit = 2500;
+    const handle = await exportEverything();
+    h.discord.attachmentSizeLimit = 10 * 1024 * 1024;
+    const had = handle.messages().flatMap((m) => m.attachments.map((a) => a.filename));
+    expect(had.length).toBeGreaterThan(0);
+    expect(had.every((name) => /\.part\d+$/.test(name))).toBe(true);
+    const told = handle.messages().at(-1)!;
+    expect(told.attachments).toEqual([]);
+    expect(told.content).toContain(`stopped after part ${had.length}`);
+    expect(told.content).toContain('no manifest will follow');
+    expect(told.content).toContain('run the export again');
+    expect(told.content).toContain('Nothing was counted as exported');
+    expect(told.content).not.toContain('on our side');
+    expect(h.ctx.exports.recent(h.discord.ids.guild, 1)[0]).toMatchObject({ outcome: 'failed', reason: 'Invalid Form Body' });
+    expect(sinceLastFrom()).toBeNull();
+  });
+
+  it('a split export whose every part went out but whose manifest Discord refuses: the moderator is told they have all the parts, unchecked and not counted', async () => {
+    // At this size the third and last part goes out in a message of its own, then the summary with the manifest.
+    for (let i = 0; i < 20; i += 1) writeFor('300000000000000001', `a shared reflection, number ${i}, with a few words `.repeat(3));
+    refuseLastMessage('POST', { after: 1 });
+    h.discord.attachmentSizeLimit = 2500;
+    const handle = await exportEverything();
+    h.discord.attachmentSizeLimit = 10 * 1024 * 1024;
+    const had = handle.messages().flatMap((m) => m.attachments.map((a) => a.filename));
+    const entry = h.ctx.exports.recent(h.discord.ids.guild, 1)[0]!;
+    expect(entry).toMatchObject({ outcome: 'failed', reason: 'Invalid Form Body' });
+    expect(had).toHaveLength(entry.parts!);
+    expect(had.every((name) => /\.part\d+$/.test(name))).toBe(true);
+    const told = handle.messages().at(-1)!;
+    expect(told.content).toContain(`You have all ${had.length} parts`);
+    expect(told.content).toContain('no manifest');
+    expect(told.content).not.toContain('incomplete');
+    expect(told.content).toContain('run the export again');
+    expect(told.content).toContain('Nothing was counted as exported');
+    expect(sinceLastFrom()).toBeNull();
+  });
 });
