@@ -64,7 +64,11 @@ export function jsonString(text: string): string {
   return safeJson(text);
 }
 
-/** Inline Markdown (CommonMark/GFM and Discord's flavour) that could format, link, embed or mention. */
+/**
+ * Inline Markdown (CommonMark/GFM and Discord's flavour) that could format, hide a link behind words, embed or
+ * mention. A bare address is left as written, and a viewer that autolinks shows it as a link to itself: escaping
+ * cannot stop every viewer doing that (src/export/README.md, "Addresses in the Markdown export").
+ */
 const MARKDOWN_INLINE = /[\\`*_~[\]<>&|@#]/g;
 
 /** Where a line could start a block construct: spaces or a tab (indented code), -, +, = or a digit (list, rule, heading underline). */

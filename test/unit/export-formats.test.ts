@@ -218,6 +218,15 @@ describe('Markdown export', () => {
     expect(escapeMarkdownBlock('    indented')).toBe('&nbsp;&nbsp;&nbsp;&nbsp;indented');
     expect(escapeMarkdownBlock('- item\n2. item')).toBe('\\- item\\\n2\\. item');
   });
+
+  it('leaves a bare address as written (a viewer that autolinks shows it, clickable), but no words that hide one (src/export/README.md says so)', () => {
+    // Kept as written, so a GFM viewer links it, showing the address itself.
+    expect(escapeMarkdownBlock('see http://evil.example/a?b=c and www.evil.example')).toBe('see http://evil.example/a?b=c and www.evil.example');
+    // A masked link, a reference link or an image is written out as its text: the address shows beside it.
+    expect(escapeMarkdownBlock('[click](http://evil.example)')).toBe('\\[click\\](http://evil.example)');
+    expect(escapeMarkdownBlock('![x](http://evil.example/p.png)')).toBe('!\\[x\\](http://evil.example/p.png)');
+    expect(escapeMarkdownBlock('[1]: http://evil.example')).toBe('\\[1\\]: http://evil.example');
+  });
 });
 
 describe('privacy rules in every format', () => {
