@@ -16,6 +16,7 @@ import { LocalDiscordServer, type LocalDiscordOptions, type RecordedRequest } fr
  *   discord.directMessages('member') / discord.blockDMs('member') → the bot's DMs to a member / make them refuse DMs (50007)
  *   discord.faults.add({ method, path, status, body, headers, delayMs, hold, times })
  *   discord.gateway.ackHeartbeats = false; discord.gateway.disconnect(4000)
+ *   discord.setBotInGuild(false)                                  → the bot user kicked, the app still installed
  */
 
 export type { InteractionHandle } from './driver.js';
@@ -136,6 +137,21 @@ export class LocalDiscord {
   /** Posts a message as a member ('member' | 'moderator' | 'owner' | user id) in a channel. */
   postAs(actor: string, content: string, channelId: string = this.ids.channel): LocalMessage {
     return this.server.postAsUser(this.interact.userId(actor), channelId, content);
+  }
+
+  /** Whether the bot user is a member of the guild; see setBotInGuild. */
+  get botInGuild(): boolean {
+    return this.server.botInGuild;
+  }
+
+  /**
+   * Kicks the bot user from the guild (false) or invites it back (true), while the app stays installed there:
+   * interactions still arrive; READY then lists no guild, and the bot's REST in the guild meets 50001. A
+   * connected bot is sent GUILD_DELETE or GUILD_CREATE. `startLocalDiscord({ botInGuild: false })` starts so
+   * (an app installed with the `applications.commands` scope only).
+   */
+  setBotInGuild(inGuild: boolean): void {
+    this.server.setBotInGuild(inGuild);
   }
 
   /** True once a bot session has identified over the gateway and is connected. */

@@ -57,10 +57,15 @@ export interface LocalDiscordOptions {
    * the same in every run: the playground's kept database then finds its own server again. Default: now.
    */
   worldIdsAt?: number;
+  /**
+   * Whether the bot user starts as a member of the guild (default true). False: the app is installed with the
+   * `applications.commands` scope only. See LocalDiscordServer.setBotInGuild.
+   */
+  botInGuild?: boolean;
 }
 
 export class LocalDiscordServer {
-  readonly options: Required<Omit<LocalDiscordOptions, 'botPermissions' | 'port' | 'worldIdsAt'>> & { port: number };
+  readonly options: Required<Omit<LocalDiscordOptions, 'botPermissions' | 'port' | 'worldIdsAt' | 'botInGuild'>> & { port: number };
   readonly faults = new FaultInjector();
   readonly gateway: LocalGateway;
   private readonly signal = new ChangeSignal();
@@ -102,11 +107,12 @@ export class LocalDiscordServer {
     this.gateway = new LocalGateway(
       {
         token: () => this.options.token,
-        ready: () => ({ user: this.users.get(this.ids.bot)!, application: { id: this.ids.application, flags: 0 }, guilds: [guildCreatePayload(this)] }),
+        ready: () => ({ user: this.users.get(this.ids.bot)!, application: { id: this.ids.application, flags: 0 }, guilds: this.botInGuild ? [guildCreatePayload(this)] : [] }),
         onChange: () => this.changed(),
       },
       { heartbeatIntervalMs: this.options.heartbeatIntervalMs },
     );
+    if (options.botInGuild === false) this.setBotInGuild(false);
     for (const routes of [userRoutes, dmRoutes, commandRoutes, interactionRoutes, channelRoutes, messageRoutes, threadRoutes, guildRoutes]) routes(this.router.add, this);
     this.server = createServer((req, res) => void handleRequest(this, req, res));
     this.gateway.attach(this.server);
@@ -114,6 +120,35 @@ export class LocalDiscordServer {
 
   now(): number {
     return this.options.now();
+  }
+
+  /** The bot user's member while it is out of the guild, to put back as it was. */
+  private botMemberAway: LocalMember | undefined;
+
+  /** Whether the bot user is a member of the guild (it was invited with the `bot` scope and not kicked). */
+  get botInGuild(): boolean {
+    return this.members.has(this.ids.bot);
+  }
+
+  /**
+   * Takes the bot user out of the guild or puts it back, as Discord does when it is kicked or invited again. Out
+   * of it, the app can still be installed there (the `applications.commands` scope alone, or a kick that left
+   * the integration): members' interactions still arrive, with the guild's id, and are answered through their
+   * tokens; but READY lists no guild and no GUILD_CREATE follows, and the bot's REST calls in the guild meet 403
+   * 50001 Missing Access. A connected session is sent GUILD_DELETE or GUILD_CREATE, as Discord sends them.
+   */
+  setBotInGuild(inGuild: boolean): void {
+    if (inGuild === this.botInGuild) return;
+    if (inGuild) {
+      this.members.set(this.ids.bot, this.botMemberAway!);
+      this.botMemberAway = undefined;
+      this.gateway.dispatch('GUILD_CREATE', guildCreatePayload(this), INTENTS.GUILDS);
+    } else {
+      this.botMemberAway = this.members.get(this.ids.bot);
+      this.members.delete(this.ids.bot);
+      this.gateway.dispatch('GUILD_DELETE', { id: this.ids.guild }, INTENTS.GUILDS);
+    }
+    this.changed();
   }
 
   async listen(): Promise<void> {

@@ -30,6 +30,7 @@
  *       h.discord.interactionDeadlineMs = 0             → any initial response is late (10062), no waiting
  *       h.discord.setOverwrites(channelId, [...])        → e.g. deny the bot's role SEND_MESSAGES (50013)
  *       h.discord.gateway.identifies / .resumes / .ackHeartbeats / .disconnect(4000)
+ *       h.discord.setBotInGuild(false)                   → bot user out of the guild, app still installed (interactions arrive; no guild in READY)
  *       h.discord.ids  { guild, channel, modLogChannel, bot, application, member, moderator, owner, roles: {…} }
  *       h.discord.waitFor(() => condition) / waitForRequest(filter)
  *   → h.bot       the RunningApp ({ ctx, client, ready, stop }); h.ctx = h.bot.ctx

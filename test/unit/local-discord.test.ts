@@ -322,6 +322,44 @@ describe('gateway', () => {
     c.socket.close();
   });
 
+  it('with the bot user out of the guild (the app still installed): GUILD_DELETE, then READY with no guild, 50001 on the guild’s REST, interactions still delivered; invited back: GUILD_CREATE', async () => {
+    const first = await connect();
+    first.send({ op: 2, d: { token: discord.token, intents: 1, properties: {} } });
+    await first.until(() => first.received.some((p) => p.t === 'GUILD_CREATE'));
+    discord.setBotInGuild(false);
+    await first.until(() => first.received.some((p) => p.t === 'GUILD_DELETE'));
+    expect(first.received.find((p) => p.t === 'GUILD_DELETE')!.d).toEqual({ id: discord.ids.guild });
+    expect(discord.botInGuild).toBe(false);
+    first.socket.close();
+
+    const second = await connect();
+    second.send({ op: 2, d: { token: discord.token, intents: 1, properties: {} } });
+    await second.until(() => second.received.some((p) => p.t === 'READY'));
+    expect(second.received.find((p) => p.t === 'READY')!.d.guilds).toEqual([]);
+    expect(await api('GET', `/guilds/${discord.ids.guild}`)).toMatchObject({ status: 403, body: { code: 50001 } });
+    expect(await api('GET', `/channels/${discord.ids.channel}`)).toMatchObject({ status: 403, body: { code: 50001 } });
+    const delivered = interaction();
+    await second.until(() => second.received.some((p) => p.t === 'INTERACTION_CREATE'));
+    expect(second.received.find((p) => p.t === 'INTERACTION_CREATE')!.d).toMatchObject({ id: delivered.id, guild_id: discord.ids.guild });
+    expect(second.received.some((p) => p.t === 'GUILD_CREATE')).toBe(false);
+
+    discord.setBotInGuild(true);
+    await second.until(() => second.received.some((p) => p.t === 'GUILD_CREATE'));
+    expect(second.received.find((p) => p.t === 'GUILD_CREATE')!.d).toMatchObject({ id: discord.ids.guild, members: [expect.objectContaining({ user: expect.objectContaining({ id: discord.ids.bot }) })] });
+    expect(await api('GET', `/guilds/${discord.ids.guild}`)).toMatchObject({ status: 200 });
+    second.socket.close();
+  });
+
+  it('starts with the bot user out of the guild when told (an app installed with applications.commands only)', async () => {
+    const commandsOnly = await startLocalDiscord({ botInGuild: false });
+    try {
+      expect(commandsOnly.botInGuild).toBe(false);
+      expect(commandsOnly.server.gateway.connected).toBe(false);
+    } finally {
+      await commandsOnly.close();
+    }
+  });
+
   it('closes with 4014 for a privileged intent and 4004 for a wrong token', async () => {
     const privileged = await connect();
     privileged.send({ op: 2, d: { token: discord.token, intents: 1 | (1 << 15), properties: {} } });

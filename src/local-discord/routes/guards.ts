@@ -17,8 +17,10 @@ export function messageOr404(s: LocalDiscordServer, channel: { id: string }, id:
   return message;
 }
 
+/** The guild, which the bot reads only while its user is a member (Discord answers 50001 otherwise). */
 export function guildOr404(s: LocalDiscordServer, id: string | undefined): void {
   if (id !== s.ids.guild) throw ERRORS.unknownGuild();
+  if (!s.botInGuild) throw ERRORS.missingAccess();
 }
 
 export function requireView(s: LocalDiscordServer, channel: LocalChannel): void {
