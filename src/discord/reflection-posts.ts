@@ -333,9 +333,16 @@ export function describeErasure(report: ErasureReport, who: 'member' | 'server')
 
 /**
  * Tracks when the bot is removed from (or added back to) a server, for the retention job. An outage is not a
- * removal: discord.js reports it as GuildUnavailable, not GuildDelete.
+ * removal: discord.js reports it as GuildUnavailable, not GuildDelete. An interaction from a server shows the
+ * app is still installed there (Discord sends them with or without the bot user in the server), so it cancels
+ * a pending removal: a server whose bot user was kicked while its members keep using the commands is in use.
  */
 export function wireGuildPresence(client: Client, ctx: AppContext): void {
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (interaction.guildId !== null && ctx.reflections.interactionFrom(interaction.guildId)) {
+      ctx.log.info({ guildId: interaction.guildId }, 'a server marked as having removed the bot is using it: its data is kept');
+    }
+  });
   client.on(Events.GuildDelete, (guild) => {
     ctx.reflections.guildLeft(guild.id, ctx.clock.now());
     ctx.log.info({ guildId: guild.id, days: ctx.config.RETENTION_DAYS_AFTER_REMOVAL }, 'removed from a server; its data will be erased after the retention period');

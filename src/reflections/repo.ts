@@ -142,6 +142,8 @@ export function createReflectionRepo(db: Db) {
     ON CONFLICT (guild_id) DO UPDATE SET removed_at = COALESCE(guild_presence.removed_at, excluded.removed_at)`);
   const markPresent = db.prepare(`INSERT INTO guild_presence (guild_id, removed_at) VALUES (?, NULL)
     ON CONFLICT (guild_id) DO UPDATE SET removed_at = NULL`);
+  const pendingRemovals = db.prepare('SELECT guild_id FROM guild_presence WHERE removed_at IS NOT NULL');
+  const cancelRemoval = db.prepare('UPDATE guild_presence SET removed_at = NULL WHERE guild_id = ? AND removed_at IS NOT NULL');
   const removedBefore = db.prepare('SELECT guild_id AS guildId, removed_at AS removedAt FROM guild_presence WHERE removed_at IS NOT NULL AND removed_at <= ?');
   // Each server with reflections found by a step from one to the next in the author index (one look-up per
   // server), not by DISTINCT over every entry: that read the whole index on the event loop just as the bot
@@ -206,6 +208,10 @@ export function createReflectionRepo(db: Db) {
     },
     markRemoved: (guildId: string, at: string) => markRemoved.run(guildId, at),
     markPresent: (guildId: string) => markPresent.run(guildId),
+    /** Servers marked removed, whose data waits for the retention job. */
+    pendingRemovals: () => pendingRemovals.pluck().all() as string[],
+    /** Clears a server's removal mark (its row stays); returns whether there was one. */
+    cancelRemoval: (guildId: string) => cancelRemoval.run(guildId).changes > 0,
     removedBefore: (cutoff: string) => removedBefore.all(cutoff) as { guildId: string; removedAt: string }[],
     knownGuilds: () => (knownGuilds.all() as { guildId: string }[]).map((r) => r.guildId),
     exportable: exportReads.exportable,

@@ -144,8 +144,16 @@ export interface ReflectionService {
   /** An export's reads ended (its snapshot released): a checkpoint it held up runs now. */
   exportEnded(): void;
 
+  /** The bot was removed from a server: its retention clock starts (unless it already runs). */
   guildLeft(guildId: string, at: Date): void;
+  /** The bot user is in a server (READY, GUILD_CREATE): any retention clock of the server stops. */
   guildJoined(guildId: string): void;
+  /**
+   * A member's interaction came from this server. Discord sends them only where the app is installed, with or
+   * without its bot user, so the server is in use: a removal waiting for the retention job is cancelled. True
+   * when one was. On every interaction's path, so it is a lookup in memory unless a removal is pending there.
+   */
+  interactionFrom(guildId: string): boolean;
   knownGuilds(): string[];
   /** Servers the bot left at least `days` ago, whose data is now due for erasure. */
   dueForErasure(now: Date, days: number): string[];
@@ -290,6 +298,11 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
     ...listed(row),
     authorName: cipher.open({ keyId: row.keyId, iv: row.nameIv, data: row.name }, nameBinding(row)),
   });
+
+  // The servers whose removal waits for the retention job, kept in memory so that interactionFrom, run for every
+  // interaction, reads nothing from SQLite. Loaded once: only this service writes the marks (the bot holds the
+  // single-instance lease), and each write below keeps the set in step after it commits.
+  const pendingRemoval = new Set<string>(repo.pendingRemovals());
 
   const memberNames = new MemberNameSeals(cipher);
   /** A row's text and name sealed under the current key; the name member-scoped (shared with the author's other rows). */
@@ -516,7 +529,9 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
       },
       purgeGuild: (guildId) => {
         memberNames.forget(guildId);
-        return repo.purgeGuild(guildId);
+        const erased = repo.purgeGuild(guildId);
+        pendingRemoval.delete(guildId);
+        return erased;
       },
     },
 
@@ -527,9 +542,17 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
 
     guildLeft: (guildId, at) => {
       repo.markRemoved(guildId, at.toISOString());
+      pendingRemoval.add(guildId);
     },
     guildJoined: (guildId) => {
       repo.markPresent(guildId);
+      pendingRemoval.delete(guildId);
+    },
+    interactionFrom: (guildId) => {
+      if (!pendingRemoval.has(guildId)) return false;
+      const cancelled = repo.cancelRemoval(guildId);
+      pendingRemoval.delete(guildId);
+      return cancelled;
     },
     knownGuilds: () => repo.knownGuilds(),
     dueForErasure: (now, days) => repo.removedBefore(new Date(now.getTime() - days * 86_400_000).toISOString()).map((r) => r.guildId),

@@ -240,6 +240,47 @@ describe('erasure', () => {
     expect([...service.knownGuilds()].sort()).toEqual([GUILD, OTHER_GUILD, third, '100000000000000009']);
   });
 
+  it('an interaction from a server marked removed cancels its removal (the app is installed there), and retention then keeps its data', () => {
+    const { service, write, clock, logs } = makeService();
+    write(ALICE, 'in a server whose bot user was kicked, its commands still installed');
+    service.guildLeft(GUILD, clock.now());
+    clock.advance(10 * 86_400_000);
+    expect(service.interactionFrom(GUILD)).toBe(true);
+    expect(service.interactionFrom(GUILD)).toBe(false);
+    clock.advance(30 * 86_400_000);
+    expect(runRetention({ reflections: service, erasers: [service.eraser], clock, log: logs.log, days: 30 })).toEqual([]);
+    expect(service.listMine(GUILD, ALICE).total).toBe(1);
+    // Removed again later: a new grace period, from then.
+    service.guildLeft(GUILD, clock.now());
+    expect(service.dueForErasure(clock.now(), 30)).toEqual([]);
+    clock.advance(30 * 86_400_000);
+    expect(service.dueForErasure(clock.now(), 30)).toEqual([GUILD]);
+  });
+
+  it('an interaction from a server with no removal pending writes nothing to the database', () => {
+    const { db, service, write, clock } = makeService();
+    write(ALICE, 'here');
+    service.guildJoined(GUILD);
+    service.guildLeft(OTHER_GUILD, clock.now());
+    const changes = () => db.prepare('SELECT total_changes()').pluck().get() as number;
+    const before = changes();
+    for (const guildId of [GUILD, '100000000000000003', GUILD]) expect(service.interactionFrom(guildId)).toBe(false);
+    expect(changes()).toBe(before);
+    expect(service.dueForErasure(new Date(clock.now().getTime() + 31 * 86_400_000), 30)).toEqual([OTHER_GUILD]);
+  });
+
+  it('a removal marked before a restart is cancelled by the first interaction after it; one the retention job erased is gone', () => {
+    const { db, service, clock, logs } = makeService();
+    service.guildLeft(GUILD, clock.now());
+    service.guildLeft(OTHER_GUILD, clock.now());
+    const restarted = makeService({ db }).service;
+    expect(restarted.interactionFrom(GUILD)).toBe(true);
+    expect(restarted.dueForErasure(new Date(clock.now().getTime() + 31 * 86_400_000), 30)).toEqual([OTHER_GUILD]);
+    clock.advance(31 * 86_400_000);
+    expect(runRetention({ reflections: restarted, erasers: [restarted.eraser], clock, log: logs.log, days: 30 })).toEqual([OTHER_GUILD]);
+    expect(restarted.interactionFrom(OTHER_GUILD)).toBe(false);
+  });
+
   it('a second leave event does not restart the grace period', () => {
     const { service, clock } = makeService();
     service.guildLeft(GUILD, clock.now());

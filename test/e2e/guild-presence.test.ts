@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
+import { startHarness, type Harness } from './harness.js';
+
+/**
+ * When a server's data starts its retention clock, end to end: the real bot and discord.js client against the
+ * local Discord, restarted on the same database. Discord delivers slash-command interactions wherever the app
+ * is installed, also where its bot user is not a member (the `applications.commands` scope alone, or the bot
+ * user kicked while the integration stays): such a server is in use, and its members' reflections must not be
+ * erased because a restart's READY does not list it. A server the bot user was in and is no longer in (removed
+ * while the bot was offline) still gets its clock.
+ */
+
+const DAY = 86_400_000;
+
+describe('which servers a restart counts as having removed the bot', () => {
+  const clock = fixedClock('2026-04-01T09:00:00.000Z');
+  let h: Harness | undefined;
+
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  async function start(botInGuild: boolean): Promise<Harness> {
+    clock.set('2026-04-01T09:00:00.000Z');
+    h = await startHarness({ clock, discordOptions: { botInGuild }, env: { REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
+    await h.bot.ready;
+    return h;
+  }
+
+  async function reflect(harness: Harness, text: string): Promise<number> {
+    const opened = await harness.discord.interact.chatInput({ name: 'reflect', as: 'member' });
+    const submitted = await harness.discord.interact.modalSubmit({ modal: opened, values: [text], as: 'member' });
+    const id = Number(/#(\d+)/.exec((await submitted.reply()).content)?.[1]);
+    expect(id).toBeGreaterThan(0);
+    return id;
+  }
+
+  async function restart(harness: Harness): Promise<void> {
+    await harness.restart();
+    await harness.bot.ready;
+  }
+
+  const removedAt = (harness: Harness) =>
+    harness.ctx.db.prepare('SELECT removed_at FROM guild_presence WHERE guild_id = ? AND removed_at IS NOT NULL').pluck().get(harness.discord.ids.guild) as string | undefined;
+  const reflectionCount = (harness: Harness) => harness.ctx.db.prepare('SELECT COUNT(*) FROM reflections WHERE guild_id = ?').pluck().get(harness.discord.ids.guild) as number;
+  const erasedByRetention = (harness: Harness) => harness.logs().filter((line) => line.msg === 'retention: erased the data of a server the bot left');
+
+  it('a server that removed the bot while it was offline still gets its clock at the next start, and its data is erased after the retention period', async () => {
+    const harness = await start(true);
+    await reflect(harness, 'Written while the bot was in the server.');
+    await harness.bot.stop();
+    harness.discord.setBotInGuild(false);
+
+    await restart(harness);
+    expect(removedAt(harness)).toBe(clock.now().toISOString());
+
+    clock.advance(29 * DAY);
+    await restart(harness);
+    expect(reflectionCount(harness)).toBe(1);
+    expect(removedAt(harness)).toBe('2026-04-01T09:00:00.000Z');
+
+    clock.advance(2 * DAY);
+    await restart(harness);
+    expect(erasedByRetention(harness)).toHaveLength(1);
+    expect(reflectionCount(harness)).toBe(0);
+  });
+
+  it('the bot user kicked while the app stays: its clock starts, the next interaction from the server cancels it, and the data outlives the retention period', async () => {
+    const harness = await start(true);
+    await reflect(harness, 'Written before the kick.');
+    const removed = harness.waitForLog((line) => line.msg === 'removed from a server; its data will be erased after the retention period');
+    harness.discord.setBotInGuild(false);
+    await removed;
+    expect(removedAt(harness)).toBe(clock.now().toISOString());
+
+    // A member still uses the commands there: the app is installed, so the server is in use.
+    const mine = await harness.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine', as: 'member' });
+    expect(harness.discord.render(await mine.reply())).toContain('Written before the kick.');
+    expect(removedAt(harness)).toBeUndefined();
+
+    clock.advance(31 * DAY);
+    await restart(harness);
+    expect(erasedByRetention(harness)).toEqual([]);
+    expect(reflectionCount(harness)).toBe(1);
+  });
+
+  it('a server whose clock a restart started keeps its data when a member then uses the bot there', async () => {
+    const harness = await start(true);
+    await reflect(harness, 'Written while the bot was in the server.');
+    await harness.bot.stop();
+    harness.discord.setBotInGuild(false);
+    await restart(harness);
+    expect(removedAt(harness)).toBeDefined();
+
+    await reflect(harness, 'Written after the bot user was gone, the commands still there.');
+    expect(removedAt(harness)).toBeUndefined();
+
+    clock.advance(31 * DAY);
+    await restart(harness);
+    expect(erasedByRetention(harness)).toEqual([]);
+    expect(reflectionCount(harness)).toBe(2);
+  });
+});
