@@ -351,11 +351,12 @@ export function wireGuildPresence(client: Client, ctx: AppContext): void {
     ctx.reflections.guildJoined(guild.id);
   });
   client.once(Events.ClientReady, (ready) => {
-    const present = new Set(ready.guilds.cache.keys());
-    for (const guildId of present) ctx.reflections.guildJoined(guildId);
-    // Servers with data that the bot is no longer in: it was removed while offline.
-    for (const guildId of ctx.reflections.knownGuilds()) {
-      if (!present.has(guildId)) ctx.reflections.guildLeft(guildId, ctx.clock.now());
+    // Servers the bot user was in when last seen and is not in now: it was removed while offline. Not every
+    // server with data: one whose members use the commands without the bot user in it is not in READY either.
+    // Unavailable servers (an outage) are in the cache, so they count as present.
+    const removed = ctx.reflections.botPresentAtReady(new Set(ready.guilds.cache.keys()), ctx.clock.now());
+    for (const guildId of removed) {
+      ctx.log.info({ guildId, days: ctx.config.RETENTION_DAYS_AFTER_REMOVAL }, 'removed from a server while offline; its data will be erased after the retention period');
     }
   });
 }

@@ -142,6 +142,9 @@ export function createReflectionRepo(db: Db) {
     ON CONFLICT (guild_id) DO UPDATE SET removed_at = COALESCE(guild_presence.removed_at, excluded.removed_at)`);
   const markPresent = db.prepare(`INSERT INTO guild_presence (guild_id, removed_at) VALUES (?, NULL)
     ON CONFLICT (guild_id) DO UPDATE SET removed_at = NULL`);
+  const rememberBotIn = db.prepare('INSERT INTO bot_guilds (guild_id) VALUES (?) ON CONFLICT (guild_id) DO NOTHING');
+  const forgetBotIn = db.prepare('DELETE FROM bot_guilds WHERE guild_id = ?');
+  const botGuilds = db.prepare('SELECT guild_id FROM bot_guilds');
   const pendingRemovals = db.prepare('SELECT guild_id FROM guild_presence WHERE removed_at IS NOT NULL');
   const cancelRemoval = db.prepare('UPDATE guild_presence SET removed_at = NULL WHERE guild_id = ? AND removed_at IS NOT NULL');
   const removedBefore = db.prepare('SELECT guild_id AS guildId, removed_at AS removedAt FROM guild_presence WHERE removed_at IS NOT NULL AND removed_at <= ?');
@@ -208,6 +211,12 @@ export function createReflectionRepo(db: Db) {
     },
     markRemoved: (guildId: string, at: string) => markRemoved.run(guildId, at),
     markPresent: (guildId: string) => markPresent.run(guildId),
+    /** The bot user is in this server (READY, GUILD_CREATE). */
+    rememberBotIn: (guildId: string) => rememberBotIn.run(guildId),
+    /** The bot user is no longer in this server (GUILD_DELETE, or missing from READY). */
+    forgetBotIn: (guildId: string) => forgetBotIn.run(guildId),
+    /** The servers the bot user was in when the gateway last showed them. */
+    botGuilds: () => botGuilds.pluck().all() as string[],
     /** Servers marked removed, whose data waits for the retention job. */
     pendingRemovals: () => pendingRemovals.pluck().all() as string[],
     /** Clears a server's removal mark (its row stays); returns whether there was one. */

@@ -144,10 +144,17 @@ export interface ReflectionService {
   /** An export's reads ended (its snapshot released): a checkpoint it held up runs now. */
   exportEnded(): void;
 
-  /** The bot was removed from a server: its retention clock starts (unless it already runs). */
+  /** The bot user was removed from a server (GUILD_DELETE): its retention clock starts (unless it already runs). */
   guildLeft(guildId: string, at: Date): void;
-  /** The bot user is in a server (READY, GUILD_CREATE): any retention clock of the server stops. */
+  /** The bot user is in a server (GUILD_CREATE): any retention clock of the server stops. */
   guildJoined(guildId: string): void;
+  /**
+   * At READY, the servers the bot user is in now: each is marked present (as guildJoined), and each server it
+   * was in when last seen and is not in now removed it while the bot was offline: its clock starts (as
+   * guildLeft). A server known only through its members' interactions (the app installed without the bot user)
+   * is never counted as removed. One transaction; returns the servers newly counted as removed.
+   */
+  botPresentAtReady(present: ReadonlySet<string>, at: Date): string[];
   /**
    * A member's interaction came from this server. Discord sends them only where the app is installed, with or
    * without its bot user, so the server is in use: a removal waiting for the retention job is cancelled. True
@@ -303,6 +310,20 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
   // interaction, reads nothing from SQLite. Loaded once: only this service writes the marks (the bot holds the
   // single-instance lease), and each write below keeps the set in step after it commits.
   const pendingRemoval = new Set<string>(repo.pendingRemovals());
+
+  /**
+   * The bot user left a server: its clock starts, and the server is no longer counted as one the bot user is in,
+   * so a later READY does not count it again; once an interaction has stopped its clock (the app still installed
+   * there), restarts leave it alone.
+   */
+  const left = (guildId: string, at: Date) => {
+    repo.markRemoved(guildId, at.toISOString());
+    repo.forgetBotIn(guildId);
+  };
+  const joined = (guildId: string) => {
+    repo.markPresent(guildId);
+    repo.rememberBotIn(guildId);
+  };
 
   const memberNames = new MemberNameSeals(cipher);
   /** A row's text and name sealed under the current key; the name member-scoped (shared with the author's other rows). */
@@ -541,12 +562,23 @@ export function createReflectionService(deps: ReflectionServiceDeps): Reflection
     },
 
     guildLeft: (guildId, at) => {
-      repo.markRemoved(guildId, at.toISOString());
+      repo.transaction(() => left(guildId, at));
       pendingRemoval.add(guildId);
     },
     guildJoined: (guildId) => {
-      repo.markPresent(guildId);
+      repo.transaction(() => joined(guildId));
       pendingRemoval.delete(guildId);
+    },
+    botPresentAtReady: (present, at) => {
+      const removed = repo.transaction(() => {
+        for (const guildId of present) joined(guildId);
+        const gone = repo.botGuilds().filter((guildId) => !present.has(guildId));
+        for (const guildId of gone) left(guildId, at);
+        return gone;
+      });
+      for (const guildId of present) pendingRemoval.delete(guildId);
+      for (const guildId of removed) pendingRemoval.add(guildId);
+      return removed;
     },
     interactionFrom: (guildId) => {
       if (!pendingRemoval.has(guildId)) return false;

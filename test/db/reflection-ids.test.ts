@@ -97,7 +97,7 @@ describe('migration 0008 (reflections without AUTOINCREMENT)', () => {
     expect(db.prepare('SELECT * FROM reflections ORDER BY id').all()).toEqual(rowsBefore);
     expect(db.prepare('SELECT * FROM reflection_posts').all()).toEqual(postsBefore);
     // 0009 then gives the post a shown_as it cannot know (null: treated as showing the name).
-    expect(migrate(db, migrations).applied).toEqual(['0009-post-shown-as']);
+    expect(migrate(db, migrations).applied).toEqual(['0009-post-shown-as', '0010-bot-guilds']);
     expect(db.prepare('SELECT * FROM reflection_posts').all()).toEqual(postsBefore.map((p) => ({ ...(p as object), shown_as: null })));
     expect(db.prepare('SELECT * FROM reflection_reports').all()).toEqual(reportsBefore);
     expect(postsBefore).toHaveLength(1);

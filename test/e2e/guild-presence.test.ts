@@ -48,6 +48,24 @@ describe('which servers a restart counts as having removed the bot', () => {
   const reflectionCount = (harness: Harness) => harness.ctx.db.prepare('SELECT COUNT(*) FROM reflections WHERE guild_id = ?').pluck().get(harness.discord.ids.guild) as number;
   const erasedByRetention = (harness: Harness) => harness.logs().filter((line) => line.msg === 'retention: erased the data of a server the bot left');
 
+  it('reflections saved in a server the bot user was never in (commands only) survive restarts, with no retention clock started', async () => {
+    const harness = await start(false);
+    expect(harness.bot.client.guilds.cache.has(harness.discord.ids.guild)).toBe(false);
+    await reflect(harness, 'Written where only the commands are installed.');
+    expect(reflectionCount(harness)).toBe(1);
+
+    await restart(harness);
+    expect(removedAt(harness)).toBeUndefined();
+
+    clock.advance(31 * DAY);
+    await restart(harness);
+    expect(removedAt(harness)).toBeUndefined();
+    expect(erasedByRetention(harness)).toEqual([]);
+    expect(reflectionCount(harness)).toBe(1);
+    const mine = await harness.discord.interact.chatInput({ name: 'reflections', subcommand: 'mine', as: 'member' });
+    expect(harness.discord.render(await mine.reply())).toContain('Written where only the commands are installed.');
+  });
+
   it('a server that removed the bot while it was offline still gets its clock at the next start, and its data is erased after the retention period', async () => {
     const harness = await start(true);
     await reflect(harness, 'Written while the bot was in the server.');
@@ -68,7 +86,7 @@ describe('which servers a restart counts as having removed the bot', () => {
     expect(reflectionCount(harness)).toBe(0);
   });
 
-  it('the bot user kicked while the app stays: its clock starts, the next interaction from the server cancels it, and the data outlives the retention period', async () => {
+  it('the bot user kicked while the app stays: its clock starts, the next interaction from the server cancels it, for good across restarts', async () => {
     const harness = await start(true);
     await reflect(harness, 'Written before the kick.');
     const removed = harness.waitForLog((line) => line.msg === 'removed from a server; its data will be erased after the retention period');
@@ -81,6 +99,8 @@ describe('which servers a restart counts as having removed the bot', () => {
     expect(harness.discord.render(await mine.reply())).toContain('Written before the kick.');
     expect(removedAt(harness)).toBeUndefined();
 
+    await restart(harness);
+    expect(removedAt(harness)).toBeUndefined();
     clock.advance(31 * DAY);
     await restart(harness);
     expect(erasedByRetention(harness)).toEqual([]);
@@ -100,6 +120,7 @@ describe('which servers a restart counts as having removed the bot', () => {
 
     clock.advance(31 * DAY);
     await restart(harness);
+    expect(removedAt(harness)).toBeUndefined();
     expect(erasedByRetention(harness)).toEqual([]);
     expect(reflectionCount(harness)).toBe(2);
   });
