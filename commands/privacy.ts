@@ -9,7 +9,7 @@ export const PRIVACY_GIST = [
   '**Protection:** reflection text and your stored name are encrypted at rest; deleted data is overwritten; logs never contain reflection text.',
   '**Who sees what:** *private* (default) only you · *shared* posted in the week’s thread with your name and exportable by moderators · *anonymous* posted as “A member”, exported without your name or id. Moderators can hide a reported post; it stays yours.',
   '**`/ask`:** when the bot is set up with Claude and this server allows it, your question is sent to Anthropic (Claude) to answer from the book’s data; otherwise it is answered from the book’s data alone and goes nowhere. Reflections are never sent to Anthropic or anyone else.',
-  '**How long:** until you delete it. If the bot is removed from the server, the server’s data is erased after a grace period.',
+  '**How long:** until you delete it. If the bot is removed from the server, the server’s data is erased after a grace period, unless the bot is added back or its commands are used here meanwhile.',
   '**Your controls:** `/reflections mine · show · edit · visibility · delete · download · forget-me`.',
   '**A problem?** Use **Report** under a post, or talk to a moderator.',
 ].join('\n\n');
