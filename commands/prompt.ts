@@ -206,7 +206,7 @@ const prompt: ChatInputCommand = {
         });
         const { schedule, plan } = result;
         const warnings = [
-          await channelWarning(interaction.client, schedule.channelId, PROMPT_CHANNEL_PERMISSIONS, 'the weekly post cannot go out (`/prompt status` and the mod-log will say so)'),
+          await channelWarning(interaction.client, guildId, schedule.channelId, PROMPT_CHANNEL_PERMISSIONS, 'the weekly post cannot go out (`/prompt status` and the mod-log will say so)'),
           // The bot never holds Mention Everyone, and without it Discord notifies a role only if it is mentionable.
           role && !role.mentionable
             ? `⚠️ <@&${role.id}> does not allow mentions, so Discord will not notify its members. A server admin can turn on “Allow anyone to @mention this role” in Server Settings → Roles.`

@@ -76,7 +76,7 @@ const settings: ChatInputCommand = {
       case 'mod-log-channel': {
         const channel = interaction.options.getChannel('channel');
         ctx.settings.update(guildId, { modLogChannelId: channel?.id ?? null }, now);
-        const warning = channel ? await channelWarning(interaction.client, channel.id, MOD_LOG_PERMISSIONS, 'reports and problem notices will not arrive') : null;
+        const warning = channel ? await channelWarning(interaction.client, guildId, channel.id, MOD_LOG_PERMISSIONS, 'reports and problem notices will not arrive') : null;
         changed = channel ? `Reports and problems will go to <#${channel.id}>.${warning ? `\n${warning}` : ''}` : 'The mod-log channel is cleared.';
         break;
       }

@@ -40,8 +40,15 @@ export async function botMissingIn(client: Client, channelId: string, needed: re
  * A moderator's answer when they choose a channel: a warning sentence when the bot lacks what it needs there
  * (the setting is still saved, since an admin may grant the permissions next), null when all is well.
  * `consequence` says what goes wrong until then ("reports will not arrive").
+ *
+ * A server the client's cache does not have is one the bot user is not in (with the Guilds intent the cache
+ * holds every server it is in, an unavailable one too): the app's commands answer there, invited with the
+ * `applications.commands` scope alone or left installed when the bot user was kicked, but nothing can be posted.
  */
-export async function channelWarning(client: Client, channelId: string, needed: readonly NeededPermission[], consequence: string): Promise<string | null> {
+export async function channelWarning(client: Client, guildId: string, channelId: string, needed: readonly NeededPermission[], consequence: string): Promise<string | null> {
+  if (!client.guilds.cache.has(guildId)) {
+    return `⚠️ I cannot post in <#${channelId}>: my commands are installed in this server, but the bot itself is not a member, so ${consequence}. A server admin can add it with the invite link that includes the \`bot\` scope (\`bot applications.commands\`, as in the bot's README); the settings are kept.`;
+  }
   let missing: string[];
   try {
     missing = await botMissingIn(client, channelId, needed);

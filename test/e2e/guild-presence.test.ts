@@ -124,4 +124,24 @@ describe('which servers a restart counts as having removed the bot', () => {
     expect(erasedByRetention(harness)).toEqual([]);
     expect(reflectionCount(harness)).toBe(2);
   });
+
+  it('a moderator who chooses the prompt or mod-log channel where the bot user is not in the server is told to invite the bot with the `bot` scope (the setting is still saved)', async () => {
+    const harness = await start(false);
+    const setup = await harness.discord.interact.chatInput({
+      name: 'prompt',
+      subcommand: 'setup',
+      options: { channel: harness.discord.ids.channel, weekday: 'sunday', time: '19:00', timezone: 'Europe/London' },
+      as: 'moderator',
+    });
+    const text = harness.discord.render(await setup.reply());
+    expect(text).toContain('the `bot` scope');
+    expect(text).toContain('weekly post cannot go out');
+    expect(text).not.toContain('could not check my permissions');
+    expect(harness.ctx.prompts.status(harness.discord.ids.guild)?.schedule.channelId).toBe(harness.discord.ids.channel);
+
+    const modLog = await harness.discord.interact.chatInput({ name: 'settings', subcommand: 'mod-log-channel', options: { channel: harness.discord.ids.modLogChannel }, as: 'owner' });
+    const modLogText = harness.discord.render(await modLog.reply());
+    expect(modLogText).toContain('the `bot` scope');
+    expect(modLogText).toContain('reports and problem notices will not arrive');
+  });
 });
