@@ -258,10 +258,15 @@ describe('/ask during a shutdown', () => {
     // The default per-call timeout (45 s) and deadline (240 s): far longer than the shutdown's drain.
     const h = await startHarness({ env: { ANTHROPIC_API_KEY: 'sk-ant-e2e-test-key', ANTHROPIC_BASE_URL: fake.url, SHUTDOWN_TIMEOUT_MS: '4000', REFLECTIONS_KEY: randomBytes(32).toString('hex') } });
     try {
-      fake.responder = () => replies.hang();
+      // The stop comes once Claude has the question: the responder says so (the local Discord's waitFor hears only Discord's own changes).
+      let asked: () => void = () => undefined;
+      const claudeHasIt = new Promise<void>((resolve) => (asked = resolve));
+      fake.responder = () => {
+        asked();
+        return replies.hang();
+      };
       const handle = await h.discord.interact.chatInput({ name: 'ask', options: { question: 'Who writes about litigation?' } });
-      // Once Claude has the question (the local Discord's waitFor hears only Discord's own changes).
-      while (fake.messageRequests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await claudeHasIt;
       await h.bot.stop();
       const text = h.discord.render(handle);
       expect(text).not.toContain('thinking');
