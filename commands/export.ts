@@ -209,9 +209,11 @@ export function logLine(entry: ExportLogEntry): string {
   return `${when} · ${describeActor(entry)} · ${outcome} · ${format}, ${scope}${forgotten}${entry.pseudonymised ? ', pseudonymised' : ''}${resultOf(entry)}`;
 }
 
-/** The file an export wrote; for one stopped before it was complete (no count), how many parts had gone out. */
+/** The file an export wrote; for one stopped before it was complete (no count), how much of it had gone out. */
 function resultOf(entry: ExportLogEntry): string {
   if (entry.count === null) {
+    // A stream with no parts (the shell's standard output) that stopped after some of the file went out.
+    if (entry.bytes !== null && entry.bytes > 0) return ` · incomplete: at least ${size(entry.bytes)} of the file went out before it stopped`;
     // Begun and never ended (a crash, a kill): how far it got is not known, and its reason says so.
     if (entry.parts === null) return '';
     return ` · ${entry.parts > 0 ? `${entry.parts} ${entry.parts === 1 ? 'part' : 'parts'} went out before it stopped` : 'nothing delivered'}`;

@@ -83,11 +83,18 @@ function say(stream: NodeJS.WritableStream, text: string): void {
   stream.write(`${text}\n`);
 }
 
-function writeTo(stream: NodeJS.WritableStream): ExportSink {
-  return (chunk) =>
+/** A sink to `stream`; `written()` is how many bytes it took (a write that failed may have taken part of its chunk too). */
+function writeTo(stream: NodeJS.WritableStream): { sink: ExportSink; written: () => number } {
+  let written = 0;
+  const sink: ExportSink = (chunk) =>
     new Promise<void>((resolve, reject) => {
-      stream.write(chunk, (error) => (error ? reject(error) : resolve()));
+      stream.write(chunk, (error) => {
+        if (error) return reject(error);
+        written += chunk.length;
+        resolve();
+      });
     });
+  return { sink, written: () => written };
 }
 
 /** The shell export. Returns the exit code: 0 done, 1 failed, 2 bad usage. */
@@ -158,6 +165,10 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
 
   let ctx: { db: Db; exports: ExportService } | undefined;
   let plan: ExportPlan | undefined;
+  const out = args.out !== undefined && args.out !== '-' ? args.out : null;
+  // A file is written aside and renamed once whole, so a failed one delivers nothing; standard output gets the
+  // bytes as they come, so a failed export may leave part of its file there.
+  const stdout = writeTo(io.stdout);
   try {
     ctx = openExportContext(config, log, io.clock ?? systemClock);
     // Worded for a shell ('shell'): no chapter picker to point at, a user id to ask for; `name` becomes --name below.
@@ -187,34 +198,42 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
 
     const exports = ctx.exports;
     const result =
-      args.out !== undefined && args.out !== '-'
-        ? await writeFileAtomically(args.out, (sink) => exports.generate(begun, sink))
-        : await exports.generate(begun, writeTo(io.stdout));
+      out === null ? await exports.generate(begun, stdout.sink) : await writeFileAtomically(out, (sink) => exports.generate(begun, sink));
     const logId = exports.recordAllowed(begun, result, 1);
     say(
       io.stderr,
       `Exported ${result.count === 1 ? '1 reflection' : `${result.count} reflections`} (${format}, ${result.bytes} bytes; scope: ${describeScope(scope, plan.since)}` +
-        `${plan.pseudonymise ? '; pseudonymised' : ''}) to ${args.out && args.out !== '-' ? args.out : 'standard output'}.\n` +
+        `${plan.pseudonymise ? '; pseudonymised' : ''}) to ${out ?? 'standard output'}.\n` +
         `SHA-256 ${result.sha256}. Recorded as export #${logId} in the server's export log.`,
     );
     return 0;
   } catch (error) {
-    if (plan) recordAborted(ctx!.exports, plan, error);
+    const bytesOut = out === null ? stdout.written() : 0;
+    if (plan) recordAborted(ctx!.exports, plan, error, bytesOut);
     if (error instanceof UserFacingError) {
       say(io.stderr, error.message.replace(/`([^`]+)`/g, '--$1'));
       return 2;
     }
-    say(io.stderr, `The export failed: ${error instanceof Error ? error.message : String(error)}`);
+    say(
+      io.stderr,
+      `The export failed: ${error instanceof Error ? error.message : String(error)}` +
+        (bytesOut > 0 ? `\nStandard output got at least ${bytesOut} bytes of an incomplete file before it stopped: discard them.` : ''),
+    );
     return 1;
   } finally {
     ctx?.db.close();
   }
 }
 
-/** The begun export's log row says why it failed; a failure to say so does not hide the export's own error. */
-function recordAborted(exports: ExportService, plan: ExportPlan, error: unknown): void {
+/**
+ * The begun export's log row says why it failed, and whether part of the file went out (to standard output:
+ * no parts, the bytes it got); a failure to say so does not hide the export's own error.
+ */
+function recordAborted(exports: ExportService, plan: ExportPlan, error: unknown, bytesOut: number): void {
   try {
-    exports.recordAborted(plan, error instanceof Error ? error.message.slice(0, 200) : 'failed', 0);
+    const reason = error instanceof Error ? error.message.slice(0, 200) : 'failed';
+    if (bytesOut > 0) exports.recordAborted(plan, reason, null, bytesOut);
+    else exports.recordAborted(plan, reason, 0);
   } catch {
     // The row stays as begun: 'not finished'.
   }

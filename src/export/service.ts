@@ -100,8 +100,12 @@ export interface ExportService {
   stream(plan: ExportPlan, uploadLimit: number, onPart: (part: ExportFile, index: number, splitter: PartSplitter) => void | Promise<void>): Promise<StreamedExport>;
   /** Logs an allowed export and (when it covers everything) moves the since-last cursor to its instant; returns the log id. */
   recordAllowed(plan: ExportPlan, result: GeneratedExport, parts: number): number;
-  /** An export stopped before it was complete (nothing was logged for it yet, the cursor did not move). */
-  recordAborted(plan: ExportPlan, reason: string, parts: number): number;
+  /**
+   * An export stopped before it was complete (the cursor did not move): `parts` is how many whole parts went out,
+   * or null for a single stream with no parts (the shell's standard output), where `bytesOut` says how much of the
+   * incomplete file went out (null when none did or it is not known).
+   */
+  recordAborted(plan: ExportPlan, reason: string, parts: number | null, bytesOut?: number | null): number;
   /** The file could not be delivered: the log says so and the cursor goes back. */
   recordFailed(plan: ExportPlan, logId: number, reason: string): void;
   /** Logs an export refused before anything was read (no permission). */
@@ -260,9 +264,9 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
       return { ...result, split: await splitter.finish(result.count, result.sha256, result.bytes) };
     },
 
-    recordAborted(plan, reason, parts) {
-      const id = endFor(plan, { outcome: 'failed', reason, count: null, bytes: null, parts, sha256: null });
-      log.warn({ guildId: plan.guildId, logId: id, reason, parts }, 'export stopped before it was complete');
+    recordAborted(plan, reason, parts, bytesOut = null) {
+      const id = endFor(plan, { outcome: 'failed', reason, count: null, bytes: bytesOut, parts, sha256: null });
+      log.warn({ guildId: plan.guildId, logId: id, reason, parts, bytesOut }, 'export stopped before it was complete');
       return id;
     },
 

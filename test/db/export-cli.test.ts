@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { buildContext } from '../../src/app.js';
 import { fixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
+import { logLine } from '../../commands/export.js';
 import { runExportCli } from '../../src/export/cli.js';
 import { capturedLogger } from '../helpers/logs.js';
 import { join, useTempDir } from '../helpers/tmp.js';
@@ -134,6 +135,64 @@ describe('npm run export (the shell export)', () => {
     check.db.close();
     expect(log.map((e) => [e.outcome, e.actor.kind, e.format])).toEqual([['failed', 'operator', 'csv']]);
     expect(log[0]!.reason).toContain('ENOENT');
+  });
+
+  /** Standard output that takes the first `accepted` writes and then fails, as a pipe whose reader went away does. */
+  function brokenPipe(accepted: number, { listen = true } = {}) {
+    const got: Buffer[] = [];
+    const stdout = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        if (got.length < accepted) {
+          got.push(chunk);
+          callback();
+        } else callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    if (listen) stdout.on('error', () => undefined);
+    return { stdout, received: () => Buffer.concat(got) };
+  }
+  const logOf = (env: Record<string, string>) => {
+    const check = buildContext({ config: (loadConfig(env) as { ok: true; config: never }).config, log: capturedLogger('warn').log });
+    const log = check.exports.recent(GUILD);
+    check.db.close();
+    return log;
+  };
+
+  it('an export to standard output that fails part-way is logged as incomplete, with the bytes that went out, not as nothing delivered', async () => {
+    const { env, ctx, write } = setup();
+    for (let i = 0; i < 3; i += 1) write(ALICE, `shared ${i}`, 'shared');
+    ctx.db.close();
+    const pipe = brokenPipe(1);
+    const stderr = new PassThrough();
+    const err: Buffer[] = [];
+    stderr.on('data', (c: Buffer) => err.push(c));
+    const code = await runExportCli(['--guild', GUILD, '--format', 'json'], { stdout: pipe.stdout, stderr, env, clock: fixedClock('2026-03-03T10:00:00.000Z') });
+    expect(code).toBe(1);
+    const reached = pipe.received().length;
+    expect(reached).toBeGreaterThan(0);
+    const [entry] = logOf(env);
+    expect(entry).toMatchObject({ outcome: 'failed', count: null, bytes: reached, sha256: null });
+    expect(entry!.reason).toContain('EPIPE');
+    expect(entry!.parts).not.toBe(0);
+    const line = logLine(entry!);
+    expect(line).not.toContain('nothing delivered');
+    expect(line).toContain('incomplete');
+    expect(line).toContain(`${reached} bytes`);
+    // The operator is told the output they have is not a whole file.
+    const said = Buffer.concat(err).toString('utf8');
+    expect(said).toContain('The export failed');
+    expect(said).toContain(`${reached} bytes`);
+    expect(said).toContain('incomplete');
+  });
+
+  it('an export to a file that fails is logged as nothing delivered: the partial file is removed', async () => {
+    const { dir, env, ctx, write } = setup();
+    write(ALICE, 'shared once', 'shared');
+    ctx.db.close();
+    expect((await run(['--guild', GUILD, '--out', join(dir, 'no-such-folder', 'export.md')], env)).code).toBe(1);
+    const [entry] = logOf(env);
+    expect(entry).toMatchObject({ outcome: 'failed', parts: 0, bytes: null });
+    expect(logLine(entry!)).toContain('nothing delivered');
   });
 
   it('refuses a database that does not exist, rather than create an empty one (and a key) and export nothing', async () => {
