@@ -132,13 +132,14 @@ async function exportReflections(interaction: ChatInputCommandInteraction<InGuil
   }
 
   const { single, manifest, parts } = produced.split;
-  const logId = ctx.exports.recordAllowed(plan, produced, parts);
+  const { logId, cursorError } = ctx.exports.recordAllowed(plan, produced, parts);
   const lines = [
     `**${produced.count === 1 ? '1 reflection' : `${produced.count} reflections`}** exported as ${FORMAT_LABELS[format]} (${size(produced.bytes)}).`,
     `Scope: ${describeScope(scope, plan.since)}${plan.pseudonymise ? '; authors pseudonymised' : ''}.`,
     `SHA-256 \`${produced.sha256}\` · logged in \`/export log\`.`,
   ];
   if (produced.count === 0) lines.push('No reflections match: the file is there for your records, with nothing in it.');
+  if (cursorError !== null) lines.push('I could not move `since-last` to this export (the error is logged): the next since-last export will include these reflections again.');
   if (manifest) {
     lines.push(
       `It is larger than the upload limit here (${size(uploadLimit)}), so it came in ${parts} numbered parts plus this manifest. ` +

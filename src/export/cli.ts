@@ -165,6 +165,8 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
 
   let ctx: { db: Db; exports: ExportService } | undefined;
   let plan: ExportPlan | undefined;
+  /** The whole file is out (renamed into place, or all of it written to standard output): nothing may log it as failed now. */
+  let delivered = false;
   const out = args.out !== undefined && args.out !== '-' ? args.out : null;
   // A file is written aside and renamed once whole, so a failed one delivers nothing; standard output gets the
   // bytes as they come, so a failed export may leave part of its file there.
@@ -199,15 +201,23 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
     const exports = ctx.exports;
     const result =
       out === null ? await exports.generate(begun, stdout.sink) : await writeFileAtomically(out, (sink) => exports.generate(begun, sink));
-    const logId = exports.recordAllowed(begun, result, 1);
+    delivered = true;
+    const { logId, cursorError } = exports.recordAllowed(begun, result, 1);
     say(
       io.stderr,
       `Exported ${result.count === 1 ? '1 reflection' : `${result.count} reflections`} (${format}, ${result.bytes} bytes; scope: ${describeScope(scope, plan.since)}` +
         `${plan.pseudonymise ? '; pseudonymised' : ''}) to ${out ?? 'standard output'}.\n` +
-        `SHA-256 ${result.sha256}. Recorded as export #${logId} in the server's export log.`,
+        `SHA-256 ${result.sha256}. Recorded as export #${logId} in the server's export log.` +
+        (cursorError === null ? '' : `\nBut since-last could not be moved to this export (${cursorError}): the next --since-last export will include these reflections again.`),
     );
     return 0;
   } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (delivered) {
+      // The file is whole; only its log row could not say so. Its row stays as begun ('not finished'), not 'failed'.
+      say(io.stderr, `The export is complete at ${out ?? 'standard output'}, but the server's export log could not record it: ${message}`);
+      return 1;
+    }
     const bytesOut = out === null ? stdout.written() : 0;
     if (plan) recordAborted(ctx!.exports, plan, error, bytesOut);
     if (error instanceof UserFacingError) {
@@ -216,7 +226,7 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
     }
     say(
       io.stderr,
-      `The export failed: ${error instanceof Error ? error.message : String(error)}` +
+      `The export failed: ${message}` +
         (bytesOut > 0 ? `\nStandard output got at least ${bytesOut} bytes of an incomplete file before it stopped: discard them.` : ''),
     );
     return 1;

@@ -55,6 +55,12 @@ export interface ProducedExport extends GeneratedExport {
   split: SplitExport;
 }
 
+export interface RecordedExport {
+  logId: number;
+  /** Why the since-last cursor could not be moved to an export of everything (logged); null when it moved or had not to. */
+  cursorError: string | null;
+}
+
 export interface StreamedExport extends GeneratedExport {
   split: StreamedSplit;
 }
@@ -98,8 +104,13 @@ export interface ExportService {
    * as it is complete, so only about one part is ever held. A file within the limit comes back whole.
    */
   stream(plan: ExportPlan, uploadLimit: number, onPart: (part: ExportFile, index: number, splitter: PartSplitter) => void | Promise<void>): Promise<StreamedExport>;
-  /** Logs an allowed export and (when it covers everything) moves the since-last cursor to its instant; returns the log id. */
-  recordAllowed(plan: ExportPlan, result: GeneratedExport, parts: number): number;
+  /**
+   * Logs an allowed export and (when it covers everything) then moves the since-last cursor to its instant. The row
+   * is committed first, so a cursor that cannot move leaves the export logged as it happened: the failure is logged,
+   * `cursorError` says why (for the moderator), and since-last stays behind (it repeats, never skips). Throws only
+   * when the row itself could not be written.
+   */
+  recordAllowed(plan: ExportPlan, result: GeneratedExport, parts: number): RecordedExport;
   /**
    * An export stopped before it was complete (the cursor did not move): `parts` is how many whole parts went out,
    * or null for a single stream with no parts (the shell's standard output), where `bytesOut` says how much of the
@@ -274,12 +285,21 @@ export function createExportService(deps: ExportServiceDeps): ExportService {
       const id = endFor(plan, { outcome: 'allowed', reason: null, count: result.count, bytes: result.bytes, parts, sha256: result.sha256 });
       // Only an export of every week, day, chapter and member moves since-last: one narrowed to week 3 has not
       // delivered week 4's new reflections, which the next since-last export would otherwise skip for good.
-      if (coversEverything(plan.scope)) logRepo.setCursor(plan.guildId, plan.snapshot, id);
+      let cursorError: string | null = null;
+      if (coversEverything(plan.scope)) {
+        try {
+          logRepo.setCursor(plan.guildId, plan.snapshot, id);
+        } catch (error) {
+          // The row above stays as it is: the export happened. A cursor left behind repeats reflections next time.
+          cursorError = error instanceof Error ? error.message : String(error);
+          log.error({ err: error, guildId: plan.guildId, logId: id }, 'export logged, but the since-last cursor could not be moved to it');
+        }
+      }
       log.info(
         { guildId: plan.guildId, actor: plan.actor.id ?? plan.actor.kind, format: plan.format, scope: describeScope(plan.scope, plan.since), count: result.count, bytes: result.bytes, parts, readerThreads: result.readerThreads, pausesForMembers: result.pausesForMembers, logId: id },
         'reflections exported',
       );
-      return id;
+      return { logId: id, cursorError };
     },
 
     recordFailed(plan, logId, reason) {

@@ -195,6 +195,45 @@ describe('npm run export (the shell export)', () => {
     expect(logLine(entry!)).toContain('nothing delivered');
   });
 
+  /** Puts a trigger into the closed database (so a later shell export's write of that kind fails). */
+  const breakWrites = (env: Record<string, string>, trigger: string) => {
+    const check = buildContext({ config: (loadConfig(env) as { ok: true; config: never }).config, log: capturedLogger('warn').log });
+    check.db.exec(trigger);
+    check.db.close();
+  };
+
+  it('a delivered file whose since-last cursor cannot move stays logged as exported, and the operator is told', async () => {
+    const { dir, env, ctx, write } = setup();
+    write(ALICE, 'shared once', 'shared');
+    ctx.db.close();
+    breakWrites(env, "CREATE TRIGGER no_cursor BEFORE INSERT ON export_cursor BEGIN SELECT RAISE(ABORT, 'cursor is broken'); END");
+    const out = join(dir, 'export.md');
+    const result = await run(['--guild', GUILD, '--out', out], env);
+    expect(existsSync(out)).toBe(true);
+    const [entry] = logOf(env);
+    expect(entry).toMatchObject({ outcome: 'allowed', reason: null, count: 1, bytes: readFileSync(out).length });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('Exported 1 reflection');
+    expect(result.stderr).toContain('since-last');
+    expect(result.stderr).toContain('cursor is broken');
+  });
+
+  it('a delivered file whose log row cannot be finished is not then logged as failed with nothing delivered', async () => {
+    const { dir, env, ctx, write } = setup();
+    write(ALICE, 'shared once', 'shared');
+    ctx.db.close();
+    breakWrites(env, "CREATE TRIGGER no_allowed BEFORE UPDATE ON export_log WHEN NEW.outcome = 'allowed' BEGIN SELECT RAISE(ABORT, 'log is broken'); END");
+    const out = join(dir, 'export.md');
+    const result = await run(['--guild', GUILD, '--out', out], env);
+    expect(existsSync(out)).toBe(true);
+    const [entry] = logOf(env);
+    // The row stays as begun: the log could not say how it ended, and must not say nothing was delivered.
+    expect(entry).toMatchObject({ outcome: 'failed', reason: 'not finished: still running, or stopped before it ended', parts: null });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`complete at ${out}`);
+    expect(result.stderr).toContain('log is broken');
+  });
+
   it('refuses a database that does not exist, rather than create an empty one (and a key) and export nothing', async () => {
     const dir = tempDir();
     const missing = join(dir, 'var', 'reading-circle.sqlite');

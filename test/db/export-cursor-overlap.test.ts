@@ -55,7 +55,7 @@ describe('since-last cursor with two exports of one server in flight', () => {
     env.exports.recordAllowed(planA, producedA, 1);
     // B is produced and logged, then its upload fails.
     const producedB = await env.exports.produce(planB, 1 << 20);
-    const logB = env.exports.recordAllowed(planB, producedB, 1);
+    const { logId: logB } = env.exports.recordAllowed(planB, producedB, 1);
     env.exports.recordFailed(planB, logB, 'upload failed');
 
     // The server's previous delivered export is A: the cursor should be A's instant.

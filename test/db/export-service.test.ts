@@ -17,7 +17,7 @@ type Env = ReturnType<typeof makeExportService>;
 async function exportJson(env: Env, scope: Partial<ExportScope> = {}, pseudonymise = false) {
   const plan = env.exports.plan(request('json', scope, pseudonymise));
   const produced = await env.exports.produce(plan, 10 * 1024 * 1024);
-  const logId = env.exports.recordAllowed(plan, produced, produced.split.files.length);
+  const { logId } = env.exports.recordAllowed(plan, produced, produced.split.files.length);
   const doc = JSON.parse(produced.split.files[0]!.data.toString('utf8'));
   return { plan, produced, logId, doc, ids: (doc.reflections as { id: number | null; text: string }[]).map((r) => r.id ?? rowIdOf(env, r.text)) };
 }
@@ -173,10 +173,28 @@ describe('since-last', () => {
     const r = env.write(ALICE, 'one', { visibility: 'shared' });
     const plan: ExportPlan = env.exports.plan(request('csv', { sinceLast: true }));
     const produced = await env.exports.produce(plan, 1 << 20);
-    const logId = env.exports.recordAllowed(plan, produced, 1);
+    const { logId } = env.exports.recordAllowed(plan, produced, 1);
     env.exports.recordFailed(plan, logId, 'upload failed');
     expect(env.logRepo.get(logId)?.outcome).toBe('failed');
     expect(env.logRepo.cursor(GUILD)).toBeNull();
+    env.clock.advance(1000);
+    expect((await exportJson(env, { sinceLast: true })).ids).toEqual([r.id]);
+  });
+});
+
+describe('a delivered export whose cursor cannot move', () => {
+  it('stays logged as delivered; the cursor failure is logged and reported, and since-last repeats rather than skips', async () => {
+    const env = makeExportService();
+    const r = env.write(ALICE, 'one', { visibility: 'shared' });
+    env.db.exec("CREATE TRIGGER no_cursor BEFORE INSERT ON export_cursor BEGIN SELECT RAISE(ABORT, 'cursor is broken'); END");
+    const plan = env.exports.begin(env.exports.plan(request('json', { sinceLast: true })));
+    const produced = await env.exports.produce(plan, 1 << 20);
+    const recorded = env.exports.recordAllowed(plan, produced, 1);
+    expect(recorded).toEqual({ logId: plan.logId, cursorError: 'cursor is broken' });
+    expect(env.logRepo.get(plan.logId!)).toMatchObject({ outcome: 'allowed', reason: null, count: 1, sha256: produced.sha256 });
+    expect(env.logRepo.cursor(GUILD)).toBeNull();
+    expect(env.exportLogs.text()).toContain('cursor is broken');
+    env.db.exec('DROP TRIGGER no_cursor');
     env.clock.advance(1000);
     expect((await exportJson(env, { sinceLast: true })).ids).toEqual([r.id]);
   });

@@ -114,6 +114,16 @@ describe('/export reflections interrupted mid-export', () => {
     return handle;
   };
 
+  it('an export whose since-last cursor cannot move still reaches the moderator, logged as exported, and they are told', async () => {
+    writeFor('300000000000000001', 'a shared reflection');
+    h.ctx.db.exec("CREATE TRIGGER no_cursor BEFORE INSERT ON export_cursor BEGIN SELECT RAISE(ABORT, 'cursor is broken'); END");
+    const handle = await exportEverything();
+    expect(handle.original()?.attachments.map((a) => a.filename)).toEqual(['reflections-all-2026-03-02.json']);
+    expect(handle.original()?.content).toContain('could not move `since-last`');
+    expect(h.ctx.exports.recent(h.discord.ids.guild, 1)[0]).toMatchObject({ outcome: 'allowed', count: 1 });
+    expect(sinceLastFrom()).toBeNull();
+  });
+
   it('a file whose one message Discord refuses: the moderator is told nothing arrived, nothing counted as exported, and to run it again', async () => {
     writeFor('300000000000000001', 'a shared reflection');
     await exportEverything();
