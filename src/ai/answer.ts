@@ -120,7 +120,7 @@ export function answerFromReply(
   };
 }
 
-export type FallbackReason = keyof typeof FALLBACK_REASONS | 'quota' | 'budget';
+export type FallbackReason = keyof typeof FALLBACK_REASONS | 'quota' | 'budget' | 'not-sent';
 
 /**
  * The answer as one text that fits `max` (an embed description holds 4096; counted as `truncate` counts, in

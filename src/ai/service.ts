@@ -78,6 +78,9 @@ function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
 }
 
 const STOPPING_NOTICE = 'The bot is restarting, so Claude’s answer could not be waited for; here is what the book data itself says.';
+const STOPPING_NOT_SENT_NOTICE = 'The bot is restarting, so your question was not sent to Claude; here is what the book data itself says.';
+/** No call could be made in time (the deadline passed before the first attempt). */
+const NOT_SENT_NOTICE = 'Claude could not be asked this time, so here is what the book data itself says.';
 /** Claude asked for a wait longer than ASK_MAX_RETRY_WAIT_MS (a rate limit or an overload): answered at once instead. */
 const BUSY_NOTICE = 'Claude is busy right now. Please try again in a minute or so; meanwhile, here is what the book data itself says.';
 
@@ -250,6 +253,12 @@ export function createAskService(deps: AskServiceDeps): AskService {
       return answer;
     } catch (error) {
       const failure: Failure = error instanceof AskCallError ? error.failure : { kind: 'request', retryable: false };
+      if (attempts === 0) {
+        // Nothing left for Anthropic (the bot began shutting down first): a dataset answer, and the footer says so.
+        usage.release(reservation.id, 'not-sent');
+        log.warn({ failure, guildId: input.guildId }, '/ask made no call to Claude; answering from the dataset');
+        return fallback(request, 'not-sent', personal, failure.kind === 'stopped' ? STOPPING_NOT_SENT_NOTICE : NOT_SENT_NOTICE);
+      }
       const reason = fallbackReason(failure);
       usage.settle(reservation.id, reason, spent);
       const level = failure.kind === 'request' ? 'error' : 'warn';

@@ -11,6 +11,8 @@ export type AskOutcome =
   | 'unavailable'
   | 'spend-cap'
   | 'failed'
+  /** Claude was to answer, but no call was made (the bot began shutting down first): a dataset answer. */
+  | 'not-sent'
   | 'no-key'
   | 'quota'
   | 'budget';
@@ -69,6 +71,11 @@ export interface AskUsageRepo {
   reserve(guildId: string, userId: string, limits: AskLimits, now: Date, inFlightTokens?: number): Reservation;
   /** Records what a reserved call cost and how it ended. */
   settle(id: number, outcome: AskOutcome, usage: TokenUsage): void;
+  /**
+   * A reserved call that was never made: the row becomes what it was, a dataset answer (no member id, nothing
+   * charged, not counted against the member's quota).
+   */
+  release(id: number, outcome: AskOutcome): void;
   /** Records a question answered from the dataset alone; no member id is kept, since nothing is charged. */
   recordDatasetAnswer(guildId: string, outcome: AskOutcome, now: Date): void;
   serverUsage(guildId: string, now: Date): ServerUsage;
@@ -150,6 +157,7 @@ export function createAskUsageRepo(db: Db): AskUsageRepo {
        cache_creation_tokens = @cacheCreation, cache_read_tokens = @cacheRead
      WHERE id = @id`,
   );
+  const toDataset = db.prepare<[string, number]>(`UPDATE ask_usage SET answered_by = 'dataset', user_id = NULL, outcome = ? WHERE id = ?`);
   const forget = db.prepare<[string, string]>(`UPDATE ask_usage SET user_id = NULL WHERE guild_id = ? AND user_id = ?`);
   const deleteUsage = db.prepare<[string]>(`DELETE FROM ask_usage WHERE guild_id = ?`);
   const deleteLimits = db.prepare<[string]>(`DELETE FROM ask_limits WHERE guild_id = ?`);
@@ -194,6 +202,9 @@ export function createAskUsageRepo(db: Db): AskUsageRepo {
     reserve: (guildId, userId, limits, now, inFlightTokens = 0) => reserve.immediate(guildId, userId, limits, now, inFlightTokens),
     settle(id, outcome, usage) {
       update.run({ id, outcome, ...usage });
+    },
+    release(id, outcome) {
+      toDataset.run(outcome, id);
     },
     recordDatasetAnswer(guildId, outcome, now) {
       insert.run(guildId, null, now.toISOString(), 'dataset', outcome);

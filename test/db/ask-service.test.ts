@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TITLES, type AskAnswer } from '../../src/ai/answer.js';
 import { blockIndex, replies, type RecordedRequest } from '../../src/ai/fake-anthropic.js';
 import { MESSAGES } from '../../src/ai/prompt.js';
+import { renderAnswer } from '../../commands/ask.js';
 import { largeRecords } from '../helpers/ask-records.js';
 import { GUILD, MEMBER, TEST_KEY, useAskRig } from '../helpers/ask-setup.js';
 
@@ -234,5 +235,23 @@ describe('privacy of /ask', () => {
     expect(logs()).toContain('/ask question');
     expect(logs()).not.toContain('sentinel-phrase-7731');
     expect(logs()).not.toContain(TEST_KEY);
+  });
+});
+
+describe('/ask asked while the bot is shutting down', () => {
+  it('sends nothing to Anthropic, says so in the footer, and costs the member no question of their quota', async () => {
+    const { fake, service, db, usage } = await rig({ env: { ASK_PER_MEMBER_PER_HOUR: '1' } });
+    fake.responder = citedAnswer;
+    service.stop();
+    const answer = await service.ask(ask('Who writes about litigation?'));
+    expect(fake.messageRequests).toHaveLength(0);
+    expect(answer).toMatchObject({ by: 'dataset', outcome: 'not-sent' });
+    expect(answer.remarks[0]).toContain('restarting');
+    const footer = renderAnswer('Who writes about litigation?', answer).footer?.text ?? '';
+    expect(footer).toContain('nothing was sent to Anthropic');
+    expect(footer).not.toContain('your question was sent');
+    // A dataset answer in the ledger, as without a key: no member id, nothing counted against the hourly quota.
+    expect(db.prepare('SELECT user_id, answered_by, outcome, input_tokens FROM ask_usage').all()).toEqual([{ user_id: null, answered_by: 'dataset', outcome: 'not-sent', input_tokens: 0 }]);
+    expect(usage.memberAsks(GUILD, MEMBER, new Date('2026-03-10T10:00:00Z'))).toEqual({ lastHour: 0, lastDay: 0 });
   });
 });

@@ -40,8 +40,8 @@ describe('/ask rendering', () => {
       expect(footer, outcome).not.toMatch(/nothing was sent/);
       expect(footer, outcome).toMatch(/your question was sent to Anthropic/);
     }
-    // Answered without a call at all: no key, or a quota or budget reached before asking.
-    for (const outcome of ['no-key', 'quota', 'budget'] as const) {
+    // Answered without a call at all: no key, a quota or budget reached before asking, or no call made (shutting down).
+    for (const outcome of ['no-key', 'quota', 'budget', 'not-sent'] as const) {
       expect(renderAnswer('q', answer({ by: 'dataset', outcome })).footer?.text, outcome).toMatch(/nothing was sent to Anthropic/);
     }
   });
