@@ -10,8 +10,9 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
  * - never retried: the spend caps and billing errors, and every other 4xx (a request or setup problem);
  * - the wait honours `retry-after-ms`, then `retry-after`, else backs off 0.5 s · 2ⁿ (at most 8 s); after a
  *   timeout the next attempt starts at once;
- * - a wait the server asks for that is longer than `maxWaitMs` is not waited ('busy'): a member would watch
- *   "thinking…" for a minute, then maybe get the dataset's answer anyway, so the caller answers at once;
+ * - a wait the server asks for that is longer than `maxWaitMs` is not waited ('busy', on the last attempt too, for a
+ *   retryable failure): a member would watch "thinking…" for a minute, then maybe get the dataset's answer anyway,
+ *   so the caller answers at once and says Claude is busy;
  * - a wait that would end past the overall deadline is not waited: the caller falls back at once;
  * - `signal` (the bot shutting down) ends the attempt in flight, or the wait, at once: 'stopped'.
  */
@@ -183,12 +184,13 @@ export async function withRetries<T>(attempt: (signal: AbortSignal, attemptNumbe
       stop?.removeEventListener('abort', onStop);
     }
     if (stop?.aborted) throw stopped(number, cause);
+    // Before the last-attempt exit: a long wait asked for is 'busy' on any attempt, so the member hears "try again in a minute".
+    if (failure.retryable && options.maxWaitMs !== undefined && failure.retryAfterMs !== undefined && failure.retryAfterMs > options.maxWaitMs) {
+      throw new AskCallError({ ...failure, kind: 'busy', retryable: false }, number, { cause });
+    }
     if (!failure.retryable || number >= options.maxAttempts) throw new AskCallError(failure, number, { cause });
     // A timed-out attempt has already waited its share: try again at once.
     const wait = failure.retryAfterMs ?? (failure.kind === 'timeout' ? 0 : backoffMs(number - 1, options.random));
-    if (options.maxWaitMs !== undefined && failure.retryAfterMs !== undefined && failure.retryAfterMs > options.maxWaitMs) {
-      throw new AskCallError({ ...failure, kind: 'busy', retryable: false }, number, { cause });
-    }
     if (now() + wait >= options.deadline) throw new AskCallError(failure, number, { cause });
     options.onRetry?.(failure, number, wait);
     await sleepUnlessStopped(sleep, wait, stop);

@@ -120,6 +120,27 @@ describe('withRetries', () => {
     }
   });
 
+  it('says busy for a long retry-after on the last attempt too, not the generic failure', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    const failing = withRetries(
+      () => {
+        calls++;
+        if (calls < 3) return Promise.reject(new InternalServerError(529, { type: 'error', error: { type: 'overloaded_error' } }, undefined, headers({ 'retry-after-ms': '10' })));
+        return Promise.reject(rateLimit({ type: 'error', error: { type: 'rate_limit_error' } }, { 'retry-after': '60' }));
+      },
+      { maxAttempts: 3, timeoutMs: 1000, deadline: Date.now() + 240_000, maxWaitMs: 10_000, sleep: (ms) => Promise.resolve(void waits.push(ms)) },
+    );
+    await expect(failing).rejects.toMatchObject({ failure: { kind: 'busy', retryable: false, status: 429 }, attempts: 3 });
+    expect(waits).toEqual([10, 10]);
+    // A spend cap is never busy, whatever wait it names: it is not retryable at all.
+    const capped = withRetries(
+      () => Promise.reject(rateLimit({ type: 'error', error: { type: 'rate_limit_error', message: 'cap', details: { error_code: 'enforced_spend_limit_reached' } } }, { 'retry-after': '600' })),
+      { maxAttempts: 3, timeoutMs: 1000, deadline: Date.now() + 240_000, maxWaitMs: 10_000 },
+    );
+    await expect(capped).rejects.toMatchObject({ failure: { kind: 'spend-cap' } });
+  });
+
   it('still waits a retry-after within that bound, and retries', async () => {
     const waits: number[] = [];
     let calls = 0;
