@@ -83,13 +83,23 @@ function say(stream: NodeJS.WritableStream, text: string): void {
   stream.write(`${text}\n`);
 }
 
-/** A sink to `stream`; `written()` is how many bytes it took (a write that failed may have taken part of its chunk too). */
+/**
+ * A sink to `stream`; `written()` is how many bytes it took (a write that failed may have taken part of its chunk too).
+ * The stream's 'error' event is listened to: standard output closed by its reader (`| head`) emits EPIPE there, and
+ * with no listener Node would crash on it before the export's log row could say how it ended. The export stops with
+ * that error instead (the write's callback, or the next write, gets it).
+ */
 function writeTo(stream: NodeJS.WritableStream): { sink: ExportSink; written: () => number } {
   let written = 0;
+  let failed: Error | null = null;
+  stream.on('error', (error: Error) => {
+    failed ??= error;
+  });
   const sink: ExportSink = (chunk) =>
     new Promise<void>((resolve, reject) => {
+      if (failed) return reject(failed);
       stream.write(chunk, (error) => {
-        if (error) return reject(error);
+        if (error) return reject(failed ?? error);
         written += chunk.length;
         resolve();
       });
@@ -224,6 +234,11 @@ export async function runExportCli(argv: string[], io: CliIo): Promise<number> {
       say(io.stderr, error.message.replace(/`([^`]+)`/g, '--$1'));
       return 2;
     }
+    if (out === null && isClosedPipe(error)) {
+      // Normal shell use (`| head`), so one line and no stack; still exit 1: what the reader got is not the whole file.
+      say(io.stderr, `The export failed: standard output was closed (EPIPE) after ${bytesOut} bytes; what went out is an incomplete file.`);
+      return 1;
+    }
     say(
       io.stderr,
       `The export failed: ${message}` +
@@ -247,6 +262,11 @@ function recordAborted(exports: ExportService, plan: ExportPlan, error: unknown,
   } catch {
     // The row stays as begun: 'not finished'.
   }
+}
+
+/** The reader of standard output went away (`| head`, a closed pager): Node ignores SIGPIPE and reports EPIPE. */
+function isClosedPipe(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'EPIPE';
 }
 
 function safeUserName(): string | null {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
@@ -185,6 +185,25 @@ describe('npm run export (the shell export)', () => {
     expect(said).toContain('incomplete');
   });
 
+  it('standard output with no error listener that emits EPIPE does not crash the export: it is logged as incomplete', async () => {
+    const { env, ctx, write } = setup();
+    for (let i = 0; i < 3; i += 1) write(ALICE, `shared ${i}`, 'shared');
+    ctx.db.close();
+    // As process.stdout: nobody listens for its 'error' event, so an unheard one would be an uncaught exception.
+    const pipe = brokenPipe(1, { listen: false });
+    const stderr = new PassThrough();
+    const err: Buffer[] = [];
+    stderr.on('data', (c: Buffer) => err.push(c));
+    const code = await runExportCli(['--guild', GUILD, '--format', 'json'], { stdout: pipe.stdout, stderr, env, clock: fixedClock('2026-03-03T10:00:00.000Z') });
+    expect(code).toBe(1);
+    const [entry] = logOf(env);
+    expect(entry).toMatchObject({ outcome: 'failed', bytes: pipe.received().length });
+    expect(entry!.reason).toContain('EPIPE');
+    expect(Buffer.concat(err).toString('utf8')).toBe(
+      `The export failed: standard output was closed (EPIPE) after ${pipe.received().length} bytes; what went out is an incomplete file.\n`,
+    );
+  });
+
   it('an export to a file that fails is logged as nothing delivered: the partial file is removed', async () => {
     const { dir, env, ctx, write } = setup();
     write(ALICE, 'shared once', 'shared');
@@ -242,6 +261,38 @@ describe('npm run export (the shell export)', () => {
     expect(result.stderr).toContain(`No database at ${missing}`);
     expect(result.stdout).toBe('');
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a program whose standard output is closed early (| head) stops with one clear line and exit code 1, logged as incomplete with the bytes that went out', async () => {
+    const { env, ctx, write } = setup();
+    // Well over a pipe's buffer (64 KiB), so the export is still writing when the reader goes away.
+    for (let i = 0; i < 300; i += 1) write(ALICE, `${i} `.padEnd(4000, 'x'), 'shared');
+    ctx.db.close();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/export/cli.ts', '--guild', GUILD, '--format', 'csv'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let received = 0;
+    // Like `head`: read the first chunk, then close the pipe.
+    child.stdout.once('data', (chunk: Buffer) => {
+      received = chunk.length;
+      child.stdout.destroy();
+    });
+    const err: Buffer[] = [];
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (exitCode) => resolve(exitCode)));
+    const said = Buffer.concat(err).toString('utf8');
+    expect(said).not.toMatch(/^\s+at /m);
+    expect(said.trim().split('\n')).toHaveLength(1);
+    expect(said).toContain('standard output was closed');
+    expect(code).toBe(1);
+    const [entry] = logOf(env);
+    expect(entry).toMatchObject({ outcome: 'failed', count: null, sha256: null });
+    expect(entry!.reason).toContain('EPIPE');
+    // At least what this end read, and what the child says went out.
+    expect(entry!.bytes).toBeGreaterThanOrEqual(received);
+    expect(said).toContain(`${entry!.bytes} bytes`);
+    expect(logLine(entry!)).toContain('incomplete');
   });
 
   it('runs as a program (the entry point npm run export uses)', async () => {
